@@ -1,0 +1,287 @@
+/**
+ * A lean, typed loader for ATT&CK STIX 2.0/2.1 bundles (enterprise, mobile, ICS).
+ * JSON.parse plus one pass over the objects: @mitre-attack/attack-data-model was measured ten
+ * times slower and rejects mitre/cti's STIX 2.0 objects in strict mode.
+ * Every problem with a file or an object is a warning; nothing here throws on bad data.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripCitations } from '../util/text.js';
+import type {
+  Actor, ActorKind, AttackIndex, DetectionStrategy, Domain, DomainInfo, Mitigation, MitigationUse, Tactic, Technique,
+} from './types.js';
+import { DOMAINS } from './types.js';
+
+export interface AttackWarning {
+  file: string;
+  reason: string;
+}
+
+interface StixRef {
+  source_name?: string;
+  external_id?: string;
+  url?: string;
+}
+
+interface StixObject {
+  type?: string;
+  id?: string;
+  name?: string;
+  description?: string;
+  revoked?: boolean;
+  x_mitre_deprecated?: boolean;
+  external_references?: StixRef[];
+  kill_chain_phases?: { kill_chain_name?: string; phase_name?: string }[];
+  x_mitre_platforms?: string[];
+  x_mitre_is_subtechnique?: boolean;
+  x_mitre_version?: string;
+  x_mitre_data_sources?: string[];
+  x_mitre_shortname?: string;
+  x_mitre_analytic_refs?: string[];
+  x_mitre_log_source_references?: { name?: string; channel?: string }[];
+  tactic_refs?: string[];
+  aliases?: string[];
+  x_mitre_aliases?: string[];
+  x_mitre_domains?: string[];
+  modified?: string;
+  relationship_type?: string;
+  source_ref?: string;
+  target_ref?: string;
+  x_mitre_contents?: unknown[];
+}
+
+const ATTACK_SOURCES = new Set(['mitre-attack', 'mitre-mobile-attack', 'mitre-ics-attack']);
+
+function attackRef(o: StixObject): StixRef | undefined {
+  return o.external_references?.find((r) => r && ATTACK_SOURCES.has(r.source_name ?? '') && typeof r.external_id === 'string');
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function techniqueUrl(id: string): string {
+  return `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
+}
+
+/** Version from MANIFEST.json's entry for the attack folder, when the data folder has one. */
+function manifestAttackVersion(dataDir: string): string | undefined {
+  const file = join(dataDir, 'MANIFEST.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { sources?: { folder?: string; version?: unknown }[] };
+    const v = m.sources?.find((s) => s.folder?.replace(/\/$/, '') === 'attack')?.version;
+    return typeof v === 'string' && v ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function emptyAttack(): AttackIndex {
+  return {
+    version: 'unknown', versionSource: 'unknown', domains: [], techniques: new Map(), tactics: [],
+    mitigations: new Map(), mitigationUses: [], detectionStrategies: [], actors: [],
+  };
+}
+
+/** Load `attack/<domain>.json` for every domain present under dataDir. */
+export function loadAttack(dataDir: string, warn: (w: AttackWarning) => void = () => {}): AttackIndex {
+  const index = emptyAttack();
+  let collectionVersion: string | undefined;
+  for (const domain of DOMAINS) {
+    const file = `attack/${domain}.json`;
+    const full = join(dataDir, file);
+    if (!existsSync(full)) continue;
+    let bundle: { objects?: unknown; spec_version?: string };
+    try {
+      bundle = JSON.parse(readFileSync(full, 'utf8')) as typeof bundle;
+    } catch (e) {
+      warn({ file, reason: `not a JSON document (${(e as Error).message.split('\n')[0]}): domain skipped` });
+      continue;
+    }
+    if (!bundle || typeof bundle !== 'object' || !Array.isArray(bundle.objects)) {
+      warn({ file, reason: 'not a STIX bundle (no "objects" array): domain skipped' });
+      continue;
+    }
+    const v = loadDomain(index, domain, file, bundle.objects as unknown[], warn);
+    index.domains.push(v.info);
+    if (bundle.spec_version) v.info.spec = bundle.spec_version;
+    collectionVersion ??= v.collectionVersion;
+  }
+  if (collectionVersion) {
+    index.version = collectionVersion;
+    index.versionSource = 'collection';
+  } else {
+    const mv = manifestAttackVersion(dataDir);
+    if (mv) {
+      index.version = mv;
+      index.versionSource = 'manifest';
+    }
+  }
+  return index;
+}
+
+function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unknown[], warn: (w: AttackWarning) => void) {
+  const byStix = new Map<string, StixObject>();
+  const relationships: StixObject[] = [];
+  let collectionVersion: string | undefined;
+  let bad = 0;
+  for (const o of raw) {
+    if (!o || typeof o !== 'object' || typeof (o as StixObject).type !== 'string' || typeof (o as StixObject).id !== 'string') {
+      bad++;
+      continue;
+    }
+    const obj = o as StixObject;
+    if (obj.type === 'relationship') relationships.push(obj);
+    else byStix.set(obj.id!, obj);
+    if (obj.type === 'x-mitre-collection' && typeof obj.x_mitre_version === 'string') collectionVersion = obj.x_mitre_version;
+  }
+  if (bad) warn({ file, reason: `${bad} object(s) without a type or id: ignored` });
+
+  const info: DomainInfo = { domain, file, matrices: [], spec: '' };
+  const idOf = (stixId: string | undefined): string | undefined => (stixId ? attackRef(byStix.get(stixId) ?? {})?.external_id : undefined);
+
+  // Tactics, ordered by the domain's matrices: active matrices first, then the one with most tactics.
+  const matrices = [...byStix.values()].filter((o) => o.type === 'x-mitre-matrix');
+  matrices.sort((a, b) => Number(!!(a.x_mitre_deprecated || a.revoked)) - Number(!!(b.x_mitre_deprecated || b.revoked))
+    || (b.tactic_refs?.length ?? 0) - (a.tactic_refs?.length ?? 0));
+  const tacticByShort = new Map<string, Tactic>();
+  const domainTactics: Tactic[] = [];
+  for (const m of matrices) {
+    info.matrices.push(m.name ?? '(unnamed matrix)');
+    for (const ref of strings(m.tactic_refs)) {
+      const t = byStix.get(ref);
+      const ext = t && attackRef(t);
+      if (!t || !ext || !t.x_mitre_shortname || !t.name) {
+        warn({ file, reason: `matrix "${m.name}" names tactic ${ref}, which is missing or incomplete` });
+        continue;
+      }
+      if (tacticByShort.has(t.x_mitre_shortname)) continue;
+      const tactic: Tactic = {
+        id: ext.external_id!, shortname: t.x_mitre_shortname, name: t.name, domain, order: domainTactics.length,
+        url: ext.url ?? `https://attack.mitre.org/tactics/${ext.external_id}`,
+      };
+      tacticByShort.set(tactic.shortname, tactic);
+      domainTactics.push(tactic);
+    }
+  }
+  index.tactics.push(...domainTactics);
+
+  const revokedBy = new Map<string, string[]>();
+  for (const r of relationships) {
+    if (r.relationship_type !== 'revoked-by') continue;
+    const target = idOf(r.target_ref);
+    if (r.source_ref && target) revokedBy.set(r.source_ref, [...(revokedBy.get(r.source_ref) ?? []), target]);
+  }
+
+  const stixToTechnique = new Map<string, Technique>();
+  for (const o of byStix.values()) {
+    if (o.type !== 'attack-pattern') continue;
+    const ext = attackRef(o);
+    if (!ext) {
+      warn({ file, reason: `attack-pattern ${o.id} has no ATT&CK id: ignored` });
+      continue;
+    }
+    const id = ext.external_id!.trim().toUpperCase();
+    if (!o.name) warn({ file, reason: `technique ${id} has no name` });
+    const status = o.revoked ? 'revoked' : o.x_mitre_deprecated ? 'deprecated' : 'active';
+    const isSub = o.x_mitre_is_subtechnique === true || /\.\d{3}$/.test(id);
+    const tactics = (o.kill_chain_phases ?? [])
+      .map((p) => p?.phase_name)
+      .filter((p): p is string => typeof p === 'string' && tacticByShort.has(p));
+    tactics.sort((a, b) => tacticByShort.get(a)!.order - tacticByShort.get(b)!.order);
+    if (status === 'active' && !tactics.length) warn({ file, reason: `technique ${id} names no tactic of the ${domain} matrix` });
+    const t: Technique = {
+      id, stixId: o.id!, domain, name: o.name ?? id,
+      description: stripCitations(typeof o.description === 'string' ? o.description : ''),
+      url: ext.url ?? techniqueUrl(id), tactics: [...new Set(tactics)], platforms: strings(o.x_mitre_platforms), status,
+      revokedBy: revokedBy.get(o.id!) ?? [], isSubtechnique: isSub, parent: isSub ? id.split('.')[0] : undefined,
+      version: o.x_mitre_version, modified: o.modified, dataSources: strings(o.x_mitre_data_sources),
+    };
+    if (index.techniques.has(id)) {
+      warn({ file, reason: `technique id ${id} appears twice: kept the first` });
+      continue;
+    }
+    index.techniques.set(id, t);
+    stixToTechnique.set(o.id!, t);
+  }
+
+  // Mitigations and their `mitigates` relationships.
+  const stixToMitigation = new Map<string, Mitigation>();
+  for (const o of byStix.values()) {
+    if (o.type !== 'course-of-action') continue;
+    const ext = attackRef(o);
+    if (!ext || !o.name) continue;
+    const m: Mitigation = {
+      id: ext.external_id!, stixId: o.id!, domain, name: o.name, url: ext.url ?? `https://attack.mitre.org/mitigations/${ext.external_id}`,
+      description: stripCitations(o.description ?? ''), deprecated: !!(o.revoked || o.x_mitre_deprecated),
+    };
+    stixToMitigation.set(o.id!, m);
+    if (!index.mitigations.has(m.id)) index.mitigations.set(m.id, m);
+  }
+  const uses: MitigationUse[] = [];
+  const detects = new Map<string, string[]>();
+  const actorUses = new Map<string, string[]>();
+  for (const r of relationships) {
+    if (r.revoked || r.x_mitre_deprecated) continue;
+    const tech = r.target_ref ? stixToTechnique.get(r.target_ref) : undefined;
+    if (!tech) continue;
+    if (r.relationship_type === 'mitigates') {
+      const m = r.source_ref ? stixToMitigation.get(r.source_ref) : undefined;
+      if (m && !m.deprecated) uses.push({ mitigation: m.id, technique: tech.id, description: stripCitations(r.description ?? '') });
+    } else if (r.relationship_type === 'detects' && r.source_ref) {
+      detects.set(r.source_ref, [...(detects.get(r.source_ref) ?? []), tech.id]);
+    } else if (r.relationship_type === 'uses' && r.source_ref) {
+      actorUses.set(r.source_ref, [...(actorUses.get(r.source_ref) ?? []), tech.id]);
+    }
+  }
+  index.mitigationUses.push(...uses);
+
+  // Detection strategies (ATT&CK v18+) with their analytics.
+  for (const o of byStix.values()) {
+    if (o.type !== 'x-mitre-detection-strategy') continue;
+    const ext = attackRef(o);
+    if (!ext || !o.name) continue;
+    const analytics = strings(o.x_mitre_analytic_refs).flatMap((ref) => {
+      const a = byStix.get(ref);
+      const aext = a && attackRef(a);
+      if (!a || !aext) return [];
+      return [{
+        id: aext.external_id!, name: a.name ?? aext.external_id!, url: aext.url ?? '', platforms: strings(a.x_mitre_platforms),
+        description: stripCitations(a.description ?? ''),
+        logSources: (a.x_mitre_log_source_references ?? []).map((l) => [l?.name, l?.channel].filter(Boolean).join(': ')).filter(Boolean),
+      }];
+    });
+    const ds: DetectionStrategy = {
+      id: ext.external_id!, stixId: o.id!, domain, name: o.name, url: ext.url ?? '', deprecated: !!o.x_mitre_deprecated,
+      revoked: !!o.revoked, analytics, techniques: [...new Set(detects.get(o.id!) ?? [])],
+    };
+    index.detectionStrategies.push(ds);
+  }
+
+  // Groups, software and campaigns with the techniques they use.
+  const kinds: Record<string, ActorKind> = { 'intrusion-set': 'group', malware: 'software', tool: 'software', campaign: 'campaign' };
+  const existing = new Map(index.actors.map((a) => [a.id, a]));
+  for (const o of byStix.values()) {
+    const kind = kinds[o.type ?? ''];
+    if (!kind) continue;
+    const ext = attackRef(o);
+    if (!ext || !o.name) continue;
+    const techniques = [...new Set(actorUses.get(o.id!) ?? [])];
+    const prev = existing.get(ext.external_id!);
+    if (prev) {
+      // The same group appears in several domains' bundles: merge its uses.
+      prev.domains.push(domain);
+      prev.techniques = [...new Set([...prev.techniques, ...techniques])];
+      continue;
+    }
+    const actor: Actor = {
+      id: ext.external_id!, stixId: o.id!, kind, domains: [domain], name: o.name,
+      aliases: [...new Set([...strings(o.aliases), ...strings(o.x_mitre_aliases)])].filter((a) => a !== o.name),
+      url: ext.url ?? '', status: o.revoked ? 'revoked' : o.x_mitre_deprecated ? 'deprecated' : 'active', techniques,
+    };
+    index.actors.push(actor);
+    existing.set(actor.id, actor);
+  }
+  return { info, collectionVersion };
+}

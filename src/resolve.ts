@@ -1,0 +1,50 @@
+/**
+ * The ONE place where a technique id written by an upstream becomes a technique of the loaded
+ * ATT&CK. Every source in every pillar goes through `resolveTechniqueId`.
+ */
+import type { AttackIndex } from './attack/types.js';
+
+export type Resolution =
+  /** Known id (active, deprecated, or a revoked one with no replacement). */
+  | { kind: 'ok'; id: string; raw: string }
+  /** Revoked id carried to the technique(s) that replace it. */
+  | { kind: 'revoked'; ids: string[]; revoked: string; raw: string }
+  /** Well-formed but unknown to the loaded ATT&CK version (typically newer). */
+  | { kind: 'unknown'; id: string; raw: string }
+  /** Not an ATT&CK technique id at all. */
+  | { kind: 'invalid'; raw: string };
+
+const ID = /^T\d{4}(\.\d{3})?$/;
+
+/** Trim, drop inner whitespace and a leading `attack.`, upper-case: ` attack.t1059.001` → `T1059.001`. */
+export function normalizeTechniqueId(raw: string): string {
+  return raw.replace(/^\s*attack\./i, '').replace(/\s+/g, '').toUpperCase();
+}
+
+export function isTechniqueId(id: string): boolean {
+  return ID.test(id);
+}
+
+export function resolveTechniqueId(attack: AttackIndex, raw: string): Resolution {
+  const id = normalizeTechniqueId(raw);
+  if (!ID.test(id)) return { kind: 'invalid', raw };
+  const t = attack.techniques.get(id);
+  if (!t) return { kind: 'unknown', id, raw };
+  if (t.status !== 'revoked' || !t.revokedBy.length) return { kind: 'ok', id, raw };
+  // Follow chains of revocations (A revoked by B, B revoked by C) without looping.
+  const seen = new Set([id]);
+  let frontier = t.revokedBy;
+  const out: string[] = [];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const r of frontier) {
+      if (seen.has(r)) continue;
+      seen.add(r);
+      const rt = attack.techniques.get(r);
+      if (rt?.status === 'revoked' && rt.revokedBy.length) next.push(...rt.revokedBy);
+      else if (rt?.id.startsWith('T')) out.push(r);
+    }
+    frontier = next;
+  }
+  return out.length ? { kind: 'revoked', ids: out, revoked: id, raw } : { kind: 'ok', id, raw };
+}

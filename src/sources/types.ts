@@ -1,0 +1,128 @@
+/**
+ * The connector contract. A connector turns one upstream's files into normalized resource
+ * records; it never imports another connector and never touches the knowledge base.
+ * Technique ids are passed on as written upstream (minus format wrapping such as
+ * `attack.` prefixes); normalization, revocation and unknown ids are handled in ONE place:
+ * `src/resolve.ts`, called by the knowledge-base builder.
+ */
+import type { AttackIndex } from '../attack/types.js';
+
+export type Pillar = 'policy' | 'detection' | 'test';
+
+export const PILLARS: readonly { pillar: Pillar; heading: string }[] = [
+  { pillar: 'policy', heading: 'Policy / Process Controls' },
+  { pillar: 'detection', heading: 'Technical Controls (Detection Rules)' },
+  { pillar: 'test', heading: 'Offensive Security Tests' },
+];
+
+export interface Upstream {
+  /** GitHub owner/name, or a descriptive origin for non-GitHub upstreams. */
+  repo: string;
+  /** Branch used when nothing is pinned. */
+  defaultRef: string;
+  /** Repository paths (globs allowed) this source needs; `sync` extracts only these. */
+  paths: string[];
+}
+
+export interface SourceInfo {
+  /** Short lowercase id used everywhere: `sigma`, `ctid-nist-800-53-rev5`. */
+  name: string;
+  /** Title of the page block: `### [title](homepage)`. */
+  title: string;
+  pillar: Pillar;
+  /** Position of the block inside its pillar (ascending). */
+  order: number;
+  homepage: string;
+  /** Folder under the data dir that holds this source's files (several sources may share one). */
+  folder: string;
+  upstream: Upstream | null;
+  license: string;
+  /** What one resource is, for the catalog: "Sigma rule (one YAML file)". */
+  resourceKind: string;
+  /** How resources map to ATT&CK, for the catalog: "`tags: attack.tNNNN`". */
+  mapsVia: string;
+  /** Optional link to the upstream's own per-technique view, shown above the list. */
+  techniquePage?: (techniqueId: string) => string | undefined;
+  /** Item fields (keys of `meta`) worth a place on the one-line markdown item. */
+  summaryFields?: string[];
+}
+
+/** One technique reference as the upstream states it. */
+export interface TechniqueRef {
+  /** Raw id, e.g. "T1059.001", " t1059.001", "T1485.A002". Resolved by `resolve.ts`. */
+  id: string;
+  /** How the upstream relates resource and technique: mitigates, protects, detects, non_mappable, … */
+  relation?: string;
+  /** Text that belongs to this (resource, technique) pair, e.g. a mitigation's "how it applies". */
+  note?: string;
+  /** ATT&CK version the upstream made this mapping for, when it says so. */
+  attackVersion?: string;
+}
+
+/** One control, rule or test. */
+export interface ResourceRecord {
+  /** Unique within the source and stable across runs: relative file path, or `path#n`. */
+  key: string;
+  /** The upstream's own id (rule uuid, test guid, D3-NTCD, M1042, …), if any. */
+  upstreamId?: string;
+  title: string;
+  url?: string;
+  /** Folder breadcrumb shown before the title (`windows / process_creation`). */
+  breadcrumb?: string[];
+  description?: string;
+  deprecated?: boolean;
+  /** Path relative to the data dir of the file this came from (for link checks and warnings). */
+  file?: string;
+  /** Source-specific fields (status, level, logsource, platforms, executors …); JSON-serializable. */
+  meta?: Record<string, unknown>;
+  techniques: TechniqueRef[];
+}
+
+export interface Provenance {
+  repository?: string;
+  branch?: string;
+  commit?: string;
+  commitDate?: string;
+  /** YYYY-MM-DD */
+  accessed?: string;
+  /** Where `accessed` came from: the manifest, or file modification times. */
+  accessedFrom: 'manifest' | 'file-dates' | 'unknown';
+  version?: string;
+}
+
+export interface Limits {
+  /** Files larger than this are skipped with a warning. */
+  maxFileBytes: number;
+  /** YAML alias expansions allowed per document ("billion laughs" guard). */
+  maxYamlAliases: number;
+  /** Deepest nesting accepted in parsed documents. */
+  maxDepth: number;
+  /** Technique references kept per resource; the rest is a warning. */
+  maxTechniquesPerResource: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxFileBytes: 20 * 1024 * 1024,
+  maxYamlAliases: 100,
+  maxDepth: 64,
+  maxTechniquesPerResource: 1000,
+};
+
+export interface LoadContext {
+  /** Root data folder (the layout of ../shared/data). */
+  dataDir: string;
+  /** Absolute path of this source's folder. */
+  dir: string;
+  provenance: Provenance;
+  /** The loaded ATT&CK, for sources derived from it (mitigations, detection strategies). */
+  attack: AttackIndex;
+  limits: Limits;
+  /** Record a problem with one file; the connector then carries on with the next. */
+  warn(file: string, reason: string): void;
+}
+
+export interface Source extends SourceInfo {
+  /** True when this source's files are present under dataDir (default: its folder exists). */
+  present?(dataDir: string): boolean;
+  load(ctx: LoadContext): Iterable<ResourceRecord> | AsyncIterable<ResourceRecord>;
+}
