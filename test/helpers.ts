@@ -1,4 +1,5 @@
 /** Shared test plumbing: where the real data is, a cached ATT&CK, temp folders. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,4 +31,12 @@ export function fixtureDir(files: Record<string, string | Buffer>): string {
     writeFileSync(full, content);
   }
   return dir;
+}
+
+/** Runs the compiled CLI (npm test compiles first) and returns its exit code and output. */
+export function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), ...args], {
+    encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -41,9 +41,15 @@ export interface SourceInfo {
   resourceKind: string;
   /** How resources map to ATT&CK, for the catalog: "`tags: attack.tNNNN`". */
   mapsVia: string;
-  /** Optional link to the upstream's own per-technique view, shown above the list. */
-  techniquePage?: (techniqueId: string) => string | undefined;
-  /** Item fields (keys of `meta`) worth a place on the one-line markdown item. */
+  /**
+   * Optional link template to the upstream's own per-technique view, shown above the list:
+   * `{id}` becomes `T1021.004`, `{idPath}` becomes `T1021/004`.
+   */
+  techniquePage?: string;
+  /**
+   * Item fields worth a place on the one-line markdown item: keys of `meta`, or `id`, `relation`;
+   * `note` puts the per-pair note on an indented line below the item.
+   */
   summaryFields?: string[];
 }
 

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { buildKnowledgeBase } from '../kb/build.js';
+import { defaultDataDir, defaultDbPath } from '../util/paths.js';
+import { existsSync } from 'node:fs';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT } from './common.js';
+
+export function registerBuild(program: Command): void {
+  program
+    .command('build')
+    .description('build the knowledge base from a data folder (every source found there)')
+    .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
+    .option('--db <file>', DB_OPTION_HELP)
+    .option('--quiet', 'print nothing but errors')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { data?: string; db?: string; quiet?: boolean; json?: boolean }) => {
+      const dataDir = defaultDataDir(opts.data);
+      if (!existsSync(dataDir)) throw new CliError(`data folder ${dataDir} does not exist (run \`purplebook sync\` or pass --data)`, EXIT_BAD_INPUT);
+      const summary = await buildKnowledgeBase({ dataDir, dbPath: defaultDbPath(opts.db), quiet: opts.quiet || opts.json });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
+      if (opts.quiet) return;
+      const err = process.stderr;
+      err.write(`Built ${summary.dbPath} from ${summary.dataDir} in ${summary.seconds.toFixed(1)} s\n`);
+      err.write(`ATT&CK ${summary.attackVersion}: ${summary.techniques} active techniques and sub-techniques\n`);
+      const loaded = summary.sources.filter((s) => s.loaded);
+      const w = Math.max(...loaded.map((s) => s.name.length), 6);
+      err.write(`${'source'.padEnd(w)}  resources  mappings  techniques  deprecated  unknown ids  warnings\n`);
+      for (const s of loaded) {
+        err.write(`${s.name.padEnd(w)}  ${String(s.resources).padStart(9)}  ${String(s.mappings).padStart(8)}  ${String(s.techniques).padStart(10)}  ${String(s.deprecated).padStart(10)}  ${String(s.unknownIds).padStart(11)}  ${String(s.warnings).padStart(8)}\n`);
+      }
+      if (summary.skipped.length) err.write(`Not in the data folder (skipped): ${summary.skipped.join(', ')}\n`);
+      err.write(`${summary.warnings} warnings: \`purplebook stats\` summarizes them, \`purplebook warnings\` lists them\n`);
+    });
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/** purplebook: for every ATT&CK technique, what stops it, what detects it, and how to test it. */
+import { Command, CommanderError } from 'commander';
+import { registerBuild } from './build.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { registerExport } from './export.js';
+import { registerGaps } from './gaps.js';
+import { registerSearch } from './search.js';
+import { registerShow } from './show.js';
+import { registerStats } from './stats.js';
+
+export function createProgram(): Command {
+  const program = new Command();
+  program
+    .name('purplebook')
+    .description('For every MITRE ATT&CK technique: what stops it, what detects it, and how to test it.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerBuild(program);
+  registerShow(program);
+  registerSearch(program);
+  registerStats(program);
+  registerExport(program);
+  registerGaps(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; everything commander rejects is bad input.
+      return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`purplebook: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`purplebook: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  // `purplebook export | head` closes the pipe early: that is not a failure.
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

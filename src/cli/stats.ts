@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { computeStats } from '../kb/stats.js';
+import { DB_OPTION_HELP, out, withKb } from './common.js';
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('ATT&CK version and counts per domain; per source: version, accessed date, resources, mappings, coverage, warnings')
+    .option('--json', 'machine-readable output')
+    .option('--db <file>', DB_OPTION_HELP)
+    .action(async (opts: { json?: boolean; db?: string }) => {
+      await withKb(opts.db, async (kb) => {
+        const stats = computeStats(kb);
+        if (opts.json) return out(`${JSON.stringify(stats, null, 2)}\n`);
+        const lines = [`ATT&CK ${stats.attack.version} (version from ${stats.attack.versionSource})`];
+        for (const [d, s] of Object.entries(stats.attack.domains)) {
+          lines.push(`  ${d.padEnd(18)} ${s.techniques} techniques, ${s.subtechniques} sub-techniques active; ${s.revoked} revoked, ${s.deprecated} deprecated`);
+        }
+        lines.push('', 'source                          pillar     commit    accessed    resources  mappings  techniques  unknown  warnings');
+        for (const s of stats.sources) {
+          if (!s.loaded) {
+            lines.push(`${s.name.padEnd(31)} ${s.pillar.padEnd(10)} (not loaded)`);
+            continue;
+          }
+          lines.push(`${s.name.padEnd(31)} ${s.pillar.padEnd(10)} ${(s.commit ?? '-').slice(0, 8).padEnd(9)} ${(s.accessed ?? '-').padEnd(11)} ${String(s.resources).padStart(9)}  ${String(s.mappings).padStart(8)}  ${String(s.techniques).padStart(10)}  ${String(s.unknownIds).padStart(7)}  ${String(s.warnings).padStart(8)}`);
+        }
+        for (const s of stats.sources.filter((x) => x.hint)) lines.push(`note: ${s.name}: ${s.hint}: ${s.unknownIdList.join(', ')}`);
+        lines.push(`${stats.warnings.total} warnings in all (\`purplebook warnings\` lists them)`);
+        return out(`${lines.join('\n')}\n`);
+      });
+    });
+
+  program
+    .command('warnings')
+    .description('list every warning recorded by the last build (file and reason)')
+    .option('--source <name>', 'only this source')
+    .option('--json', 'machine-readable output')
+    .option('--db <file>', DB_OPTION_HELP)
+    .action(async (opts: { source?: string; json?: boolean; db?: string }) => {
+      await withKb(opts.db, async (kb) => {
+        const list = kb.warnings().filter((w) => !opts.source || w.source === opts.source);
+        if (opts.json) return out(`${JSON.stringify(list, null, 2)}\n`);
+        return out(list.map((w) => `${w.source}\t${w.file}\t${w.reason}`).join('\n') + (list.length ? '\n' : ''));
+      });
+    });
+}

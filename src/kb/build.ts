@@ -1,0 +1,256 @@
+/**
+ * Builds the knowledge base: ATT&CK, then every present source, into a temporary SQLite file
+ * that is renamed over the target only when complete, so a crash never leaves a half-written KB.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadAttack } from '../attack/load.js';
+import type { AttackIndex } from '../attack/types.js';
+import { resolveTechniqueId } from '../resolve.js';
+import { collectSource, sourcePresent, type SourceWarning } from '../sources/collect.js';
+import { ALL_SOURCES } from '../sources/registry.js';
+import type { Limits, ResourceRecord, Source } from '../sources/types.js';
+import { DEFAULT_LIMITS } from '../sources/types.js';
+import { createProgress, type Progress } from '../util/progress.js';
+import { provenanceFor, readManifest } from './provenance.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+
+export interface BuildOptions {
+  dataDir: string;
+  dbPath: string;
+  sources?: readonly Source[];
+  limits?: Partial<Limits>;
+  quiet?: boolean;
+  progress?: Progress;
+  /** Test hook: called after the temp file is written and before the rename. */
+  beforeRename?: (tempPath: string) => void;
+}
+
+export interface SourceSummary {
+  name: string;
+  title: string;
+  pillar: string;
+  loaded: boolean;
+  resources: number;
+  mappings: number;
+  techniques: number;
+  deprecated: number;
+  unknownIds: number;
+  warnings: number;
+}
+
+export interface BuildSummary {
+  dbPath: string;
+  dataDir: string;
+  attackVersion: string;
+  techniques: number;
+  sources: SourceSummary[];
+  warnings: number;
+  skipped: string[];
+  seconds: number;
+}
+
+interface PendingSource {
+  source: Source;
+  loaded: boolean;
+  records: ResourceRecord[];
+  warnings: SourceWarning[];
+}
+
+const SEARCH_BODY_MAX = 4000;
+
+export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  const progress = opts.progress ?? createProgress({ quiet: opts.quiet });
+  const sources = opts.sources ?? ALL_SOURCES;
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const attackWarnings: SourceWarning[] = [];
+
+  const manifest = readManifest(opts.dataDir, (reason) => attackWarnings.push({ source: 'manifest', file: 'MANIFEST.json', reason }));
+  progress.update('Loading ATT&CK');
+  const attack = loadAttack(opts.dataDir, (w) => attackWarnings.push({ source: 'attack', ...w }));
+  if (!attack.domains.length) attackWarnings.push({ source: 'attack', file: 'attack/', reason: 'no ATT&CK bundle could be loaded: every mapping will be unknown' });
+
+  const pending: PendingSource[] = [];
+  const skipped: string[] = [];
+  for (const [i, source] of sources.entries()) {
+    progress.update(`Reading ${source.title}`, i, sources.length);
+    if (!sourcePresent(source, opts.dataDir)) {
+      skipped.push(source.name);
+      pending.push({ source, loaded: false, records: [], warnings: [] });
+      continue;
+    }
+    const provenance = provenanceFor(manifest, opts.dataDir, source.folder);
+    const { records, warnings } = await collectSource(source, { dataDir: opts.dataDir, attack, provenance, limits });
+    pending.push({ source, loaded: true, records, warnings });
+  }
+  progress.update('Writing knowledge base');
+
+  mkdirSync(dirname(opts.dbPath), { recursive: true });
+  const tempPath = `${opts.dbPath}.tmp-${process.pid}-${Date.now()}`;
+  let summary: BuildSummary;
+  try {
+    const db = new Database(tempPath);
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.exec(SCHEMA);
+    const sourceSummaries = db.transaction(() => writeAll(db, attack, pending, attackWarnings, manifest, opts.dataDir, limits))();
+    db.prepare('INSERT INTO search(search) VALUES (?)').run('optimize');
+    db.close();
+    summary = {
+      dbPath: opts.dbPath, dataDir: opts.dataDir, attackVersion: attack.version,
+      techniques: [...attack.techniques.values()].filter((t) => t.status === 'active').length,
+      sources: sourceSummaries, warnings: attackWarnings.length + sourceSummaries.reduce((n, s) => n + s.warnings, 0),
+      skipped, seconds: 0,
+    };
+    opts.beforeRename?.(tempPath);
+    renameSync(tempPath, opts.dbPath);
+  } catch (e) {
+    if (existsSync(tempPath)) rmSync(tempPath, { force: true });
+    throw e;
+  } finally {
+    progress.done();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+function writeAll(
+  db: Database.Database, attack: AttackIndex, pending: PendingSource[], attackWarnings: SourceWarning[],
+  manifest: ReturnType<typeof readManifest>, dataDir: string, limits: Limits,
+): SourceSummary[] {
+  const attackProv = provenanceFor(manifest, dataDir, 'attack');
+  const meta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
+  meta.run('schema_version', String(SCHEMA_VERSION));
+  meta.run('attack_version', attack.version);
+  meta.run('attack_version_source', attack.versionSource);
+  meta.run('attack_accessed', attackProv.accessed ?? '');
+  meta.run('attack_commit', attackProv.commit ?? '');
+  meta.run('attack_repository', attackProv.repository ?? '');
+  meta.run('attack_domains', JSON.stringify(attack.domains));
+  meta.run('built_at', new Date().toISOString());
+  meta.run('data_dir', dataDir);
+
+  const insTactic = db.prepare('INSERT INTO tactics VALUES (?, ?, ?, ?, ?, ?)');
+  for (const t of attack.tactics) insTactic.run(t.domain, t.shortname, t.id, t.name, t.order, t.url);
+  const insTech = db.prepare('INSERT INTO techniques VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insSearch = db.prepare('INSERT INTO search(kind, ref, title, body) VALUES (?, ?, ?, ?)');
+  for (const t of attack.techniques.values()) {
+    insTech.run(t.id, t.stixId, t.domain, t.name, t.description, t.url, t.status, JSON.stringify(t.revokedBy),
+      t.isSubtechnique ? 1 : 0, t.parent ?? null, JSON.stringify(t.tactics), JSON.stringify(t.platforms), t.version ?? null, t.modified ?? null);
+    insSearch.run('technique', t.id, `${t.id} ${t.name}`, t.description.slice(0, SEARCH_BODY_MAX));
+  }
+  const insActor = db.prepare('INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insUse = db.prepare('INSERT OR IGNORE INTO actor_uses VALUES (?, ?)');
+  for (const a of attack.actors) {
+    insActor.run(a.id, a.kind, a.name, JSON.stringify(a.aliases), a.url, a.status, JSON.stringify(a.domains));
+    for (const t of a.techniques) insUse.run(a.id, t);
+  }
+
+  const insWarning = db.prepare('INSERT INTO warnings VALUES (?, ?, ?)');
+  for (const w of attackWarnings) insWarning.run(w.source, w.file, w.reason);
+
+  const summaries: SourceSummary[] = [];
+  for (const p of pending) summaries.push(writeSource(db, attack, p, manifest, dataDir, limits, insWarning, insSearch));
+  return summaries;
+}
+
+function writeSource(
+  db: Database.Database, attack: AttackIndex, p: PendingSource, manifest: ReturnType<typeof readManifest>, dataDir: string,
+  limits: Limits, insWarning: Database.Statement, insSearch: Database.Statement,
+): SourceSummary {
+  const { source } = p;
+  const warnings = [...p.warnings];
+  const warn = (file: string, reason: string) => warnings.push({ source: source.name, file, reason });
+  const insRes = db.prepare('INSERT INTO resources (source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insMap = db.prepare('INSERT OR IGNORE INTO mappings VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insAssess = db.prepare('INSERT OR IGNORE INTO assessments VALUES (?, ?, ?)');
+  const insUnknown = db.prepare('INSERT INTO unknown_ids VALUES (?, ?, ?)');
+
+  const keys = new Set<string>();
+  const upstreamIds = new Map<string, string>();
+  const attackVersions = new Set<string>();
+  const mappedResources = new Set<number>();
+  const techniques = new Set<string>();
+  const unknown = new Set<string>();
+  let mappings = 0;
+  let deprecated = 0;
+
+  for (const r of p.records) {
+    const where = r.file ?? r.key;
+    if (keys.has(r.key)) {
+      warn(where, `duplicate resource key ${r.key}: kept the first`);
+      continue;
+    }
+    keys.add(r.key);
+    if (r.upstreamId) {
+      const prev = upstreamIds.get(r.upstreamId);
+      if (prev) warn(where, `shares upstream id ${r.upstreamId} with ${prev}`);
+      else upstreamIds.set(r.upstreamId, where);
+    }
+    const assessmentOnly = r.techniques.length > 0 && r.techniques.every((t) => t.relation === 'non_mappable');
+    let refs = r.techniques;
+    if (refs.length > limits.maxTechniquesPerResource) {
+      warn(where, `${refs.length} technique references: kept the first ${limits.maxTechniquesPerResource}`);
+      refs = refs.slice(0, limits.maxTechniquesPerResource);
+    }
+    if (assessmentOnly) {
+      for (const ref of refs) {
+        const res = resolveTechniqueId(attack, ref.id);
+        const ids = res.kind === 'ok' ? [res.id] : res.kind === 'revoked' ? res.ids : [];
+        for (const id of ids) insAssess.run(source.name, id, ref.note ?? null);
+        if (ref.attackVersion) attackVersions.add(ref.attackVersion);
+      }
+      continue;
+    }
+    const rowid = Number(insRes.run(source.name, r.key, r.upstreamId ?? null, r.title, r.url ?? null,
+      r.breadcrumb?.length ? JSON.stringify(r.breadcrumb) : null, r.description ?? null, r.deprecated ? 1 : 0, r.file ?? null,
+      r.meta && Object.keys(r.meta).length ? JSON.stringify(r.meta) : null).lastInsertRowid);
+    if (r.deprecated) deprecated++;
+    insSearch.run('resource', String(rowid), r.title,
+      [r.upstreamId, r.breadcrumb?.join(' '), r.description].filter(Boolean).join(' ').slice(0, SEARCH_BODY_MAX));
+    for (const ref of refs) {
+      if (ref.relation === 'non_mappable') continue;
+      const res = resolveTechniqueId(attack, ref.id);
+      if (res.kind === 'invalid') {
+        warn(where, `"${String(ref.id).slice(0, 60)}" is not an ATT&CK technique id`);
+        continue;
+      }
+      if (res.kind === 'unknown') {
+        warn(where, `technique ${res.id} is unknown to the loaded ATT&CK ${attack.version}`);
+        insUnknown.run(source.name, res.id, rowid);
+        unknown.add(res.id);
+        continue;
+      }
+      if (ref.attackVersion) attackVersions.add(ref.attackVersion);
+      const ids = res.kind === 'ok' ? [res.id] : res.ids;
+      for (const id of ids) {
+        const changed = insMap.run(rowid, id, res.raw, res.kind === 'revoked' ? res.revoked : null, ref.relation ?? null,
+          ref.note ?? null, ref.attackVersion ?? null).changes;
+        if (changed && !r.deprecated) {
+          mappings++;
+          techniques.add(id);
+          mappedResources.add(rowid);
+        }
+      }
+    }
+  }
+
+  for (const w of warnings) insWarning.run(w.source, w.file, w.reason);
+  const prov = provenanceFor(manifest, dataDir, source.folder);
+  db.prepare(`INSERT INTO sources (name, title, pillar, ord, homepage, folder, repository, branch, commit_id, commit_date, accessed,
+      accessed_from, version, license, resource_kind, maps_via, technique_page, summary_fields, loaded, attack_versions, resources,
+      mappings, techniques, deprecated, unknown_ids, warnings, records)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    source.name, source.title, source.pillar, source.order, source.homepage, source.folder,
+    prov.repository ?? source.upstream?.repo ?? null, prov.branch ?? null, prov.commit ?? null, prov.commitDate ?? null,
+    prov.accessed ?? null, prov.accessedFrom, prov.version ?? null, source.license, source.resourceKind, source.mapsVia,
+    source.techniquePage ?? null, JSON.stringify(source.summaryFields ?? []), p.loaded ? 1 : 0, JSON.stringify([...attackVersions].sort()),
+    mappedResources.size, mappings, techniques.size, deprecated, unknown.size, warnings.length, p.records.length,
+  );
+  return {
+    name: source.name, title: source.title, pillar: source.pillar, loaded: p.loaded, resources: mappedResources.size, mappings,
+    techniques: techniques.size, deprecated, unknownIds: unknown.size, warnings: warnings.length,
+  };
+}

@@ -1,0 +1,267 @@
+/** Read access to a built knowledge base. Every view goes through these queries. */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { Domain, Status } from '../attack/types.js';
+import type { Pillar } from '../sources/types.js';
+import { SCHEMA_VERSION } from './schema.js';
+
+export interface TechniqueRow {
+  id: string;
+  domain: Domain;
+  name: string;
+  description: string;
+  url: string;
+  status: Status;
+  revokedBy: string[];
+  isSub: boolean;
+  parent: string | null;
+  tactics: string[];
+  platforms: string[];
+}
+
+export interface TacticRow {
+  domain: Domain;
+  shortname: string;
+  id: string;
+  name: string;
+  order: number;
+  url: string;
+}
+
+export interface SourceRow {
+  name: string;
+  title: string;
+  pillar: Pillar;
+  order: number;
+  homepage: string;
+  folder: string;
+  repository: string | null;
+  branch: string | null;
+  commit: string | null;
+  commitDate: string | null;
+  accessed: string | null;
+  accessedFrom: string;
+  version: string | null;
+  license: string | null;
+  resourceKind: string | null;
+  mapsVia: string | null;
+  techniquePage: string | null;
+  summaryFields: string[];
+  loaded: boolean;
+  attackVersions: string[];
+  resources: number;
+  mappings: number;
+  techniques: number;
+  deprecated: number;
+  unknownIds: number;
+  warnings: number;
+  records: number;
+}
+
+export interface MappedResource {
+  rowid: number;
+  source: string;
+  key: string;
+  upstreamId: string | null;
+  title: string;
+  url: string | null;
+  breadcrumb: string[] | null;
+  description: string | null;
+  deprecated: boolean;
+  file: string | null;
+  meta: Record<string, unknown> | null;
+  technique: string;
+  rawId: string;
+  viaRevoked: string | null;
+  relation: string | null;
+  note: string | null;
+  attackVersion: string | null;
+}
+
+export interface SearchHit {
+  kind: 'technique' | 'resource';
+  /** Technique id, or the resource's `source:key`. */
+  ref: string;
+  title: string;
+  source?: string;
+  url?: string;
+  techniques: string[];
+  score: number;
+}
+
+export class KbError extends Error {}
+
+type Row = Record<string, unknown>;
+
+const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+
+function techniqueFromRow(r: Row): TechniqueRow {
+  return {
+    id: r.id as string, domain: r.domain as Domain, name: r.name as string, description: r.description as string, url: r.url as string,
+    status: r.status as Status, revokedBy: json(r.revoked_by, []), isSub: r.is_sub === 1, parent: (r.parent as string) ?? null,
+    tactics: json(r.tactics, []), platforms: json(r.platforms, []),
+  };
+}
+
+function resourceFromRow(r: Row): MappedResource {
+  return {
+    rowid: r.id as number, source: r.source as string, key: r.key as string, upstreamId: (r.upstream_id as string) ?? null,
+    title: r.title as string, url: (r.url as string) ?? null, breadcrumb: json(r.breadcrumb, null), description: (r.description as string) ?? null,
+    deprecated: r.deprecated === 1, file: (r.file as string) ?? null, meta: json(r.meta, null), technique: r.technique as string,
+    rawId: r.raw_id as string, viaRevoked: (r.via_revoked as string) ?? null, relation: (r.relation as string) ?? null,
+    note: (r.note as string) ?? null, attackVersion: (r.attack_version as string) ?? null,
+  };
+}
+
+/** Turns free text into a safe FTS5 query: quoted terms, prefix match on the last one. */
+export function ftsQuery(text: string): string | undefined {
+  const terms = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}_]+/gu)?.slice(0, 12);
+  if (!terms?.length) return undefined;
+  return terms.map((t, i) => (i === terms.length - 1 ? `"${t}"*` : `"${t}"`)).join(' ');
+}
+
+export class KnowledgeBase {
+  readonly db: Database.Database;
+  readonly path: string;
+  private readonly stmts;
+  private sourceCache?: SourceRow[];
+  private tacticCache?: TacticRow[];
+  private metaCache?: Map<string, string>;
+
+  private constructor(path: string) {
+    this.path = path;
+    this.db = new Database(path, { readonly: true, fileMustExist: true });
+    const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get();
+    if (version !== String(SCHEMA_VERSION)) {
+      this.db.close();
+      throw new KbError(`${path} was built by another Purplebook version (schema ${String(version)}, expected ${SCHEMA_VERSION}): run \`purplebook build\``);
+    }
+    const db = this.db;
+    this.stmts = {
+      technique: db.prepare('SELECT * FROM techniques WHERE id = ?'),
+      children: db.prepare('SELECT * FROM techniques WHERE parent = ? ORDER BY id'),
+      allTechniques: db.prepare('SELECT * FROM techniques ORDER BY domain, id'),
+      tactics: db.prepare('SELECT * FROM tactics ORDER BY domain, ord'),
+      mapped: db.prepare(`SELECT m.technique, m.raw_id, m.via_revoked, m.relation, m.note, m.attack_version, r.*
+        FROM mappings m JOIN resources r ON r.id = m.resource WHERE m.technique = ?`),
+      viaSub: db.prepare(`SELECT r.source, COUNT(DISTINCT r.id) AS n FROM mappings m JOIN resources r ON r.id = m.resource
+        WHERE m.technique > ? AND m.technique < ? AND (? OR r.deprecated = 0)
+          AND r.id NOT IN (SELECT resource FROM mappings WHERE technique = ?)
+        GROUP BY r.source`),
+      assessments: db.prepare('SELECT source, note FROM assessments WHERE technique = ?'),
+      search: db.prepare(`SELECT kind, ref, title, bm25(search, 10.0, 1.0) AS score FROM search WHERE search MATCH ? ORDER BY score LIMIT ?`),
+      resourceById: db.prepare('SELECT * FROM resources WHERE id = ?'),
+      resourceTechniques: db.prepare('SELECT technique FROM mappings WHERE resource = ? ORDER BY technique'),
+      warnings: db.prepare('SELECT source, file, reason FROM warnings ORDER BY source, file, reason'),
+      unknownIds: db.prepare('SELECT technique, COUNT(*) AS n FROM unknown_ids WHERE source = ? GROUP BY technique ORDER BY technique'),
+    };
+  }
+
+  static open(path: string): KnowledgeBase {
+    if (!existsSync(path)) throw new KbError(`no knowledge base at ${path}: run \`purplebook build\` first`);
+    return new KnowledgeBase(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  meta(key: string): string | undefined {
+    if (!this.metaCache) {
+      const rows = this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+      this.metaCache = new Map(rows.map((r) => [r.key, r.value]));
+    }
+    return this.metaCache.get(key);
+  }
+
+  get attackVersion(): string {
+    return this.meta('attack_version') ?? 'unknown';
+  }
+
+  technique(id: string): TechniqueRow | undefined {
+    const r = this.stmts.technique.get(id) as Row | undefined;
+    return r && techniqueFromRow(r);
+  }
+
+  subtechniques(parent: string): TechniqueRow[] {
+    return (this.stmts.children.all(parent) as Row[]).map(techniqueFromRow);
+  }
+
+  techniques(): TechniqueRow[] {
+    return (this.stmts.allTechniques.all() as Row[]).map(techniqueFromRow);
+  }
+
+  tactics(): TacticRow[] {
+    return this.tacticCache ??= (this.stmts.tactics.all() as Row[]).map((r) => ({
+      domain: r.domain as Domain, shortname: r.shortname as string, id: r.id as string, name: r.name as string,
+      order: r.ord as number, url: r.url as string,
+    }));
+  }
+
+  sources(): SourceRow[] {
+    this.sourceCache ??= (this.db.prepare('SELECT * FROM sources').all() as Row[])
+      .map((r) => ({
+        name: r.name as string, title: r.title as string, pillar: r.pillar as Pillar, order: r.ord as number, homepage: r.homepage as string,
+        folder: r.folder as string, repository: (r.repository as string) ?? null, branch: (r.branch as string) ?? null,
+        commit: (r.commit_id as string) ?? null, commitDate: (r.commit_date as string) ?? null, accessed: (r.accessed as string) ?? null,
+        accessedFrom: r.accessed_from as string, version: (r.version as string) ?? null, license: (r.license as string) ?? null,
+        resourceKind: (r.resource_kind as string) ?? null, mapsVia: (r.maps_via as string) ?? null,
+        techniquePage: (r.technique_page as string) ?? null, summaryFields: json(r.summary_fields, []), loaded: r.loaded === 1,
+        attackVersions: json(r.attack_versions, []), resources: r.resources as number, mappings: r.mappings as number,
+        techniques: r.techniques as number, deprecated: r.deprecated as number, unknownIds: r.unknown_ids as number,
+        warnings: r.warnings as number, records: r.records as number,
+      }))
+      .sort((a, b) => ['policy', 'detection', 'test'].indexOf(a.pillar) - ['policy', 'detection', 'test'].indexOf(b.pillar)
+        || a.order - b.order || a.name.localeCompare(b.name));
+    return this.sourceCache;
+  }
+
+  /** Resources mapped directly to this technique, deprecated ones included (callers filter). */
+  mapped(techniqueId: string): MappedResource[] {
+    return (this.stmts.mapped.all(techniqueId) as Row[]).map(resourceFromRow);
+  }
+
+  /** Per source: resources mapped to a sub-technique of `parent` and not to `parent` itself. */
+  viaSubtechniques(parent: string, includeDeprecated: boolean): Map<string, number> {
+    const rows = this.stmts.viaSub.all(`${parent}.`, `${parent}/`, includeDeprecated ? 1 : 0, parent) as { source: string; n: number }[];
+    return new Map(rows.map((r) => [r.source, r.n]));
+  }
+
+  assessments(techniqueId: string): Map<string, string | null> {
+    const rows = this.stmts.assessments.all(techniqueId) as { source: string; note: string | null }[];
+    return new Map(rows.map((r) => [r.source, r.note]));
+  }
+
+  search(text: string, limit = 20): SearchHit[] {
+    const q = ftsQuery(text);
+    const hits: SearchHit[] = [];
+    const idLike = text.trim().toUpperCase();
+    const exact = /^T\d{4}(\.\d{3})?$/.test(idLike) ? this.technique(idLike) : undefined;
+    if (exact) hits.push({ kind: 'technique', ref: exact.id, title: `${exact.id} ${exact.name}`, url: exact.url, techniques: [exact.id], score: -1e9 });
+    if (!q) return hits;
+    for (const r of this.stmts.search.all(q, limit + hits.length) as { kind: string; ref: string; title: string; score: number }[]) {
+      if (r.kind === 'technique') {
+        if (exact && r.ref === exact.id) continue;
+        const t = this.technique(r.ref);
+        hits.push({ kind: 'technique', ref: r.ref, title: r.title, url: t?.url, techniques: [r.ref], score: r.score });
+      } else {
+        const res = this.stmts.resourceById.get(Number(r.ref)) as Row | undefined;
+        if (!res) continue;
+        hits.push({
+          kind: 'resource', ref: `${res.source as string}:${res.key as string}`, title: r.title, source: res.source as string,
+          url: (res.url as string) ?? undefined, techniques: this.stmts.resourceTechniques.pluck().all(Number(r.ref)) as string[], score: r.score,
+        });
+      }
+      if (hits.length >= limit) break;
+    }
+    return hits.slice(0, limit);
+  }
+
+  warnings(): { source: string; file: string; reason: string }[] {
+    return this.stmts.warnings.all() as { source: string; file: string; reason: string }[];
+  }
+
+  unknownIds(source: string): { technique: string; n: number }[] {
+    return this.stmts.unknownIds.all(source) as { technique: string; n: number }[];
+  }
+}

@@ -1,0 +1,79 @@
+/** The technique page: the JSON of `show --format json`, and what every view renders. */
+import type { Domain, Status } from '../attack/types.js';
+import type { Pillar } from '../sources/types.js';
+
+export type ValidationClass = 'testable and detectable' | 'detectable, no public test' | 'testable, no public detection' | 'neither';
+
+export interface PageItem {
+  id: string | null;
+  name: string;
+  url: string | null;
+  breadcrumb?: string[];
+  description?: string;
+  /** Set when the upstream named a revoked id that ATT&CK replaced by this technique. */
+  via?: { revoked: string };
+  relation?: string;
+  note?: string;
+  attackVersion?: string;
+  deprecated?: boolean;
+  /** Source-specific fields (status, level, platforms, executors …). */
+  meta?: Record<string, unknown>;
+}
+
+export interface PageSource {
+  source: string;
+  title: string;
+  url: string;
+  accessed: string | null;
+  accessedFrom: string;
+  commit: string | null;
+  /** Distinct ATT&CK-mapped resources of this source, all techniques. */
+  total: number;
+  /** Resources mapped directly to this technique. */
+  count: number;
+  /** Resources mapped only to sub-techniques of this technique (parents only). */
+  viaSubtechniques: number;
+  /** The framework's authors assessed this technique and mapped nothing (CTID non_mappable). */
+  assessedNotMappable: boolean;
+  /** ATT&CK versions the source's mappings were made for, when it says. */
+  attackVersions: string[];
+  techniquePage: string | null;
+  summaryFields: string[];
+  items: PageItem[];
+}
+
+export interface PageSection {
+  pillar: Pillar;
+  title: string;
+  sources: PageSource[];
+}
+
+export interface PageSummary {
+  policy_volume: number;
+  detection_volume: number;
+  test_volume: number;
+  validation: ValidationClass;
+}
+
+export interface TechniqueLink {
+  id: string;
+  name: string;
+  status: Status;
+}
+
+export interface Page {
+  id: string;
+  name: string;
+  domain: Domain;
+  tactics: string[];
+  platforms: string[];
+  url: string;
+  description: string;
+  status: Status;
+  replacedBy: TechniqueLink[];
+  parent: TechniqueLink | null;
+  subtechniques: TechniqueLink[];
+  attackVersion: string;
+  summary: PageSummary;
+  sections: PageSection[];
+}

@@ -1,0 +1,10 @@
+/** CSV (RFC 4180) with formula-injection guarding: spreadsheets must not run upstream text. */
+export function csvCell(value: unknown): string {
+  let s = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvRow(values: unknown[]): string {
+  return `${values.map(csvCell).join(',')}\r\n`;
+}

@@ -1,0 +1,28 @@
+/** Turns an item's source-specific fields into short "label: value" facts, for one-line views. */
+import type { PageItem } from '../page/types.js';
+
+function valueText(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '';
+  if (Array.isArray(v)) return v.map(valueText).filter(Boolean).join(', ');
+  if (typeof v === 'object') return Object.values(v as Record<string, unknown>).map(valueText).filter(Boolean).join('/');
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return String(v).replace(/\s+/g, ' ').trim();
+}
+
+/** Label words from a camelCase or snake_case key: `dataSource` → `data source`. */
+export function labelOf(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+}
+
+export function itemFacts(item: PageItem, fields: readonly string[], max = 120): string[] {
+  const out: string[] = [];
+  for (const f of fields) {
+    if (f === 'note') continue; // rendered on its own line
+    const raw = f === 'relation' ? item.relation : f === 'id' ? item.id : item.meta?.[f];
+    let text = valueText(raw);
+    if (!text) continue;
+    if (text.length > max) text = `${text.slice(0, max - 1)}…`;
+    out.push(`${labelOf(f)}: ${text}`);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+/**
+ * ATT&CK detection strategies (v18+): `x-mitre-detection-strategy` objects and their analytics per
+ * platform, linked to techniques by `detects` (ATT&CK connector data, via ctx.attack).
+ */
+import type { Source } from './types.js';
+
+export const attackDetectionStrategiesSource: Source = {
+  name: 'attack-detection-strategies',
+  title: 'MITRE ATT&CK Detection Strategies',
+  pillar: 'detection',
+  order: 60,
+  homepage: 'https://attack.mitre.org/detectionstrategies/',
+  folder: 'attack',
+  upstream: null,
+  license: 'ATT&CK Terms of Use',
+  resourceKind: 'ATT&CK detection strategy with its analytics',
+  mapsVia: '`detects` relationships in the STIX bundle (ATT&CK v18 and later)',
+  summaryFields: ['platforms', 'analytics'],
+  *load(ctx) {
+    const sorted = [...ctx.attack.detectionStrategies].sort((a, b) => a.id.localeCompare(b.id));
+    for (const ds of sorted) {
+      yield {
+        key: `${ds.domain}/${ds.id}`, upstreamId: ds.id, title: ds.name, url: ds.url, deprecated: ds.deprecated || ds.revoked,
+        file: `attack/${ds.domain}.json`,
+        meta: {
+          domain: ds.domain,
+          platforms: [...new Set(ds.analytics.flatMap((a) => a.platforms))].sort(),
+          analytics: ds.analytics.length,
+          analyticList: ds.analytics.map((a) => ({ id: a.id, platforms: a.platforms, url: a.url, description: a.description.slice(0, 600), logSources: a.logSources.slice(0, 10) })),
+        },
+        techniques: ds.techniques.map((id) => ({ id, relation: 'detects', attackVersion: ctx.attack.version })),
+      };
+    }
+  },
+};
