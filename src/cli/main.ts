@@ -7,6 +7,7 @@ import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
 import { registerSearch } from './search.js';
 import { registerShow } from './show.js';
+import { registerSources } from './sources.js';
 import { registerStats } from './stats.js';
 
 export function createProgram(): Command {
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerStats(program);
   registerExport(program);
   registerGaps(program);
+  registerSources(program);
   return program;
 }
 

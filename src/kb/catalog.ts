@@ -1,0 +1,48 @@
+/** The source catalog: every known source (registry + unavailable ones) joined with its state in a KB. */
+import { ALL_SOURCES } from '../sources/registry.js';
+import type { Pillar } from '../sources/types.js';
+import { UNAVAILABLE_SOURCES } from '../sources/unavailable.js';
+import type { KnowledgeBase } from './open.js';
+
+export interface CatalogEntry {
+  name: string;
+  title: string;
+  pillar: Pillar;
+  homepage: string;
+  upstream: string | null;
+  license: string | null;
+  resourceKind: string | null;
+  mapsVia: string | null;
+  /** loaded: in the KB; absent: known but its folder was not in the data; not built: no KB yet; unavailable: cannot be had offline. */
+  state: 'loaded' | 'absent' | 'not built' | 'unavailable';
+  attackVersions: string[];
+  commit: string | null;
+  accessed: string | null;
+  resources: number;
+  mappings: number;
+  techniques: number;
+  warnings: number;
+  why?: string;
+}
+
+export function sourceCatalog(kb?: KnowledgeBase): CatalogEntry[] {
+  const rows = new Map((kb?.sources() ?? []).map((s) => [s.name, s]));
+  const known: CatalogEntry[] = ALL_SOURCES.map((s) => {
+    const row = rows.get(s.name);
+    return {
+      name: s.name, title: s.title, pillar: s.pillar, homepage: s.homepage, upstream: s.upstream?.repo ?? row?.repository ?? null,
+      license: s.license, resourceKind: s.resourceKind, mapsVia: s.mapsVia,
+      state: !kb ? 'not built' : row?.loaded ? 'loaded' : 'absent',
+      attackVersions: row?.attackVersions ?? [], commit: row?.commit ?? null, accessed: row?.accessed ?? null,
+      resources: row?.resources ?? 0, mappings: row?.mappings ?? 0, techniques: row?.techniques ?? 0, warnings: row?.warnings ?? 0,
+      ...(kb && !row?.loaded ? { why: `no \`${s.folder}/\` folder in the data (run \`purplebook sync --source ${s.name}\`)` } : {}),
+    };
+  });
+  const unavailable: CatalogEntry[] = UNAVAILABLE_SOURCES.map((u) => ({
+    name: u.name, title: u.title, pillar: u.pillar, homepage: u.homepage, upstream: null, license: null, resourceKind: null, mapsVia: null,
+    state: 'unavailable', attackVersions: [], commit: null, accessed: null, resources: 0, mappings: 0, techniques: 0, warnings: 0, why: u.why,
+  }));
+  const rank = { policy: 0, detection: 1, test: 2 } as const;
+  const order = new Map(ALL_SOURCES.map((s) => [s.name, s.order]));
+  return [...known, ...unavailable].sort((a, b) => rank[a.pillar] - rank[b.pillar] || (order.get(a.name) ?? 999) - (order.get(b.name) ?? 999) || a.name.localeCompare(b.name));
+}
