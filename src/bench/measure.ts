@@ -1,0 +1,63 @@
+/**
+ * One benchmark measurement per process (so one cannot warm or pollute another's heap):
+ * `node dist/bench/measure.js <name> <dataDir> <dbPath>` prints one JSON line.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildKnowledgeBase } from '../kb/build.js';
+import { KnowledgeBase } from '../kb/open.js';
+import { buildPage } from '../page/build.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { parseFloor } from './floor.js';
+import { SEARCH_QUERIES } from './queries.js';
+import { maxRssMb, percentile, timeEach } from './stats.js';
+
+type Measure = (dataDir: string, dbPath: string) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+export const MEASURES: Record<string, Measure> = {
+  floor: (dataDir) => {
+    const r = parseFloor(dataDir);
+    return { ms: r.totalMs, files: r.files, bytes: r.bytes, perFolder: r.perFolder, rssMb: maxRssMb() };
+  },
+  build: async (dataDir, dbPath) => {
+    const t0 = performance.now();
+    const s = await buildKnowledgeBase({ dataDir, dbPath, quiet: true });
+    return { ms: performance.now() - t0, rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length };
+  },
+  show: (_dataDir, dbPath) => {
+    const kb = KnowledgeBase.open(dbPath);
+    const ids = kb.techniques().map((t) => t.id);
+    buildPage(kb, ids[0]!); // warm statement caches
+    const md = timeEach(ids, (id) => renderMarkdown(buildPage(kb, id)!));
+    const json = timeEach(ids, (id) => JSON.stringify(buildPage(kb, id)));
+    kb.close();
+    return {
+      pages: ids.length,
+      markdownPerSec: ids.length / (md.totalMs / 1000), markdownP99Ms: percentile(md.sorted, 99),
+      jsonPerSec: ids.length / (json.totalMs / 1000), jsonP99Ms: percentile(json.sorted, 99), rssMb: maxRssMb(),
+    };
+  },
+  search: (_dataDir, dbPath) => {
+    const kb = KnowledgeBase.open(dbPath);
+    kb.search('warm up');
+    const r = timeEach(SEARCH_QUERIES, (q) => kb.search(q, 20));
+    kb.close();
+    return { queries: SEARCH_QUERIES.length, p50Ms: percentile(r.sorted, 50), p99Ms: percentile(r.sorted, 99), maxMs: r.sorted[r.sorted.length - 1] };
+  },
+};
+
+export function scratchDb(): { dbPath: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'purplebook-bench-'));
+  return { dbPath: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const [name, dataDir, dbPath] = process.argv.slice(2);
+if (name && dataDir && dbPath && process.argv[1]?.endsWith('measure.js')) {
+  const m = MEASURES[name];
+  if (!m) {
+    process.stderr.write(`unknown measurement ${name}\n`);
+    process.exit(2);
+  }
+  Promise.resolve(m(dataDir, dbPath)).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+}
