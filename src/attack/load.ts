@@ -167,6 +167,7 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
   }
   index.tactics.push(...domainTactics);
 
+  // Revocations of every object kind (techniques, groups, software), by STIX id of the revoked object.
   const revokedBy = new Map<string, string[]>();
   for (const r of relationships) {
     if (r.relationship_type !== 'revoked-by') continue;
@@ -278,7 +279,8 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
     const actor: Actor = {
       id: ext.external_id!, stixId: o.id!, kind, domains: [domain], name: o.name,
       aliases: [...new Set([...strings(o.aliases), ...strings(o.x_mitre_aliases)])].filter((a) => a !== o.name),
-      url: ext.url ?? '', status: o.revoked ? 'revoked' : o.x_mitre_deprecated ? 'deprecated' : 'active', techniques,
+      url: ext.url ?? '', status: o.revoked ? 'revoked' : o.x_mitre_deprecated ? 'deprecated' : 'active',
+      revokedBy: revokedBy.get(o.id!) ?? [], techniques,
     };
     index.actors.push(actor);
     existing.set(actor.id, actor);

@@ -85,6 +85,8 @@ export interface Actor {
   aliases: string[];
   url: string;
   status: Status;
+  /** ATT&CK ids of the actors that replace a revoked one (UNC2452 → APT29). */
+  revokedBy: string[];
   /** Technique ids this actor `uses` (direct, as ATT&CK states them). */
   techniques: string[];
 }

@@ -6,9 +6,13 @@ import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
 import { registerSearch } from './search.js';
+import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
+import { registerSite } from './site.js';
 import { registerSources } from './sources.js';
 import { registerStats } from './stats.js';
+import { registerSyncCommands } from './sync.js';
+import { registerThreats } from './threats.js';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -25,6 +29,10 @@ export function createProgram(): Command {
   registerExport(program);
   registerGaps(program);
   registerSources(program);
+  registerThreats(program);
+  registerSyncCommands(program);
+  registerSite(program);
+  registerServe(program);
   return program;
 }
 

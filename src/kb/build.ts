@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadAttack } from '../attack/load.js';
+import { loadThreatProfiles, type ThreatProfile } from '../threats/profiles.js';
 import type { AttackIndex } from '../attack/types.js';
 import { resolveTechniqueId } from '../resolve.js';
 import { collectSource, sourcePresent, type SourceWarning } from '../sources/collect.js';
@@ -72,6 +73,8 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
   const attack = loadAttack(opts.dataDir, (w) => attackWarnings.push({ source: 'attack', ...w }));
   if (!attack.domains.length) attackWarnings.push({ source: 'attack', file: 'attack/', reason: 'no ATT&CK bundle could be loaded: every mapping will be unknown' });
 
+  const profiles = loadThreatProfiles(opts.dataDir, attack, (file, reason) => attackWarnings.push({ source: 'adversaries', file, reason }));
+
   const pending: PendingSource[] = [];
   const skipped: string[] = [];
   for (const [i, source] of sources.entries()) {
@@ -95,7 +98,7 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.exec(SCHEMA);
-    const sourceSummaries = db.transaction(() => writeAll(db, attack, pending, attackWarnings, manifest, opts.dataDir, limits))();
+    const sourceSummaries = db.transaction(() => writeAll(db, attack, profiles, pending, attackWarnings, manifest, opts.dataDir, limits))();
     db.prepare('INSERT INTO search(search) VALUES (?)').run('optimize');
     db.close();
     summary = {
@@ -117,7 +120,7 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
 }
 
 function writeAll(
-  db: Database.Database, attack: AttackIndex, pending: PendingSource[], attackWarnings: SourceWarning[],
+  db: Database.Database, attack: AttackIndex, profiles: ThreatProfile[], pending: PendingSource[], attackWarnings: SourceWarning[],
   manifest: ReturnType<typeof readManifest>, dataDir: string, limits: Limits,
 ): SourceSummary[] {
   const attackProv = provenanceFor(manifest, dataDir, 'attack');
@@ -141,11 +144,17 @@ function writeAll(
       t.isSubtechnique ? 1 : 0, t.parent ?? null, JSON.stringify(t.tactics), JSON.stringify(t.platforms), t.version ?? null, t.modified ?? null);
     insSearch.run('technique', t.id, `${t.id} ${t.name}`, t.description.slice(0, SEARCH_BODY_MAX));
   }
-  const insActor = db.prepare('INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insActor = db.prepare('INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insUse = db.prepare('INSERT OR IGNORE INTO actor_uses VALUES (?, ?)');
   for (const a of attack.actors) {
-    insActor.run(a.id, a.kind, a.name, JSON.stringify(a.aliases), a.url, a.status, JSON.stringify(a.domains));
+    insActor.run(a.id, a.stixId, a.kind, a.name, JSON.stringify(a.aliases), a.url, a.status, JSON.stringify(a.revokedBy), JSON.stringify(a.domains));
     for (const t of a.techniques) insUse.run(a.id, t);
+  }
+
+  const insProfile = db.prepare('INSERT INTO actor_profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const p of profiles) {
+    insProfile.run(p.stixId, p.name, JSON.stringify(p.aliases), p.actor, p.originCountry, JSON.stringify(p.motivation),
+      JSON.stringify(p.victimIndustries), JSON.stringify(p.victimCountries), p.url, JSON.stringify(p.techniques));
   }
 
   const insWarning = db.prepare('INSERT INTO warnings VALUES (?, ?, ?)');

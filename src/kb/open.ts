@@ -89,6 +89,31 @@ export interface SearchHit {
   score: number;
 }
 
+export interface ActorRow {
+  id: string;
+  stixId: string;
+  kind: 'group' | 'software' | 'campaign';
+  name: string;
+  aliases: string[];
+  url: string;
+  status: Status;
+  revokedBy: string[];
+  domains: Domain[];
+}
+
+export interface ProfileRow {
+  stixId: string;
+  name: string;
+  aliases: string[];
+  actor: string | null;
+  originCountry: string | null;
+  motivation: string[];
+  victimIndustries: string[];
+  victimCountries: string[];
+  url: string | null;
+  techniques: string[];
+}
+
 export class KbError extends Error {}
 
 type Row = Record<string, unknown>;
@@ -255,6 +280,28 @@ export class KnowledgeBase {
       if (hits.length >= limit) break;
     }
     return hits.slice(0, limit);
+  }
+
+  actors(): ActorRow[] {
+    return (this.db.prepare('SELECT * FROM actors ORDER BY id').all() as Row[]).map((r) => ({
+      id: r.id as string, stixId: r.stix_id as string, kind: r.kind as ActorRow['kind'], name: r.name as string,
+      aliases: json(r.aliases, []), url: r.url as string, status: r.status as Status, revokedBy: json(r.revoked_by, []),
+      domains: json(r.domains, []),
+    }));
+  }
+
+  /** Techniques an actor `uses`, as ATT&CK states them. */
+  actorTechniques(actorId: string): string[] {
+    return this.db.prepare('SELECT technique FROM actor_uses WHERE actor = ? ORDER BY technique').pluck().all(actorId) as string[];
+  }
+
+  profiles(): ProfileRow[] {
+    return (this.db.prepare('SELECT * FROM actor_profiles ORDER BY name').all() as Row[]).map((r) => ({
+      stixId: r.stix_id as string, name: r.name as string, aliases: json(r.aliases, []), actor: (r.actor as string) ?? null,
+      originCountry: (r.origin_country as string) ?? null, motivation: json(r.motivation, []),
+      victimIndustries: json(r.victim_industries, []), victimCountries: json(r.victim_countries, []), url: (r.url as string) ?? null,
+      techniques: json(r.techniques, []),
+    }));
   }
 
   warnings(): { source: string; file: string; reason: string }[] {

@@ -47,8 +47,13 @@ CREATE TABLE unknown_ids (source TEXT NOT NULL, technique TEXT NOT NULL, resourc
 CREATE TABLE warnings (source TEXT NOT NULL, file TEXT NOT NULL, reason TEXT NOT NULL);
 
 CREATE TABLE actors (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, aliases TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL,
-  domains TEXT NOT NULL
+  id TEXT PRIMARY KEY, stix_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, aliases TEXT NOT NULL, url TEXT NOT NULL,
+  status TEXT NOT NULL, revoked_by TEXT NOT NULL, domains TEXT NOT NULL
+);
+-- Threat profiles (motivation, victims, origin) from Categorized Adversary TTPs, joined to ATT&CK groups.
+CREATE TABLE actor_profiles (
+  stix_id TEXT NOT NULL, name TEXT NOT NULL, aliases TEXT NOT NULL, actor TEXT, origin_country TEXT, motivation TEXT NOT NULL,
+  victim_industries TEXT NOT NULL, victim_countries TEXT NOT NULL, url TEXT, techniques TEXT NOT NULL
 );
 CREATE TABLE actor_uses (actor TEXT NOT NULL, technique TEXT NOT NULL, PRIMARY KEY (actor, technique)) WITHOUT ROWID;
 

@@ -18,6 +18,16 @@ export function safeHref(url: string | null | undefined): string {
 }
 
 /**
+ * A link when the URL is safe, else the label alone: a dead `href="#"` would look clickable.
+ * `labelHtml` must already be escaped.
+ */
+export function linkOrText(url: string | null | undefined, labelHtml: string, attrs = ''): string {
+  const href = safeHref(url);
+  const extra = attrs ? ` ${attrs}` : '';
+  return href === '#' ? `<span${extra}>${labelHtml}</span>` : `<a href="${href}"${extra} rel="noopener noreferrer">${labelHtml}</a>`;
+}
+
+/**
  * ATT&CK descriptions use markdown links `[text](url)`; keep them as links (http(s) only) and
  * escape everything else. The result is then passed through sanitize-html as a second net.
  */

@@ -1,7 +1,7 @@
 /** The technique page as an HTML document: same Page as markdown and JSON, every upstream string escaped. */
 import type { Page, PageItem, PageSource } from '../page/types.js';
 import { longDate } from '../util/text.js';
-import { esc, richText, safeHref } from './escape.js';
+import { esc, linkOrText, richText, safeHref } from './escape.js';
 import { itemFacts, labelOf } from './facts.js';
 
 export interface HtmlOptions {
@@ -43,12 +43,12 @@ function itemHtml(item: PageItem, src: PageSource): string {
   if (item.attackVersion) details.push(`<dt>ATT&amp;CK version</dt><dd>${esc(item.attackVersion)}</dd>`);
   if (item.description) details.push(`<dt>description</dt><dd>${esc(item.description)}</dd>`);
   for (const [k, v] of Object.entries(item.meta ?? {})) details.push(`<dt>${esc(labelOf(k))}</dt><dd>${metaValue(v)}</dd>`);
-  return `<li>${crumbs}<a class="item" href="${safeHref(item.url)}" rel="noopener noreferrer">${esc(item.name)}</a> ${facts}${flags}`
+  return `<li>${crumbs}${linkOrText(item.url, esc(item.name), 'class="item"')} ${facts}${flags}`
     + (details.length ? `<details><summary>details</summary><dl>${details.join('')}</dl></details>` : '') + '</li>';
 }
 
 function sourceHtml(src: PageSource, page: Page): string {
-  const parts = [`<section class="source" data-source="${esc(src.source)}"><h3><a href="${safeHref(src.url)}" rel="noopener noreferrer">${esc(src.title)}</a></h3>`];
+  const parts = [`<section class="source" id="source-${esc(src.source)}" data-source="${esc(src.source)}"><h3>${linkOrText(src.url, esc(src.title))}</h3>`];
   parts.push('<dl class="counts">');
   parts.push(`<dt>Last accessed</dt><dd>${esc(longDate(src.accessed ?? undefined))}</dd>`);
   parts.push(`<dt>Total ATT&amp;CK-mapped resources</dt><dd>${src.total}</dd>`);

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { KbError } from '../kb/open.js';
+import { createServer } from '../server/app.js';
+import { defaultDbPath } from '../util/paths.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new CliError(`--port must be a number from 0 to 65535, got "${value}"`, EXIT_BAD_INPUT);
+  return n;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function shutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => resolve(signal);
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the site and a read-only JSON API from the knowledge base; reloads it when `build` replaces it')
+    .option('--port <n>', 'port (0 picks a free one)', '8080')
+    .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
+    .option('--db <file>', DB_OPTION_HELP)
+    .option('--log', 'log every request as a JSON line on stderr')
+    .option('--quiet', 'print nothing but errors')
+    .action(async (opts: { port: string; host: string; db?: string; log?: boolean; quiet?: boolean }) => {
+      const port = parsePort(opts.port);
+      const dbPath = defaultDbPath(opts.db);
+      const say = (line: string) => {
+        if (!opts.quiet) process.stderr.write(`${line}\n`);
+      };
+      let app;
+      try {
+        app = createServer({
+          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false,
+          onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
+          onError: (e) => process.stderr.write(`purplebook: could not reopen ${dbPath}, still serving the previous build: ${e.message}\n`),
+        });
+      } catch (e) {
+        if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
+        throw e;
+      }
+      const stop = shutdownSignal();
+      let address: string;
+      try {
+        address = await app.listen({ port, host: opts.host });
+      } catch (e) {
+        await app.close();
+        throw new CliError(`cannot listen on ${opts.host}:${port}: ${(e as Error).message}`, EXIT_FAILURE);
+      }
+      say(`Serving ${dbPath} at ${address}/ (API: ${address}/api/openapi.json). Ctrl-C stops.`);
+      const signal = await stop;
+      say(`${signal}: finishing requests in flight…`);
+      await app.close();
+    });
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
+
+/** Adds the threat options shared by threats, coverage, layer and plan. */
+export function withThreatOptions(cmd: Command): Command {
+  return cmd
+    .option('--group <id|name>', 'ATT&CK group by id, name or alias (repeatable, or comma-separated)', collect)
+    .option('--software <id|name>', 'ATT&CK software by id, name or alias', collect)
+    .option('--campaign <id|name>', 'ATT&CK campaign by id or name', collect)
+    .option('--techniques <file>', 'technique list: plain ids or an ATT&CK Navigator layer')
+    .option('--motivation <text>', 'groups whose motivation matches (threat profile)', collect)
+    .option('--victim-industry <text>', 'groups that targeted this industry', collect)
+    .option('--victim-country <text>', 'groups that targeted this country', collect)
+    .option('--origin-country <code>', 'groups attributed to this country (e.g. RU, CN, KP, IR)', collect);
+}
+
+export interface RawThreatOpts {
+  group?: string[];
+  software?: string[];
+  campaign?: string[];
+  techniques?: string;
+  motivation?: string[];
+  victimIndustry?: string[];
+  victimCountry?: string[];
+  originCountry?: string[];
+}
+
+export function threatOptions(o: RawThreatOpts): ThreatOptions {
+  let techniquesText: string | undefined;
+  if (o.techniques) {
+    try {
+      techniquesText = readFileSync(o.techniques, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read --techniques ${o.techniques}: ${(e as Error).message}`, EXIT_BAD_INPUT);
+    }
+  }
+  return {
+    group: o.group, software: o.software, campaign: o.campaign, techniquesText, techniquesName: o.techniques,
+    motivation: o.motivation, victimIndustry: o.victimIndustry, victimCountry: o.victimCountry, originCountry: o.originCountry,
+  };
+}
+
+/** Threat selection with user errors (unknown group, bad layer) mapped to exit code 2. */
+export function selectOrFail(kb: KnowledgeBase, o: ThreatOptions): ThreatSelection {
+  try {
+    return selectThreats(kb, o);
+  } catch (e) {
+    if (e instanceof ThreatError) throw new CliError(e.message, EXIT_BAD_INPUT);
+    throw e;
+  }
+}
+
+export function registerThreats(program: Command): void {
+  withThreatOptions(program.command('threats'))
+    .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts')
+    .option('--json', 'machine-readable output')
+    .option('--db <file>', DB_OPTION_HELP)
+    .action(async (raw: RawThreatOpts & { json?: boolean; db?: string }) => {
+      await withKb(raw.db, async (kb) => {
+        const o = threatOptions(raw);
+        // Without any option, list every profiled group (the threat-modeling catalog).
+        const sel = hasThreatOptions(o) ? selectOrFail(kb, o) : selectOrFail(kb, { group: [...new Set(selectProfiles(kb, {}).map((p) => p.actor).filter((x): x is string => !!x))] });
+        const profiles = new Map(kb.profiles().filter((p) => p.actor).map((p) => [p.actor!, p]));
+        const rows = sel.threats.map((t) => ({ ...t, profile: t.profile ?? (t.kind === 'group' ? profiles.get(t.id) : undefined) }));
+        if (raw.json) {
+          return out(`${JSON.stringify({ threats: rows, unjoined: sel.unjoined.map((p) => ({ name: p.name, stixId: p.stixId })), techniques: sel.techniques.size }, null, 2)}\n`);
+        }
+        const lines = rows.map((t) => {
+          const p = t.profile;
+          const prof = p ? ` — origin ${p.originCountry ?? '?'}; ${p.motivation.join(', ') || 'motivation unknown'}; targets ${p.victimIndustries.slice(0, 6).join(', ')}${p.victimIndustries.length > 6 ? '…' : ''}` : '';
+          return `${t.id.padEnd(6)} ${t.name} (${t.techniques.length} techniques)${prof}`;
+        });
+        if (sel.unjoined.length) lines.push('', `Not joined to the loaded ATT&CK ${kb.attackVersion}: ${sel.unjoined.map((p) => p.name).join(', ')}`);
+        lines.push('', `${sel.threats.length} threats, ${sel.techniques.size} techniques in all`);
+        return out(`${lines.join('\n')}\n`);
+      });
+    });
+}

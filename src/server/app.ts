@@ -1,0 +1,327 @@
+/**
+ * `purplebook serve`: the site's pages rendered from the knowledge base on request, and a
+ * read-only JSON API. Every parameter is validated by a JSON schema; nothing is read from disk
+ * but the knowledge base, so there is no path to traverse.
+ */
+import compress from '@fastify/compress';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { createHash } from 'node:crypto';
+import { constants as zlib } from 'node:zlib';
+import type { Domain } from '../attack/types.js';
+import { computeStats } from '../kb/stats.js';
+import { buildPage } from '../page/build.js';
+import { closeMatches } from '../page/suggest.js';
+import { UnknownMeasureError, navigatorLayer } from '../render/layer.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
+import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
+import { VALIDATION_ORDER, type TechniqueSummary } from '../site/measures.js';
+import { DOMAIN_PAGES, dataScript } from '../site/model.js';
+import { errorPage, indexPage, matrixPage, searchPage, sourcesPage, techniquePage } from '../site/pages.js';
+import { acceptedEncoding } from './cache.js';
+import { KbHolder, type Generation, type HolderOptions } from './holder.js';
+import {
+  MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
+  techniqueListQuery, techniqueParams, techniqueQuery,
+} from './schemas.js';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface ServerOptions extends HolderOptions {
+  dbPath: string;
+  /** Fastify logger options (off by default). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gen: Generation | null;
+    etag: string | null;
+  }
+}
+
+const TYPES = {
+  html: 'text/html; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+};
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string, readonly suggestions?: string[]) {
+    super(message);
+  }
+}
+
+const isApi = (req: FastifyRequest) => /^\/(api\/|healthz)/.test(req.url);
+const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!;
+/** Browsers get an HTML error page; API clients and scripts (curl sends *\/*) get JSON. */
+const wantsHtml = (req: FastifyRequest) => /\btext\/html\b/.test(req.headers.accept ?? '');
+
+/** Prefix from the requested path back to the site root, so error pages link correctly from any depth. */
+function baseOf(req: FastifyRequest): string {
+  const depth = Math.max(0, pathOf(req).split('/').length - 2);
+  return '../'.repeat(Math.min(depth, 8));
+}
+
+function gen(req: FastifyRequest): Generation {
+  return req.gen!;
+}
+
+function parseDomain(value: string | undefined): Domain | undefined {
+  if (!value) return undefined;
+  return (value.endsWith('-attack') ? value : `${value}-attack`) as Domain;
+}
+
+/** Sends a body rendered once per generation (and compressed once per encoding). */
+function sendCached(req: FastifyRequest, reply: FastifyReply, type: string, produce: () => string | Buffer): FastifyReply {
+  const hit = gen(req).cache.get(req.url, type, acceptedEncoding(req.headers['accept-encoding']), produce);
+  reply.header('content-type', hit.type).header('vary', 'Accept-Encoding');
+  if (hit.encoding !== 'identity') reply.header('content-encoding', hit.encoding);
+  return reply.send(hit.body);
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function publicSummary(t: TechniqueSummary) {
+  return {
+    id: t.id, name: t.name, domain: t.domain, status: t.status, isSubtechnique: t.isSub, parent: t.parent, tactics: t.tactics,
+    platforms: t.platforms, ...t.summary, counts: t.counts,
+  };
+}
+
+export function createServer(opts: ServerOptions): FastifyInstance {
+  // Opens the knowledge base now: a missing or outdated file fails here, not on the first request.
+  const holder = new KbHolder(opts.dbPath, opts);
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 120 },
+    bodyLimit: 1024,
+  });
+  app.decorateRequest('gen', null);
+  app.decorateRequest('etag', null);
+  app.addHook('onClose', async () => holder.close());
+  hooks(app, holder);
+  app.register(compress, {
+    global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+  });
+  // Routes load after the compress plugin, so its onRoute hook sees every one of them.
+  app.register(async (scope) => routes(scope));
+  return app;
+}
+
+function hooks(app: FastifyInstance, holder: KbHolder): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const g = holder.acquire();
+    req.gen = g;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      holder.release(g);
+    };
+    reply.raw.once('close', release);
+    reply.raw.once('finish', release);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return;
+    // The body of a URL only changes with the knowledge base: build id + URL is a complete ETag.
+    req.etag = `W/"${g.buildId}-${createHash('sha1').update(req.url).digest('base64url').slice(0, 16)}"`;
+    const inm = req.headers['if-none-match'];
+    if (inm && inm.split(',').some((t) => t.trim() === req.etag)) {
+      return reply.code(304).header('etag', req.etag).header('cache-control', 'no-cache').send();
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    if (reply.statusCode === 200 && req.etag && !reply.hasHeader('cache-control')) {
+      reply.header('etag', req.etag);
+      // Assets change only with Purplebook itself; pages and data with each build (revalidated by ETag).
+      reply.header('cache-control', pathOf(req).startsWith('/assets/') ? 'public, max-age=3600' : 'no-cache');
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; suggestions?: string[] }, req, reply) => {
+    const status = err.validation ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error(err);
+    const message = status === 500 ? 'internal error' : err.message;
+    return sendError(req, reply, status, message, err.suggestions);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, `no such page: ${pathOf(req).slice(0, 200)}`));
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, status: number, message: string, suggestions?: string[]): FastifyReply {
+  reply.code(status).header('cache-control', 'no-store');
+  if (isApi(req) || !req.gen || !wantsHtml(req)) {
+    return reply.type(TYPES.json).send(json({ statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message, ...(suggestions?.length ? { suggestions } : {}) }));
+  }
+  const text = suggestions?.length ? `${message}. Did you mean ${suggestions.join(', ')}?` : message;
+  return reply.type(TYPES.html).send(errorPage(gen(req).model, SERVER_LINKS, status, text, baseOf(req)));
+}
+
+async function routes(app: FastifyInstance): Promise<void> {
+  /* -------------------------------------------------------------- pages */
+
+  const page = (path: string, render: (g: Generation) => string) => {
+    for (const p of path === '/' ? ['/', '/index.html'] : [path, `${path}.html`]) {
+      app.get(p, async (req, reply) => sendCached(req, reply, TYPES.html, () => render(gen(req))));
+    }
+  };
+  page('/', (g) => indexPage(g.model, SERVER_LINKS));
+  page('/search', (g) => searchPage(g.model, SERVER_LINKS));
+  page('/sources', (g) => sourcesPage(g.model, SERVER_LINKS));
+  for (const d of DOMAIN_PAGES) {
+    app.get(`/${d.slug}`, matrixRoute(d.slug));
+    app.get(`/${d.slug}.html`, matrixRoute(d.slug));
+  }
+
+  function matrixRoute(slug: string) {
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      const domain = gen(req).model.domains().find((d) => d.slug === slug);
+      if (!domain) throw new HttpError(404, `the ${slug} matrix is not in this knowledge base`);
+      return sendCached(req, reply, TYPES.html, () => matrixPage(gen(req).model, domain, SERVER_LINKS));
+    };
+  }
+
+  app.get<{ Params: { file: string } }>('/techniques/:file', { schema: { params: pageParams } }, async (req, reply) => {
+    const m = /^([Tt]\d{4}(?:\.\d{3})?)(?:\.(html|md))?$/.exec(req.params.file)!;
+    const id = m[1]!.toUpperCase();
+    const g = gen(req);
+    const t = g.kb.technique(id);
+    if (!t) throw new HttpError(404, `unknown technique ${id} in ATT&CK ${g.kb.attackVersion}`, closeMatches(g.kb, id));
+    const markdown = m[2] === 'md';
+    return sendCached(req, reply, markdown ? TYPES.md : TYPES.html, () => {
+      const p = buildPage(g.kb, id)!;
+      return markdown ? renderMarkdown(p, { techniqueHref: (x) => `${x}.md` }) : techniquePage(g.model, p, SERVER_LINKS);
+    });
+  });
+
+  app.get('/assets/purplebook.css', async (req, reply) => sendCached(req, reply, TYPES.css, () => SITE_CSS));
+  app.get('/assets/purplebook.js', async (req, reply) => sendCached(req, reply, TYPES.js, () => SITE_JS));
+  app.get('/assets/favicon.svg', async (req, reply) => sendCached(req, reply, TYPES.svg, () => FAVICON_SVG));
+  app.get<{ Params: { file: string } }>('/data/:file', { schema: { params: dataParams } }, async (req, reply) => {
+    const g = gen(req);
+    const file = req.params.file;
+    if (file === 'search.js') return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_SEARCH', g.model.searchData()));
+    const domain = g.model.domains().find((d) => file === `matrix-${d.slug}.js`);
+    if (!domain) throw new HttpError(404, `${file}: that matrix is not in this knowledge base`);
+    return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_MATRIX', g.model.matrixData(domain.domain)));
+  });
+
+  /* -------------------------------------------------------------- API */
+
+  app.get('/healthz', async (req, reply) => {
+    const g = gen(req);
+    reply.header('cache-control', 'no-store').type(TYPES.json);
+    return json({ status: 'ok', attackVersion: g.kb.attackVersion, builtAt: g.kb.meta('built_at') ?? null, buildId: g.buildId });
+  });
+
+  app.get('/api/openapi.json', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(openApiDocument(SERVER_VERSION))));
+
+  interface ListQuery {
+    domain?: string; tactic?: string; platform?: string; validation?: string; source?: string; status: string; subtechniques: boolean;
+    limit: number; offset: number;
+  }
+  app.get<{ Querystring: ListQuery }>('/api/techniques', { schema: { querystring: techniqueListQuery } }, async (req, reply) => {
+    const g = gen(req);
+    const q = req.query;
+    const limit = Math.min(q.limit, MAX_LIST_LIMIT);
+    const filter = techniqueFilter(g, q);
+    return sendCached(req, reply, TYPES.json, () => {
+      const items = g.model.summaries.filter(filter);
+      return json({ total: items.length, offset: q.offset, limit, items: items.slice(q.offset, q.offset + limit).map(publicSummary) });
+    });
+  });
+
+  function techniqueFilter(g: Generation, q: ListQuery): (t: TechniqueSummary) => boolean {
+    const domain = parseDomain(q.domain);
+    let tactics: Set<string> | undefined;
+    if (q.tactic) {
+      const want = q.tactic.toLowerCase();
+      const found = g.kb.tactics().filter((t) => (!domain || t.domain === domain)
+        && (t.shortname === want || t.id.toLowerCase() === want || t.name.toLowerCase() === want));
+      if (!found.length) throw new HttpError(400, `unknown tactic "${q.tactic}"${domain ? ` in ${domain}` : ''}: use a shortname (lateral-movement), an id (TA0008) or a name`);
+      tactics = new Set(found.map((t) => `${t.domain}/${t.shortname}`));
+    }
+    const platform = q.platform?.toLowerCase();
+    if (platform && !g.model.summaries.some((t) => t.platforms.some((p) => p.toLowerCase() === platform))) {
+      throw new HttpError(400, `unknown platform "${q.platform}"`);
+    }
+    const validation = q.validation ? VALIDATION_ALIASES[q.validation] ?? q.validation : undefined;
+    if (validation && !VALIDATION_ORDER.includes(validation as never)) throw new HttpError(400, `unknown validation class "${q.validation}"`);
+    if (q.source && !g.kb.sources().some((s) => s.name === q.source && s.loaded)) {
+      throw new HttpError(400, `unknown source "${q.source}": /api/sources lists the loaded ones`);
+    }
+    return (t) => (q.status === 'all' || t.status === q.status)
+      && (!domain || t.domain === domain)
+      && (q.subtechniques || !t.isSub)
+      && (!tactics || t.tactics.some((s) => tactics.has(`${t.domain}/${s}`)))
+      && (!platform || t.platforms.some((p) => p.toLowerCase() === platform))
+      && (!validation || t.summary.validation === validation)
+      && (!q.source || (t.counts[q.source] ?? 0) > 0);
+  }
+
+  app.get<{ Params: { id: string }; Querystring: { includeDeprecated: boolean } }>('/api/techniques/:id',
+    { schema: { params: techniqueParams, querystring: techniqueQuery } }, async (req, reply) => {
+      const g = gen(req);
+      const id = req.params.id.toUpperCase();
+      if (!g.kb.technique(id)) throw new HttpError(404, `unknown technique ${id} in ATT&CK ${g.kb.attackVersion}`, closeMatches(g.kb, id));
+      return sendCached(req, reply, TYPES.json, () => json(buildPage(g.kb, id, { includeDeprecated: req.query.includeDeprecated })));
+    });
+
+  app.get<{ Querystring: { q: string; limit: number } }>('/api/search', { schema: { querystring: searchQuery } }, async (req, reply) => {
+    const g = gen(req);
+    const limit = Math.min(req.query.limit, MAX_SEARCH_LIMIT);
+    return sendCached(req, reply, TYPES.json, () => json({ query: req.query.q, limit, hits: g.kb.search(req.query.q, limit) }));
+  });
+
+  app.get('/api/sources', async (req, reply) => sendCached(req, reply, TYPES.json, () => {
+    const g = gen(req);
+    const rows = new Map(g.kb.sources().map((s) => [s.name, s]));
+    const stats = computeStats(g.kb);
+    return json({
+      ...stats,
+      sources: stats.sources.map((s) => {
+        const r = rows.get(s.name)!;
+        return { ...s, homepage: r.homepage, branch: r.branch, commitDate: r.commitDate, accessedFrom: r.accessedFrom, license: r.license };
+      }),
+    });
+  }));
+
+  app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
+    gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
+  )));
+
+  app.get<{ Params: { measure: string }; Querystring: { domain: string } }>('/api/layers/:measure',
+    { schema: { params: layerParams, querystring: layerQuery } }, async (req, reply) => {
+      const g = gen(req);
+      const domain = parseDomain(req.query.domain)!;
+      if (!g.model.domains().some((d) => d.domain === domain)) throw new HttpError(404, `${domain} is not in this knowledge base`);
+      if (!g.model.measures.some((m) => m.id === req.params.measure)) {
+        throw new HttpError(404, `unknown measure "${req.params.measure}"`, g.model.measures.map((m) => m.id));
+      }
+      return sendCached(req, reply, TYPES.json, () => {
+        try {
+          return json(navigatorLayer({ kb: g.kb, measure: req.params.measure, domain, summaries: g.model.summaries }));
+        } catch (e) {
+          if (e instanceof UnknownMeasureError) throw new HttpError(404, e.message);
+          throw e;
+        }
+      });
+    });
+}

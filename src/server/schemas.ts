@@ -1,0 +1,97 @@
+/**
+ * JSON schemas of every route parameter. Fastify validates requests with them and the OpenAPI
+ * document is generated from them, so the two cannot drift apart.
+ */
+import { VALIDATION_ORDER } from '../site/measures.js';
+
+export const MAX_LIST_LIMIT = 500;
+export const MAX_SEARCH_LIMIT = 100;
+
+export const TECHNIQUE_ID = '^[Tt][0-9]{4}(\\.[0-9]{3})?$';
+const DOMAIN_ENUM = ['enterprise', 'mobile', 'ics', 'enterprise-attack', 'mobile-attack', 'ics-attack'];
+/** Short names accepted for the validation classes, beside the full class strings. */
+export const VALIDATION_ALIASES: Record<string, string> = {
+  neither: 'neither', none: 'neither', 'test-only': 'testable, no public detection', 'detect-only': 'detectable, no public test', both: 'testable and detectable',
+};
+
+interface Schema {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required?: string[];
+  additionalProperties: false;
+}
+
+const obj = (properties: Schema['properties'], required?: string[]): Schema => ({ type: 'object', properties, ...(required ? { required } : {}), additionalProperties: false });
+
+export const techniqueListQuery = obj({
+  domain: { type: 'string', enum: DOMAIN_ENUM, description: 'enterprise, mobile or ics' },
+  tactic: { type: 'string', pattern: '^[A-Za-z0-9 &-]{1,60}$', description: 'tactic shortname (lateral-movement), id (TA0008) or name' },
+  platform: { type: 'string', pattern: '^[A-Za-z0-9 ./()&+-]{1,60}$', description: 'platform, case-insensitive (Linux, Windows, Control Server …)' },
+  validation: { type: 'string', enum: [...new Set([...VALIDATION_ORDER, ...Object.keys(VALIDATION_ALIASES)])], description: 'validation class, or neither / test-only / detect-only / both' },
+  source: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,80}$', description: 'only techniques with at least one resource of this source' },
+  status: { type: 'string', enum: ['active', 'revoked', 'deprecated', 'all'], default: 'active' },
+  subtechniques: { type: 'boolean', default: true, description: 'include sub-techniques' },
+  limit: { type: 'integer', minimum: 1, default: 100, description: `page size, capped at ${MAX_LIST_LIMIT}` },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+});
+
+export const techniqueParams = obj({ id: { type: 'string', pattern: TECHNIQUE_ID, maxLength: 9, description: 'technique id, case-insensitive' } }, ['id']);
+export const techniqueQuery = obj({ includeDeprecated: { type: 'boolean', default: false, description: 'also list deprecated resources' } });
+
+export const searchQuery = obj({
+  q: { type: 'string', minLength: 1, maxLength: 200, description: 'free text or a technique id' },
+  limit: { type: 'integer', minimum: 1, default: 20, description: `capped at ${MAX_SEARCH_LIMIT}` },
+}, ['q']);
+
+export const layerParams = obj({ measure: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,100}$', description: 'validation, controls, detections, tests or source-<name> (see /api/measures)' } }, ['measure']);
+export const layerQuery = obj({ domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' } });
+
+/** Page paths: `T1021.004`, `T1021.004.html`, `T1021.004.md`. */
+export const pageParams = obj({ file: { type: 'string', pattern: '^[Tt][0-9]{4}(\\.[0-9]{3})?(\\.(html|md))?$', maxLength: 20 } }, ['file']);
+export const dataParams = obj({ file: { type: 'string', enum: ['search.js', 'matrix-enterprise.js', 'matrix-mobile.js', 'matrix-ics.js'] } }, ['file']);
+
+const errorSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, suggestions: { type: 'array', items: { type: 'string' } } },
+  required: ['statusCode', 'error', 'message'],
+};
+
+function parameters(where: 'query' | 'path', schema: Schema): Record<string, unknown>[] {
+  return Object.entries(schema.properties).map(([name, s]) => {
+    const { description, ...rest } = s;
+    return { name, in: where, required: where === 'path' || !!schema.required?.includes(name), ...(description ? { description } : {}), schema: rest };
+  });
+}
+
+function op(summary: string, params: Record<string, unknown>[], ok: string, extra: Record<string, unknown> = {}) {
+  const json = (description: string) => ({ description, content: { 'application/json': { schema: description === ok ? { type: 'object' } : errorSchema } } });
+  return {
+    get: {
+      summary, parameters: params,
+      responses: { 200: json(ok), 400: json('invalid parameter'), ...extra },
+    },
+  };
+}
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const notFound = { 404: { description: 'not found', content: { 'application/json': { schema: errorSchema } } } };
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Purplebook API', version,
+      description: 'Read-only access to the Purplebook knowledge base: for every MITRE ATT&CK technique, what stops it, what detects it, and how to test it.',
+      license: { name: 'Apache-2.0' },
+    },
+    servers: [{ url: '.' }],
+    paths: {
+      '/api/techniques': op('Techniques with their validation summary and per-source counts, filtered and paginated', parameters('query', techniqueListQuery), 'a page of techniques: {total, offset, limit, items}'),
+      '/api/techniques/{id}': op('The technique page (the JSON of `purplebook show --format json`)', [...parameters('path', techniqueParams), ...parameters('query', techniqueQuery)], 'the Page object', notFound),
+      '/api/search': op('Full-text search over techniques and resources', parameters('query', searchQuery), 'search hits: {query, limit, hits}'),
+      '/api/sources': op('Every source with its upstream, commit, accessed date, counts and warnings count', [], 'the statistics of `purplebook stats --json`'),
+      '/api/measures': op('Measures a matrix or a layer can be coloured by', [], 'measures: [{id, label, kind, description}]'),
+      '/api/layers/{measure}': op('ATT&CK Navigator layer (format 4.5) of one measure over one domain', [...parameters('path', layerParams), ...parameters('query', layerQuery)], 'a Navigator layer', notFound),
+      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/healthz': { get: { summary: 'Liveness and the loaded knowledge base', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The static site: every technique page (HTML and markdown, all domains, revoked and deprecated
+ * included), a matrix per domain, offline search, sources, Navigator layers. Built in a temporary
+ * folder beside --out and renamed over it only when complete.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { KnowledgeBase } from '../kb/open.js';
+import { buildPage } from '../page/build.js';
+import { navigatorLayer } from '../render/layer.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { createProgress, type Progress } from '../util/progress.js';
+import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
+import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
+import { summarize, type TechniqueSummary } from './measures.js';
+import { SiteModel, dataScript } from './model.js';
+import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, sourcesPage, techniquePage } from './pages.js';
+
+/** Marks a folder as a Purplebook site, so --out never replaces a folder it did not write. */
+export const SITE_MARKER = '.purplebook-site';
+
+export class SiteError extends Error {}
+
+export interface SiteOptions {
+  kb: KnowledgeBase;
+  outDir: string;
+  quiet?: boolean;
+  progress?: Progress;
+}
+
+export interface SiteSummary {
+  outDir: string;
+  techniquePages: number;
+  activePages: number;
+  matrices: string[];
+  files: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** Refuse to replace anything but an earlier site or an empty folder: --out ~ must not wipe a home. */
+function checkReplaceable(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  if (!statSync(outDir).isDirectory()) throw new SiteError(`${outDir} exists and is not a folder`);
+  const entries = readdirSync(outDir);
+  if (entries.length && !entries.includes(SITE_MARKER)) {
+    throw new SiteError(`${outDir} is not empty and was not written by \`purplebook site\`: refusing to replace it (choose another --out)`);
+  }
+}
+
+export function writeSite(opts: SiteOptions): SiteSummary {
+  const started = performance.now();
+  const outDir = resolve(opts.outDir);
+  checkReplaceable(outDir);
+  const progress = opts.progress ?? createProgress({ quiet: opts.quiet });
+  const parent = dirname(outDir);
+  mkdirSync(parent, { recursive: true });
+  const temp = join(parent, `.${basename(outDir)}.tmp-${process.pid}-${Date.now()}`);
+  let files = 0;
+  let bytes = 0;
+  const write = (rel: string, content: string) => {
+    writeFileSync(join(temp, rel), content);
+    files++;
+    bytes += Buffer.byteLength(content);
+  };
+
+  try {
+    for (const dir of ['', 'techniques', 'assets', 'data', 'layers']) mkdirSync(join(temp, dir), { recursive: true });
+    write(SITE_MARKER, 'Written by `purplebook site`; the next run replaces this folder.\n');
+    write(CSS_FILE, SITE_CSS);
+    write(JS_FILE, SITE_JS);
+    write(ICON_FILE, FAVICON_SVG);
+
+    const { kb } = opts;
+    const rows = kb.techniques();
+    const summaries: TechniqueSummary[] = [];
+    const model = new SiteModel(kb, summaries);
+    rows.forEach((row, i) => {
+      progress.update('Technique pages', i, rows.length);
+      const page = buildPage(kb, row.id);
+      if (!page) return;
+      summaries.push(summarize(page, row));
+      write(`techniques/${page.id}.md`, renderMarkdown(page, { techniqueHref: (id) => `${id}.md` }));
+      write(`techniques/${page.id}.html`, techniquePage(model, page, SITE_LINKS));
+    });
+    progress.update('Matrices, search, sources');
+
+    const matrices: string[] = [];
+    for (const d of model.domains()) {
+      write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS));
+      write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', model.matrixData(d.domain)));
+      for (const m of SITE_LAYER_MEASURES) {
+        const layer = navigatorLayer({ kb, measure: m, domain: d.domain, summaries });
+        write(layerHref(SITE_LINKS, d.slug, m), `${JSON.stringify(layer, null, 1)}\n`);
+      }
+      matrices.push(d.slug);
+    }
+    write('data/search.js', dataScript('PURPLEBOOK_SEARCH', model.searchData()));
+    write('search.html', searchPage(model, SITE_LINKS));
+    write('sources.html', sourcesPage(model, SITE_LINKS));
+    write('index.html', indexPage(model, SITE_LINKS));
+    progress.update('Replacing the output folder');
+    swapIn(temp, outDir);
+    return {
+      outDir, techniquePages: summaries.length, activePages: summaries.filter((s) => s.status === 'active').length, matrices, files, bytes,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    throw e;
+  } finally {
+    progress.done();
+  }
+}
+
+/**
+ * Two renames: the old site aside, the new one in place, then the old one removed. Readers see
+ * either the old or the new site, never a half-written one (only a missing folder for an instant).
+ */
+function swapIn(temp: string, outDir: string): void {
+  checkReplaceable(outDir);
+  if (!existsSync(outDir)) {
+    renameSync(temp, outDir);
+    return;
+  }
+  const old = `${temp}.old`;
+  renameSync(outDir, old);
+  try {
+    renameSync(temp, outDir);
+  } catch (e) {
+    renameSync(old, outDir);
+    throw e;
+  }
+  rmSync(old, { recursive: true, force: true });
+}

@@ -1,0 +1,134 @@
+/**
+ * Everything the site's pages derive from a knowledge base beyond a single Page: technique
+ * summaries, matrix data, the search index. The static site and the server share it.
+ */
+import type { Domain } from '../attack/types.js';
+import type { KnowledgeBase, TacticRow } from '../kb/open.js';
+import {
+  DEFAULT_MEASURE, countEdges, legendFor, listMeasures, summarizeAll, type LegendEntry, type Measure, type MeasureKind,
+  type TechniqueSummary,
+} from './measures.js';
+
+export interface DomainPage {
+  domain: Domain;
+  /** Page and file name: `enterprise`, `mobile`, `ics`. */
+  slug: string;
+  title: string;
+}
+
+export const DOMAIN_PAGES: readonly DomainPage[] = [
+  { domain: 'enterprise-attack', slug: 'enterprise', title: 'Enterprise' },
+  { domain: 'mobile-attack', slug: 'mobile', title: 'Mobile' },
+  { domain: 'ics-attack', slug: 'ics', title: 'ICS' },
+];
+
+export interface MatrixMeasure {
+  id: string;
+  label: string;
+  kind: MeasureKind;
+  /** Count level lower bounds (counts only). */
+  edges: number[];
+  legend: Omit<LegendEntry, 'fill' | 'text'>[];
+}
+
+/** The matrix page's data file: one value per measure per technique, aligned with `measures`. */
+export interface MatrixData {
+  domain: Domain;
+  defaultMeasure: string;
+  measures: MatrixMeasure[];
+  values: Record<string, number[]>;
+}
+
+/** The search page's data file; arrays rather than objects keep it small. */
+export interface SearchData {
+  /** [name, title] */
+  sources: [string, string][];
+  /** [id, name, domain slug, status] */
+  techniques: [string, string, string, string][];
+  /** [title, source index, upstream id, technique ids separated by spaces] */
+  resources: [string, number, string, string][];
+}
+
+export class SiteModel {
+  private summaryList?: TechniqueSummary[];
+  private summaryById?: Map<string, TechniqueSummary>;
+  private measureList?: Measure[];
+  private readonly matrixCache = new Map<Domain, MatrixData>();
+  private searchCache?: SearchData;
+
+  /** `summaries` may be given when the caller already built every page (the site generator). */
+  constructor(readonly kb: KnowledgeBase, summaries?: TechniqueSummary[]) {
+    this.summaryList = summaries;
+  }
+
+  /** Every technique, all statuses; computed on first use (one Page per technique). */
+  get summaries(): TechniqueSummary[] {
+    this.summaryList ??= summarizeAll(this.kb);
+    return this.summaryList;
+  }
+
+  summary(id: string): TechniqueSummary | undefined {
+    this.summaryById ??= new Map(this.summaries.map((s) => [s.id, s]));
+    return this.summaryById.get(id);
+  }
+
+  get measures(): Measure[] {
+    this.measureList ??= listMeasures(this.kb);
+    return this.measureList;
+  }
+
+  /** Domains with a loaded matrix, in the usual order. */
+  domains(): DomainPage[] {
+    const present = new Set(this.kb.tactics().map((t) => t.domain));
+    return DOMAIN_PAGES.filter((d) => present.has(d.domain));
+  }
+
+  tactics(domain: Domain): TacticRow[] {
+    return this.kb.tactics().filter((t) => t.domain === domain).sort((a, b) => a.order - b.order);
+  }
+
+  matrixData(domain: Domain): MatrixData {
+    let data = this.matrixCache.get(domain);
+    if (data) return data;
+    const active = this.summaries.filter((s) => s.domain === domain && s.status === 'active');
+    const measures: MatrixMeasure[] = [];
+    const columns: number[][] = [];
+    for (const m of this.measures) {
+      const column = active.map((t) => m.value(t));
+      const edges = m.kind === 'count' ? countEdges(column) : [];
+      measures.push({ id: m.id, label: m.label, kind: m.kind, edges, legend: legendFor(m, edges).map(({ label, key }) => ({ label, key })) });
+      columns.push(column);
+    }
+    const values: Record<string, number[]> = {};
+    active.forEach((t, i) => {
+      values[t.id] = columns.map((c) => c[i]!);
+    });
+    data = { domain, defaultMeasure: DEFAULT_MEASURE, measures, values };
+    this.matrixCache.set(domain, data);
+    return data;
+  }
+
+  searchData(): SearchData {
+    if (this.searchCache) return this.searchCache;
+    const sources = this.kb.sources().filter((s) => s.loaded);
+    const sourceIndex = new Map(sources.map((s, i) => [s.name, i]));
+    const slug = new Map(DOMAIN_PAGES.map((d) => [d.domain, d.slug]));
+    const techniques = this.kb.techniques().map((t): [string, string, string, string] => [t.id, t.name, slug.get(t.domain) ?? t.domain, t.status]);
+    const rows = this.kb.db.prepare(`SELECT r.source, r.title, r.upstream_id, group_concat(m.technique, ' ') AS techniques
+      FROM resources r JOIN mappings m ON m.resource = r.id
+      WHERE r.deprecated = 0 GROUP BY r.id ORDER BY r.source, r.title, r.key`).all() as { source: string; title: string; upstream_id: string | null; techniques: string }[];
+    const resources: [string, number, string, string][] = [];
+    for (const r of rows) {
+      const i = sourceIndex.get(r.source);
+      if (i === undefined) continue;
+      resources.push([r.title, i, r.upstream_id ?? '', r.techniques.split(' ').sort().join(' ')]);
+    }
+    this.searchCache = { sources: sources.map((s) => [s.name, s.title]), techniques, resources };
+    return this.searchCache;
+  }
+}
+
+/** A data file usable from file:// (no fetch): a script that assigns one global. */
+export function dataScript(global: string, data: unknown): string {
+  return `window.${global} = ${JSON.stringify(data)};\n`;
+}

@@ -1,0 +1,134 @@
+/**
+ * Atomic Red Team (redcanaryco/atomic-red-team): one resource per entry of `atomic_tests` in
+ * `atomics/Txxxx/Txxxx.yaml`, in upstream order. Commands are kept as text only (capped), never run.
+ */
+import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { readText, walkFiles } from './lib/files.js';
+import { parseYaml, reason } from './lib/parse.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'redcanaryco/atomic-red-team';
+const DEFAULT_REF = 'master';
+const FOLDER = 'atomic-red-team';
+/** Long commands are cut here so pages stay small; the link leads to the full text. */
+export const ATOMIC_COMMAND_MAX = 2000;
+
+/**
+ * GitHub's heading anchor: lower-case, drop everything but letters, marks, digits, `_`, `-` and
+ * spaces, then each space becomes `-` (so "#1 - Foo" gives "1---foo"). Upstream's own ToC
+ * slugify strips a fixed punctuation list instead; GitHub's rule is the one the page honours.
+ */
+export function githubAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+}
+
+/** Link to the test's section of the generated technique page (`## Atomic Test #n - name`). */
+export function atomicTestUrl(ctx: Pick<LoadContext, 'provenance'>, techniqueFolder: string, n: number, name: string): string {
+  const page = githubBlob(REPO, ctx.provenance, DEFAULT_REF, `atomics/${techniqueFolder}/${techniqueFolder}.md`);
+  return `${page}#${githubAnchor(`Atomic Test #${n} - ${name}`)}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function cap(text: unknown, max: number): string | undefined {
+  if (typeof text !== 'string' || !text.trim()) return undefined;
+  const t = text.trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}
+
+/** `attack_technique` is a string upstream; a list is accepted too. */
+function techniqueRefs(value: unknown): TechniqueRef[] {
+  return [...new Set(stringList(value))].map((id) => ({ id }));
+}
+
+function testRecord(ctx: LoadContext, file: string, folder: string, techniques: TechniqueRef[], test: Record<string, unknown>, n: number): ResourceRecord {
+  const executor = isRecord(test.executor) ? test.executor : {};
+  const name = typeof test.name === 'string' && test.name.trim() ? test.name.trim() : `Atomic Test #${n}`;
+  const executorName = typeof executor.name === 'string' ? executor.name : undefined;
+  const command = executorName === 'manual' ? executor.steps : executor.command;
+  const meta: Record<string, unknown> = {
+    number: n,
+    platforms: stringList(test.supported_platforms),
+    executor: executorName,
+    elevation: executor.elevation_required === true,
+    inputs: isRecord(test.input_arguments) ? Object.keys(test.input_arguments).length : 0,
+    dependencies: Array.isArray(test.dependencies) ? test.dependencies.length : 0,
+  };
+  if (typeof test.dependency_executor_name === 'string') meta.dependencyExecutor = test.dependency_executor_name;
+  const cmd = cap(command, ATOMIC_COMMAND_MAX);
+  if (cmd) meta.command = cmd;
+  const cleanup = cap(executor.cleanup_command, ATOMIC_COMMAND_MAX);
+  if (cleanup) meta.cleanup = cleanup;
+  return {
+    key: `${file.slice(FOLDER.length + 1)}#${n}`,
+    upstreamId: typeof test.auto_generated_guid === 'string' ? test.auto_generated_guid : undefined,
+    title: name,
+    url: atomicTestUrl(ctx, folder, n, name),
+    description: oneLine(test.description),
+    deprecated: false,
+    file,
+    meta,
+    techniques,
+  };
+}
+
+function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
+  const file = `${FOLDER}/${rel}`;
+  const text = readText(ctx, file);
+  if (text === undefined) return;
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, ctx.limits);
+  } catch (e) {
+    ctx.warn(file, reason(e));
+    return;
+  }
+  if (!isRecord(doc)) {
+    ctx.warn(file, 'not a YAML mapping');
+    return;
+  }
+  if (!Array.isArray(doc.atomic_tests)) {
+    ctx.warn(file, '`atomic_tests` is not a list');
+    return;
+  }
+  let techniques = techniqueRefs(doc.attack_technique);
+  if (!techniques.length) ctx.warn(file, '`attack_technique` is missing or not a string: tests kept without a technique');
+  if (techniques.length > ctx.limits.maxTechniquesPerResource) {
+    ctx.warn(file, `${techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
+    techniques = techniques.slice(0, ctx.limits.maxTechniquesPerResource);
+  }
+  const folder = rel.split('/')[1]!;
+  for (const [i, test] of doc.atomic_tests.entries()) {
+    if (!isRecord(test)) {
+      ctx.warn(file, `atomic test #${i + 1} is not a mapping: skipped`);
+      continue;
+    }
+    yield testRecord(ctx, file, folder, techniques, test, i + 1);
+  }
+}
+
+export const atomicRedTeamSource: Source = {
+  name: 'atomic-red-team',
+  title: 'Atomic Red Team',
+  pillar: 'test',
+  order: 10,
+  homepage: 'https://atomicredteam.io/',
+  folder: FOLDER,
+  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['atomics/T*/T*.yaml'] },
+  license: 'MIT',
+  resourceKind: 'Atomic test (one entry of `atomic_tests` in `atomics/Txxxx/Txxxx.yaml`)',
+  mapsVia: '`attack_technique` of the file',
+  techniquePage: `https://github.com/${REPO}/blob/${DEFAULT_REF}/atomics/{id}/{id}.md`,
+  summaryFields: ['platforms', 'executor', 'elevation'],
+  *load(ctx) {
+    // Only atomics/<T…>/<T…>.yaml, as upstream's own generator globs them.
+    const files = walkFiles(ctx.dir, (_name, rel) => /^atomics\/T[^/]*\/T[^/]*\.yaml$/.test(rel));
+    for (const rel of files) yield* loadFile(ctx, rel);
+  },
+};

@@ -1,0 +1,323 @@
+/**
+ * MITRE Cyber Analytics Repository (mitre-attack/car), `analytics/CAR-*.yaml`. Two sources:
+ *
+ * - `car`: one resource per analytic.
+ * - `car-unit-tests`: one resource per entry of an analytic's `unit_tests` (key
+ *   `analytics/<file>#n`, n from 1, the "Test Case n" of the CAR page), because each test case
+ *   has its own configuration and commands a purple teamer runs separately. Commands are kept as
+ *   capped text, never executed. A test inherits its analytic's ATT&CK mapping.
+ *
+ * ATT&CK mapping: every `coverage[]` entry maps the analytic to its `technique` AND to each of
+ * its `subtechniques` (the CAR page lists the technique with its sub-techniques and one coverage
+ * level for the entry). Each (analytic, technique) pair is kept once; when an id repeats with
+ * different coverage levels (CAR-2014-04-003 lists T1059 twice), the pair's note keeps them all.
+ *
+ * File-level failures (unreadable, bad YAML, not an analytic) are reported by both sources,
+ * since both lose the file; shape problems of `coverage` are reported by `car` only and those of
+ * `unit_tests` by `car-unit-tests` only, so that no problem is reported twice by one build.
+ */
+import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { readText, walkFiles } from './lib/files.js';
+import { parseYaml, reason } from './lib/parse.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'mitre-attack/car';
+const DEFAULT_REF = 'master';
+const FOLDER = 'car';
+const SITE = 'https://car.mitre.org';
+const ANALYTIC_FILE = /^analytics\/[^/]+\.yaml$/;
+/** Only ids of this shape become a car.mitre.org path; anything else could escape the URL. */
+const CAR_ID = /^CAR-\d{4}-\d{2}-\d{3}$/;
+export const CAR_COMMAND_MAX = 2000;
+const LIST_MAX = 20;
+const TEXT_MAX = 200;
+
+type YamlMap = Record<string, unknown>;
+
+function isMap(v: unknown): v is YamlMap {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'list' : v instanceof Date ? 'date' : typeof v === 'object' ? 'mapping' : typeof v;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+}
+
+function capList(list: string[]): string[] {
+  return list.length > LIST_MAX ? [...list.slice(0, LIST_MAX), `… ${list.length - LIST_MAX} more`] : list;
+}
+
+function distinct(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+function dateText(v: unknown): string | undefined {
+  return str(v)?.replace(/^(\d{4})\/(\d{2})\/(\d{2})$/, '$1-$2-$3');
+}
+
+export function carAnalyticUrl(id: string): string {
+  return `${SITE}/analytics/${id}/`;
+}
+
+/** Upstream spells the same language several ways (`pseudocode`, `Pseudocode`, `psuedocode`, `splunk`). */
+const LANGUAGES: Record<string, string> = {
+  pseudocode: 'Pseudocode', psuedocode: 'Pseudocode', splunk: 'Splunk', eql: 'EQL', sigma: 'Sigma',
+  logpoint: 'LogPoint', dnif: 'DNIF', elastic: 'Elastic', kql: 'KQL',
+};
+
+export function carLanguages(implementations: unknown): string[] {
+  if (!Array.isArray(implementations)) return [];
+  const types = implementations.filter(isMap).map((i) => str(i.type)).filter((t): t is string => t !== undefined);
+  return distinct(types.map((t) => LANGUAGES[t.toLowerCase()] ?? t));
+}
+
+export interface CarCoverage {
+  techniques: TechniqueRef[];
+  tactics: string[];
+  levels: string[];
+  problems: string[];
+}
+
+/** ATT&CK mapping of an analytic's `coverage` list (see the module comment). */
+export function carCoverage(coverage: unknown): CarCoverage {
+  const levelsById = new Map<string, { id: string; levels: string[] }>();
+  const tactics: string[] = [];
+  const allLevels: string[] = [];
+  const problems = new Set<string>();
+  const add = (id: string, level: string | undefined) => {
+    const k = id.toUpperCase();
+    const entry = levelsById.get(k) ?? { id, levels: [] };
+    if (level && !entry.levels.includes(level)) entry.levels.push(level);
+    levelsById.set(k, entry);
+  };
+  if (coverage !== undefined && coverage !== null && !Array.isArray(coverage)) problems.add(`\`coverage\` is a ${typeName(coverage)}, not a list: ignored`);
+  for (const item of Array.isArray(coverage) ? coverage : []) {
+    if (!isMap(item)) {
+      problems.add('`coverage` holds entries that are not mappings: they are ignored');
+      continue;
+    }
+    const technique = str(item.technique);
+    const level = str(item.coverage);
+    if (level) allLevels.push(level);
+    tactics.push(...strings(item.tactics));
+    if (technique) add(technique, level);
+    else problems.add('a `coverage` entry has no `technique` string');
+    if (item.subtechniques !== undefined && item.subtechniques !== null && !Array.isArray(item.subtechniques)) {
+      problems.add(`\`coverage.subtechniques\` is a ${typeName(item.subtechniques)}, not a list: ignored`);
+    } else if (Array.isArray(item.subtechniques) && item.subtechniques.some((s) => typeof s !== 'string')) {
+      problems.add('`coverage.subtechniques` holds entries that are not strings: they are ignored');
+    }
+    for (const sub of strings(item.subtechniques)) {
+      if (technique && !sub.toUpperCase().startsWith(`${technique.toUpperCase()}.`)) problems.add(`sub-technique ${sub} is listed under ${technique}: kept as written`);
+      add(sub, level);
+    }
+  }
+  const techniques = [...levelsById.values()].map(({ id, levels }) => (levels.length ? { id, note: `Coverage: ${levels.join(' / ')}` } : { id }));
+  return { techniques, tactics: distinct(tactics), levels: distinct(allLevels), problems: [...problems] };
+}
+
+interface Analytic {
+  file: string;
+  pathInRepo: string;
+  doc: YamlMap;
+  /** The CAR id, from `id` or else the file name, when it has the CAR shape. */
+  carId?: string;
+  title: string;
+}
+
+function analyticFiles(ctx: LoadContext): string[] {
+  return walkFiles(ctx.dir, (_name, relPath) => ANALYTIC_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`);
+}
+
+function readAnalytic(ctx: LoadContext, file: string): Analytic | undefined {
+  const text = readText(ctx, file);
+  if (text === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, ctx.limits);
+  } catch (e) {
+    ctx.warn(file, `YAML: ${reason(e)}`);
+    return undefined;
+  }
+  const title = isMap(doc) ? str(doc.title) : undefined;
+  if (!isMap(doc) || !title) {
+    ctx.warn(file, isMap(doc) ? 'not an analytic: no `title`' : `not an analytic: the document is a ${typeName(doc)}`);
+    return undefined;
+  }
+  const pathInRepo = file.slice(FOLDER.length + 1);
+  const stem = pathInRepo.slice('analytics/'.length, -'.yaml'.length);
+  const carId = [str(doc.id), stem].find((x) => x !== undefined && CAR_ID.test(x));
+  return { file, pathInRepo, doc, carId, title };
+}
+
+function capTechniques(ctx: LoadContext, file: string, refs: TechniqueRef[], report: boolean): TechniqueRef[] {
+  const max = ctx.limits.maxTechniquesPerResource;
+  if (refs.length <= max) return refs;
+  if (report) ctx.warn(file, `${refs.length} ATT&CK techniques, over the limit of ${max}: the first ${max} kept`);
+  return refs.slice(0, max);
+}
+
+const STRING_FIELDS = ['id', 'description', 'submission_date', 'information_domain'] as const;
+const LIST_FIELDS = ['platforms', 'subtypes', 'analytic_types', 'contributors', 'data_model_references', 'implementations', 'd3fend_mappings'] as const;
+
+function checkFieldTypes(doc: YamlMap, warn: (p: string) => void): void {
+  for (const k of STRING_FIELDS) {
+    if (doc[k] !== undefined && doc[k] !== null && typeof doc[k] !== 'string') warn(`\`${k}\` is a ${typeName(doc[k])}, not a string: ignored`);
+  }
+  for (const k of LIST_FIELDS) {
+    if (doc[k] !== undefined && doc[k] !== null && !Array.isArray(doc[k])) warn(`\`${k}\` is a ${typeName(doc[k])}, not a list: ignored`);
+  }
+}
+
+function analyticMeta(a: Analytic, cov: CarCoverage): YamlMap {
+  const d = a.doc;
+  const meta: YamlMap = {};
+  const set = (k: string, v: unknown) => {
+    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
+  };
+  set('id', a.carId ?? str(d.id));
+  set('platforms', capList(strings(d.platforms)));
+  set('informationDomain', str(d.information_domain));
+  set('subtypes', capList(strings(d.subtypes)));
+  set('analyticTypes', capList(strings(d.analytic_types)));
+  set('languages', capList(carLanguages(d.implementations)));
+  set('dataModel', capList(strings(d.data_model_references)));
+  set('coverage', cov.levels.join(' / ') || undefined);
+  set('tactics', cov.tactics);
+  set('d3fend', capList(Array.isArray(d.d3fend_mappings) ? d.d3fend_mappings.filter(isMap).map((m) => str(m.id)).filter((x): x is string => x !== undefined) : []));
+  const contributors = strings(d.contributors).join(', ');
+  set('author', contributors ? oneLine(contributors, TEXT_MAX) : undefined);
+  set('date', dateText(d.submission_date));
+  set('modified', dateText(d.update_date));
+  if (Array.isArray(d.unit_tests) && d.unit_tests.length) meta.unitTests = d.unit_tests.length;
+  return meta;
+}
+
+function analyticRecord(ctx: LoadContext, a: Analytic): ResourceRecord {
+  const warn = (p: string) => ctx.warn(a.file, p);
+  checkFieldTypes(a.doc, warn);
+  if (!a.carId) warn('no CAR id (`id` or file name CAR-YYYY-MM-NNN): linked to GitHub');
+  const cov = carCoverage(a.doc.coverage);
+  for (const p of cov.problems) warn(p);
+  return {
+    key: a.pathInRepo,
+    upstreamId: a.carId ?? str(a.doc.id),
+    title: oneLine(a.title),
+    url: a.carId ? carAnalyticUrl(a.carId) : githubBlob(REPO, ctx.provenance, DEFAULT_REF, a.pathInRepo),
+    breadcrumb: [],
+    description: oneLine(a.doc.description),
+    deprecated: false,
+    file: a.file,
+    meta: analyticMeta(a, cov),
+    techniques: capTechniques(ctx, a.file, cov.techniques, true),
+  };
+}
+
+/** Text of a test's `description` (a string upstream; the schema allows a list of strings). */
+function testDescription(v: unknown): string | undefined {
+  return str(v) ?? (strings(v).join(' ') || undefined);
+}
+
+function capText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function checkTest(test: YamlMap, n: number, warn: (p: string) => void): void {
+  for (const k of ['configurations', 'commands'] as const) {
+    const v = test[k];
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v)) warn(`unit test #${n}: \`${k}\` is a ${typeName(v)}, not a list: ignored`);
+    else if (v.some((x) => typeof x !== 'string')) warn(`unit test #${n}: \`${k}\` holds entries that are not strings: they are ignored`);
+  }
+}
+
+function unitTestRecord(ctx: LoadContext, a: Analytic, test: YamlMap, n: number, total: number, techniques: TechniqueRef[]): ResourceRecord {
+  checkTest(test, n, (p) => ctx.warn(a.file, p));
+  const commands = strings(test.commands);
+  const meta: YamlMap = { analytic: a.carId ?? a.pathInRepo, testCase: n, testCases: total };
+  const configurations = capList(strings(test.configurations).map((c) => oneLine(c, TEXT_MAX)));
+  if (configurations.length) meta.configurations = configurations;
+  if (commands.length) {
+    meta.commands = capText(commands.join('\n'), CAR_COMMAND_MAX);
+    meta.commandCount = commands.length;
+  }
+  const platforms = capList(strings(a.doc.platforms));
+  if (platforms.length) meta.platforms = platforms;
+  return {
+    key: `${a.pathInRepo}#${n}`,
+    upstreamId: a.carId ? `${a.carId}#test-${n}` : undefined, // one analytic holds several tests: each needs its own id
+    title: `${oneLine(a.title)}: test case ${n}`,
+    url: a.carId ? `${carAnalyticUrl(a.carId)}#test-case-${n}` : githubBlob(REPO, ctx.provenance, DEFAULT_REF, a.pathInRepo),
+    breadcrumb: [a.carId ?? a.pathInRepo],
+    description: oneLine(testDescription(test.description)),
+    deprecated: false,
+    file: a.file,
+    meta,
+    techniques,
+  };
+}
+
+function* unitTestRecords(ctx: LoadContext, a: Analytic): Generator<ResourceRecord> {
+  const tests = a.doc.unit_tests;
+  if (tests === undefined || tests === null) return;
+  if (!Array.isArray(tests)) {
+    ctx.warn(a.file, `\`unit_tests\` is a ${typeName(tests)}, not a list: ignored`);
+    return;
+  }
+  const techniques = capTechniques(ctx, a.file, carCoverage(a.doc.coverage).techniques, false);
+  for (const [i, test] of tests.entries()) {
+    if (!isMap(test)) ctx.warn(a.file, `unit test #${i + 1} is not a mapping: skipped`);
+    else yield unitTestRecord(ctx, a, test, i + 1, tests.length, techniques);
+  }
+}
+
+/** What both sources share: they read the same files. */
+function common(): Pick<Source, 'homepage' | 'folder' | 'upstream' | 'license'> {
+  return {
+    homepage: `${SITE}/`,
+    folder: FOLDER,
+    upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['analytics/*.yaml'] },
+    license: 'Apache-2.0',
+  };
+}
+
+export const carSource: Source = {
+  ...common(),
+  name: 'car',
+  title: 'MITRE Cyber Analytics Repository',
+  pillar: 'detection',
+  order: 40,
+  resourceKind: 'CAR analytic (one YAML file; pseudocode and SIEM implementations)',
+  mapsVia: '`coverage[].technique` and `coverage[].subtechniques[]`',
+  summaryFields: ['id', 'languages', 'coverage'],
+  *load(ctx) {
+    for (const file of analyticFiles(ctx)) {
+      const a = readAnalytic(ctx, file);
+      if (a) yield analyticRecord(ctx, a);
+    }
+  },
+};
+
+export const carUnitTestsSource: Source = {
+  ...common(),
+  name: 'car-unit-tests',
+  title: 'MITRE CAR Unit Tests',
+  pillar: 'test',
+  order: 40,
+  resourceKind: 'CAR analytic unit test (one `unit_tests` entry: configuration, description, commands)',
+  mapsVia: 'the ATT&CK coverage of the analytic the test belongs to',
+  summaryFields: ['analytic', 'configurations'],
+  *load(ctx) {
+    for (const file of analyticFiles(ctx)) {
+      const a = readAnalytic(ctx, file);
+      if (a) yield* unitTestRecords(ctx, a);
+    }
+  },
+};

@@ -1,0 +1,163 @@
+/**
+ * EQL Analytics Library (endgameinc/eqllib): one resource per TOML file under
+ * `eqllib/analytics/`. ATT&CK ids come from `[analytic.metadata] techniques`; `tactics` are tactic
+ * names and go to meta. The library has no deprecation marker. Breadcrumb: the folders under
+ * `analytics/` (a tactic, or `actors / <group>`). The query itself is not kept: the links lead to it.
+ */
+import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { readText, walkFiles } from './lib/files.js';
+import { parseToml, reason } from './lib/parse.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'endgameinc/eqllib';
+const DEFAULT_REF = 'master';
+const FOLDER = 'eqllib';
+const DOCS = 'https://eqllib.readthedocs.io';
+const ANALYTIC_FILE = /^eqllib\/analytics\/(?:[^/]+\/)*[^/]+\.toml$/;
+/** The docs build one page per analytic id (a uuid); other ids would not be a safe path. */
+const SAFE_ID = /^[A-Za-z0-9-]+$/;
+const LIST_MAX = 20;
+const TEXT_MAX = 200;
+
+type Table = Record<string, unknown>;
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : v instanceof Date ? 'date' : typeof v === 'object' ? 'table' : typeof v;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+function capList(list: string[]): string[] {
+  return list.length > LIST_MAX ? [...list.slice(0, LIST_MAX), `… ${list.length - LIST_MAX} more`] : list;
+}
+
+/** Strings of an array field; a non-array or non-string entries are reported through `problem`. */
+export function eqllibList(value: unknown, field: string, problem: (p: string) => void): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problem(`\`${field}\` is a ${typeName(value)}, not an array: ignored`);
+    return [];
+  }
+  if (value.some((x) => typeof x !== 'string')) problem(`\`${field}\` holds entries that are not strings: they are ignored`);
+  return value.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim());
+}
+
+/** YYYY-MM-DD: upstream writes `11/30/2018` (month first); a TOML date is accepted too. */
+export function eqllibDate(v: unknown): string | undefined {
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
+  const s = str(v);
+  const m = s?.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/);
+  return m ? `${m[3]}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}` : s;
+}
+
+export function eqllibDocsUrl(id: string | undefined): string | undefined {
+  return id && SAFE_ID.test(id) ? `${DOCS}/en/latest/analytics/${id}.html` : undefined;
+}
+
+const STRING_FIELDS = ['id', 'name', 'description', 'confidence'] as const;
+
+function checkFieldTypes(metadata: Table, query: unknown, warn: (p: string) => void): void {
+  for (const k of STRING_FIELDS) {
+    if (metadata[k] !== undefined && typeof metadata[k] !== 'string') warn(`\`analytic.metadata.${k}\` is a ${typeName(metadata[k])}, not a string: ignored`);
+  }
+  if (query !== undefined && typeof query !== 'string') warn(`\`analytic.query\` is a ${typeName(query)}, not a string`);
+}
+
+function techniqueRefs(ctx: LoadContext, file: string, raw: string[]): TechniqueRef[] {
+  const seen = new Map<string, string>();
+  for (const id of raw) if (!seen.has(id.toUpperCase())) seen.set(id.toUpperCase(), id);
+  let ids = [...seen.values()];
+  const max = ctx.limits.maxTechniquesPerResource;
+  if (ids.length > max) {
+    ctx.warn(file, `${ids.length} ATT&CK techniques, over the limit of ${max}: the first ${max} kept`);
+    ids = ids.slice(0, max);
+  }
+  return ids.map((id) => ({ id }));
+}
+
+function metaOf(md: Table, lists: Record<'tactics' | 'os' | 'contributors' | 'categories' | 'tags', string[]>, docsUrl: string | undefined): Table {
+  const meta: Table = {};
+  const set = (k: string, v: unknown) => {
+    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
+  };
+  set('id', str(md.id));
+  set('categories', capList(lists.categories));
+  set('confidence', str(md.confidence));
+  set('platforms', capList(lists.os));
+  set('tactics', capList(lists.tactics));
+  meta.language = 'EQL';
+  set('tags', capList(lists.tags));
+  const author = lists.contributors.join(', ');
+  set('author', author ? oneLine(author, TEXT_MAX) : undefined);
+  set('date', eqllibDate(md.created_date));
+  set('modified', eqllibDate(md.updated_date));
+  set('docsUrl', docsUrl);
+  return meta;
+}
+
+function analyticRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord | undefined {
+  const analytic = doc.analytic;
+  const md = isTable(analytic) ? analytic.metadata : undefined;
+  if (!isTable(analytic) || !isTable(md) || !str(md.name)) {
+    ctx.warn(file, !isTable(analytic) ? 'not an analytic: no `[analytic]` table' : !isTable(md) ? 'not an analytic: no `[analytic.metadata]` table' : 'not an analytic: `[analytic.metadata]` has no `name`');
+    return undefined;
+  }
+  const warn = (p: string) => ctx.warn(file, p);
+  checkFieldTypes(md, analytic.query, warn);
+  const list = (k: string) => eqllibList(md[k], `analytic.metadata.${k}`, warn);
+  const techniques = techniqueRefs(ctx, file, list('techniques'));
+  const lists = { tactics: list('tactics'), os: list('os'), contributors: list('contributors'), categories: list('categories'), tags: list('tags') };
+  const pathInRepo = file.slice(FOLDER.length + 1);
+  const id = str(md.id);
+  return {
+    key: pathInRepo,
+    upstreamId: id,
+    title: oneLine(md.name),
+    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, pathInRepo),
+    breadcrumb: pathInRepo.split('/').slice(2, -1),
+    description: oneLine(md.description),
+    deprecated: false,
+    file,
+    meta: metaOf(md, lists, eqllibDocsUrl(id)),
+    techniques,
+  };
+}
+
+function loadFile(ctx: LoadContext, file: string): ResourceRecord | undefined {
+  const text = readText(ctx, file);
+  if (text === undefined) return undefined;
+  let doc: Table;
+  try {
+    doc = parseToml(text, ctx.limits);
+  } catch (e) {
+    ctx.warn(file, `TOML: ${reason(e)}`);
+    return undefined;
+  }
+  return analyticRecord(ctx, file, doc);
+}
+
+export const eqllibSource: Source = {
+  name: 'eqllib',
+  title: 'EQL Analytics Library',
+  pillar: 'detection',
+  order: 50,
+  homepage: `${DOCS}/`,
+  folder: FOLDER,
+  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['eqllib/analytics/**/*.toml'] },
+  license: 'MIT',
+  resourceKind: 'EQL analytic (one TOML file)',
+  mapsVia: '`[analytic.metadata] techniques` (list of technique ids)',
+  summaryFields: ['categories', 'confidence', 'platforms'],
+  *load(ctx) {
+    for (const rel of walkFiles(ctx.dir, (_name, relPath) => ANALYTIC_FILE.test(relPath))) {
+      const record = loadFile(ctx, `${FOLDER}/${rel}`);
+      if (record) yield record;
+    }
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * Google Cloud Community Security Analytics (GoogleCloudPlatform/security-analytics): one
+ * resource per use case `src/<id>/<id>.yaml`, mapped through `attack_mapping: [{technique,
+ * title, link}]`. MITRE ATLAS ids (`AML.T0051`) share that list upstream; they are not ATT&CK
+ * techniques and are kept in `meta.atlas` instead.
+ */
+import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { readText, walkFiles } from './lib/files.js';
+import { parseYaml, reason } from './lib/parse.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'GoogleCloudPlatform/security-analytics';
+const DEFAULT_REF = 'main';
+const FOLDER = 'security-analytics';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+}
+
+/** `id: '1.02'` upstream; an unquoted `1.10` would parse as the number 1.1, so the folder name wins then. */
+function useCaseId(v: unknown, folder: string): string {
+  return typeof v === 'string' && v.trim() ? v.trim() : folder;
+}
+
+interface Mapping {
+  techniques: TechniqueRef[];
+  atlas: { id: string; title?: string }[];
+}
+
+function readMapping(ctx: LoadContext, file: string, value: unknown): Mapping {
+  const out: Mapping = { techniques: [], atlas: [] };
+  if (value === undefined || value === null) return out;
+  if (!Array.isArray(value)) {
+    ctx.warn(file, '`attack_mapping` is not a list');
+    return out;
+  }
+  const seen = new Set<string>();
+  for (const [i, m] of value.entries()) {
+    const id = isRecord(m) ? text(m.technique) : undefined;
+    if (!id) {
+      ctx.warn(file, `attack_mapping #${i + 1} has no \`technique\` string: skipped`);
+      continue;
+    }
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (/^AML\./i.test(id)) out.atlas.push({ id, ...(isRecord(m) && text(m.title) ? { title: text(m.title) } : {}) });
+    else out.techniques.push({ id });
+  }
+  if (out.techniques.length > ctx.limits.maxTechniquesPerResource) {
+    ctx.warn(file, `${out.techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
+    out.techniques = out.techniques.slice(0, ctx.limits.maxTechniquesPerResource);
+  }
+  return out;
+}
+
+function useCaseRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>): ResourceRecord {
+  const file = `${FOLDER}/${rel}`;
+  const folder = rel.split('/')[1]!;
+  const id = useCaseId(doc.id, folder);
+  const { techniques, atlas } = readMapping(ctx, file, doc.attack_mapping);
+  const meta: Record<string, unknown> = { id };
+  const category = text(doc.category);
+  if (category) meta.category = category;
+  const severity = text(doc.severity);
+  if (severity) meta.severity = severity;
+  const sources = stringList(doc.sources);
+  if (sources.length) meta.sources = sources;
+  const useCases = stringList(doc.use_cases);
+  if (useCases.length) meta.useCases = useCases;
+  if (atlas.length) meta.atlas = atlas;
+  if (isRecord(doc.test) && text(doc.test.command)) meta.hasTest = true;
+  return {
+    key: rel,
+    upstreamId: id,
+    title: text(doc.display_name) ?? text(doc.name) ?? id,
+    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
+    breadcrumb: category ? [category] : undefined,
+    description: oneLine(doc.description),
+    deprecated: false,
+    file,
+    meta,
+    techniques,
+  };
+}
+
+function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
+  const file = `${FOLDER}/${rel}`;
+  const raw = readText(ctx, file);
+  if (raw === undefined) return;
+  let doc: unknown;
+  try {
+    doc = parseYaml(raw, ctx.limits);
+  } catch (e) {
+    ctx.warn(file, reason(e));
+    return;
+  }
+  if (!isRecord(doc)) {
+    ctx.warn(file, 'not a YAML mapping');
+    return;
+  }
+  yield useCaseRecord(ctx, rel, doc);
+}
+
+export const securityAnalyticsSource: Source = {
+  name: 'security-analytics',
+  title: 'Google Cloud Community Security Analytics',
+  pillar: 'detection',
+  order: 71,
+  homepage: `https://github.com/${REPO}`,
+  folder: FOLDER,
+  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['src/*/*.yaml'] },
+  license: 'Apache-2.0',
+  resourceKind: 'Security analytics use case (`src/<id>/<id>.yaml`; its BigQuery/Log Analytics SQL and Chronicle YARA-L queries are not read)',
+  mapsVia: '`attack_mapping: [{technique}]` (MITRE ATLAS ids kept aside)',
+  summaryFields: ['severity', 'category', 'sources'],
+  *load(ctx) {
+    const files = walkFiles(ctx.dir, (name, rel) => /^src\/[^/]+\/[^/]+\.yaml$/.test(rel) && name.endsWith('.yaml'));
+    for (const rel of files) yield* loadFile(ctx, rel);
+  },
+};

@@ -1,0 +1,133 @@
+/**
+ * Sentinel ATT&CK (BlueTeamLabs/sentinel-attack): one resource per Kusto analytic of
+ * `detections/sentinel_attack_rules.json`. The ATT&CK id lives only in the description text
+ * ("Checks for execution of MITRE ATT&CK T1003"); `T0000` is the upstream's placeholder for
+ * "no technique" and is not passed on.
+ */
+import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { readText } from './lib/files.js';
+import { parseJson, reason } from './lib/parse.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'BlueTeamLabs/sentinel-attack';
+const DEFAULT_REF = 'master';
+const FOLDER = 'sentinel-attack';
+const RULES = 'detections/sentinel_attack_rules.json';
+/** Queries longer than this are cut; the link leads to the full text. */
+export const SENTINEL_ATTACK_QUERY_MAX = 1000;
+const PLACEHOLDER = 'T0000';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+function cap(v: unknown, max: number): string | undefined {
+  const t = text(v);
+  return t && t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+/** Every ATT&CK-looking id written in a description, in order, without the `T0000` placeholder. */
+export function techniqueIdsInText(description: string): { ids: string[]; placeholder: boolean } {
+  const all = [...description.matchAll(/\bT\d{4}(?:\.\d{3})?\b/gi)].map((m) => m[0]);
+  const ids = [...new Set(all.filter((id) => id.toUpperCase() !== PLACEHOLDER))];
+  return { ids, placeholder: all.length > ids.length && all.some((id) => id.toUpperCase() === PLACEHOLDER) };
+}
+
+/** The table (or parser function) a KQL query starts from: `Sysmon | where …` gives `Sysmon`. */
+export function kqlFirstTable(query: string): string | undefined {
+  return /^\s*([A-Za-z_][\w]*)\s*(?:\||$)/.exec(query)?.[1];
+}
+
+/**
+ * 1-based line of each analytic's `"displayName"` key, by analytic index, so a link can point at
+ * the rule inside the single upstream file. Empty when the keys found do not match the analytics
+ * that have a name (e.g. a minified file), rather than pointing at the wrong rule.
+ */
+function displayNameLines(raw: string, analytics: unknown[]): Map<number, number> {
+  const lines: number[] = [];
+  raw.split('\n').forEach((line, i) => {
+    if (/^\s*"displayName"\s*:/.test(line)) lines.push(i + 1);
+  });
+  const named = analytics.flatMap((a, i) => (isRecord(a) && typeof a.displayName === 'string' ? [i] : []));
+  return lines.length === named.length ? new Map(named.map((i, k) => [i, lines[k]!])) : new Map();
+}
+
+function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknown>, n: number, line: number | undefined): ResourceRecord {
+  const description = typeof a.description === 'string' ? a.description : '';
+  const { ids, placeholder } = techniqueIdsInText(description);
+  if (!ids.length && !placeholder) ctx.warn(file, `analytic #${n}: no ATT&CK id in the description`);
+  let techniques: TechniqueRef[] = ids.map((id) => ({ id }));
+  if (techniques.length > ctx.limits.maxTechniquesPerResource) {
+    ctx.warn(file, `analytic #${n}: ${techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
+    techniques = techniques.slice(0, ctx.limits.maxTechniquesPerResource);
+  }
+  const query = typeof a.query === 'string' ? a.query : '';
+  const meta: Record<string, unknown> = { language: 'KQL' };
+  for (const [key, field] of [['severity', 'severity'], ['queryFrequency', 'queryFrequency'], ['queryPeriod', 'queryPeriod']] as const) {
+    const v = text(a[field]);
+    if (v) meta[key] = v;
+  }
+  const table = kqlFirstTable(query);
+  if (table) meta.dataSource = table;
+  if (a.enabled === false || a.enabled === 'false') meta.enabled = false;
+  if (placeholder) meta.placeholderTechnique = PLACEHOLDER;
+  const q = cap(query, SENTINEL_ATTACK_QUERY_MAX);
+  if (q) meta.query = q;
+  const page = githubBlob(REPO, ctx.provenance, DEFAULT_REF, RULES);
+  return {
+    key: `${RULES}#${n}`,
+    title: text(a.displayName) ?? `Analytic #${n}`,
+    url: line ? `${page}#L${line}` : page,
+    description: oneLine(description),
+    deprecated: false,
+    file,
+    meta,
+    techniques,
+  };
+}
+
+function* loadRules(ctx: LoadContext): Generator<ResourceRecord> {
+  const file = `${FOLDER}/${RULES}`;
+  const raw = readText(ctx, file);
+  if (raw === undefined) return;
+  let doc: unknown;
+  try {
+    doc = parseJson(raw, ctx.limits);
+  } catch (e) {
+    ctx.warn(file, `JSON: ${reason(e)}`);
+    return;
+  }
+  if (!isRecord(doc) || !Array.isArray(doc.analytics)) {
+    ctx.warn(file, '`analytics` is not a list');
+    return;
+  }
+  const lines = displayNameLines(raw, doc.analytics);
+  for (const [i, a] of doc.analytics.entries()) {
+    if (!isRecord(a)) {
+      ctx.warn(file, `analytic #${i + 1} is not an object: skipped`);
+      continue;
+    }
+    yield analyticRecord(ctx, file, a, i + 1, lines.get(i));
+  }
+}
+
+export const sentinelAttackSource: Source = {
+  name: 'sentinel-attack',
+  title: 'Sentinel ATT&CK (BlueTeamLabs)',
+  pillar: 'detection',
+  order: 70,
+  homepage: `https://github.com/${REPO}`,
+  folder: FOLDER,
+  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: [RULES] },
+  license: 'MIT',
+  resourceKind: 'Kusto (KQL) analytic over Sysmon (one entry of `analytics` in `detections/sentinel_attack_rules.json`)',
+  mapsVia: 'ATT&CK id in the `description` text ("… MITRE ATT&CK T1003"); `T0000` is a placeholder',
+  summaryFields: ['severity', 'language', 'dataSource'],
+  *load(ctx) {
+    yield* loadRules(ctx);
+  },
+};

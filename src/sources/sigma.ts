@@ -1,0 +1,272 @@
+/**
+ * SigmaHQ rules (SigmaHQ/sigma): one resource per rule of every `rules*` collection folder
+ * (`rules/`, `rules-emerging-threats/`, `rules-threat-hunting/`, …). A rule is its file; a file
+ * holding a Sigma rule collection (several YAML documents with `action: global|reset|repeat`)
+ * yields one resource per resulting rule, keyed `path#n`. ATT&CK ids come from
+ * `tags: attack.tNNNN[.NNN]`; the other `attack.*` tags (tactics, groups, software) are not
+ * techniques.
+ *
+ * Breadcrumb: the folders below the collection folder, with the collection named first unless
+ * it is the main `rules/` one: `rules/windows/process_creation/x.yml` → `windows /
+ * process_creation`, `rules-emerging-threats/2023/Malware/x.yml` → `emerging-threats / 2023 /
+ * Malware`, so a main-collection rule reads as before and the others say where they come from.
+ */
+import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { readText, walkFiles } from './lib/files.js';
+import { parseYamlDocuments, reason } from './lib/parse.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'SigmaHQ/sigma';
+const DEFAULT_REF = 'master';
+const FOLDER = 'sigma';
+const RULE_FILE = /^rules[^/]*\/(?:[^/]+\/)*[^/]+\.yml$/;
+const TECHNIQUE_TAG = /^attack\.(t\d{4}(?:\.\d{3})?)$/i;
+/** `attack.<tactic-name>`: letters and hyphens only, unlike `attack.g0001` / `attack.s0001`. */
+const TACTIC_TAG = /^attack\.([a-z]+(?:[-_][a-z]+)*)$/i;
+const AUTHOR_MAX = 200;
+
+type Doc = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v;
+}
+
+/** Folder breadcrumb of a path inside the Sigma repository (see the module comment). */
+export function sigmaBreadcrumb(pathInRepo: string): string[] {
+  const folders = pathInRepo.split('/').slice(0, -1);
+  const collection = folders.shift() ?? '';
+  const name = collection.replace(/^rules-?/, '');
+  return name ? [name, ...folders] : folders;
+}
+
+/** `b` merged into a copy of `a`: mappings merge key by key, anything else in `b` replaces. */
+function deepMerge(a: Doc, b: Doc): Doc {
+  const out: Doc = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isRecord(prev) && isRecord(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+export interface CollectionRule {
+  /** 1-based position of the YAML document the rule was completed by. */
+  docNumber: number;
+  doc: Doc;
+}
+
+/**
+ * The rule documents of a Sigma file after the collection actions of the Sigma specification
+ * (as pySigma applies them): `global` sets a template merged into every following document,
+ * `reset` drops it, `repeat` re-emits the previous rule with this document's fields laid over
+ * it. Where a rule and the global template both set a field, the rule's own value wins (pySigma
+ * lets the template win; a template is a default, and no SigmaHQ rule relies on either).
+ * A document that is not a mapping, or has an unknown action, goes to `onProblem`. Documents are
+ * numbered from 1 among the non-empty ones (empty documents are dropped by the parser).
+ */
+export function sigmaCollection(docs: unknown[], onProblem: (docNumber: number, problem: string) => void): CollectionRule[] {
+  const out: CollectionRule[] = [];
+  let global: Doc = {};
+  let previous: Doc | undefined;
+  for (const [i, doc] of docs.entries()) {
+    const n = i + 1;
+    if (!isRecord(doc)) {
+      onProblem(n, `is a ${typeName(doc)}, not a mapping`);
+      continue;
+    }
+    const { action, ...body } = doc;
+    if (action === undefined) {
+      previous = deepMerge(global, body);
+      out.push({ docNumber: n, doc: previous });
+    } else if (action === 'global') {
+      global = body;
+    } else if (action === 'reset') {
+      global = {};
+    } else if (action === 'repeat') {
+      if (!previous) {
+        onProblem(n, '`action: repeat` with no rule before it');
+        continue;
+      }
+      previous = deepMerge(previous, body);
+      out.push({ docNumber: n, doc: previous });
+    } else {
+      onProblem(n, `unknown collection action ${JSON.stringify(action).slice(0, 40)}`);
+    }
+  }
+  return out;
+}
+
+export interface SigmaTags {
+  /** Technique ids as written, minus the `attack.` prefix, first spelling of each kept. */
+  techniques: string[];
+  tactics: string[];
+  /** Tags that are not strings. */
+  nonStrings: number;
+}
+
+export function sigmaTags(tags: unknown[]): SigmaTags {
+  const techniques = new Map<string, string>();
+  const tactics = new Set<string>();
+  let nonStrings = 0;
+  for (const tag of tags) {
+    if (typeof tag !== 'string') {
+      nonStrings++;
+      continue;
+    }
+    const t = tag.trim();
+    const technique = TECHNIQUE_TAG.exec(t)?.[1];
+    if (technique) {
+      if (!techniques.has(technique.toUpperCase())) techniques.set(technique.toUpperCase(), technique);
+      continue;
+    }
+    const tactic = TACTIC_TAG.exec(t)?.[1];
+    if (tactic) tactics.add(tactic.toLowerCase().replace(/_/g, '-'));
+  }
+  return { techniques: [...techniques.values()], tactics: [...tactics], nonStrings };
+}
+
+/** `2023-01-11` whether the YAML parser kept it a string or made it a Date. */
+function dateText(v: unknown): string | undefined {
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+function logsourceOf(v: unknown): Record<string, string> | undefined {
+  if (!isRecord(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of ['product', 'category', 'service']) {
+    const s = v[k];
+    if (typeof s === 'string' && s.trim()) out[k] = s.trim();
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+const STRING_FIELDS = ['id', 'status', 'level', 'description', 'author'] as const;
+const DATE_FIELDS = ['date', 'modified'] as const;
+
+/** Reports fields whose type the Sigma specification does not allow; such fields are ignored. */
+function checkFieldTypes(doc: Doc, warn: (problem: string) => void): void {
+  for (const k of STRING_FIELDS) {
+    if (doc[k] !== undefined && typeof doc[k] !== 'string') warn(`\`${k}\` is a ${typeName(doc[k])}, not a string: ignored`);
+  }
+  for (const k of DATE_FIELDS) {
+    if (doc[k] !== undefined && dateText(doc[k]) === undefined) warn(`\`${k}\` is a ${typeName(doc[k])}, not a date: ignored`);
+  }
+  if (doc.logsource !== undefined && !isRecord(doc.logsource)) warn(`\`logsource\` is a ${typeName(doc.logsource)}, not a mapping: ignored`);
+  if (doc.tags !== undefined && !Array.isArray(doc.tags)) warn(`\`tags\` is a ${typeName(doc.tags)}, not a list: no techniques read`);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+function metaOf(doc: Doc, tactics: string[]): Record<string, unknown> {
+  const meta: Record<string, unknown> = { language: 'Sigma' };
+  const set = (k: string, v: unknown) => {
+    if (v !== undefined) meta[k] = v;
+  };
+  set('id', str(doc.id));
+  set('status', str(doc.status));
+  set('level', str(doc.level));
+  set('logsource', logsourceOf(doc.logsource));
+  if (tactics.length) meta.tactics = tactics;
+  const author = str(doc.author);
+  set('author', author && oneLine(author, AUTHOR_MAX));
+  set('date', dateText(doc.date));
+  set('modified', dateText(doc.modified));
+  if (isRecord(doc.correlation)) meta.correlation = true;
+  return meta;
+}
+
+interface RuleInput {
+  file: string;
+  pathInRepo: string;
+  key: string;
+  doc: Doc;
+  warn: (problem: string) => void;
+}
+
+function ruleRecord(ctx: LoadContext, r: RuleInput): ResourceRecord {
+  const { doc } = r;
+  checkFieldTypes(doc, r.warn);
+  const tags = Array.isArray(doc.tags) ? sigmaTags(doc.tags) : { techniques: [], tactics: [], nonStrings: 0 };
+  if (tags.nonStrings) r.warn(`${tags.nonStrings} tag(s) are not strings: ignored`);
+  let ids = tags.techniques;
+  const max = ctx.limits.maxTechniquesPerResource;
+  if (ids.length > max) {
+    r.warn(`${ids.length} ATT&CK technique tags, over the limit of ${max}: the first ${max} kept`);
+    ids = ids.slice(0, max);
+  }
+  const techniques: TechniqueRef[] = ids.map((id) => ({ id }));
+  const breadcrumb = sigmaBreadcrumb(r.pathInRepo);
+  const status = str(doc.status);
+  return {
+    key: r.key,
+    upstreamId: str(doc.id),
+    title: oneLine(doc.title),
+    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, r.pathInRepo),
+    breadcrumb,
+    description: oneLine(doc.description),
+    deprecated: status?.toLowerCase() === 'deprecated' || breadcrumb.includes('deprecated'),
+    file: r.file,
+    meta: metaOf(doc, tags.tactics),
+    techniques,
+  };
+}
+
+/** A rule document has a title and a detection (or, for correlation rules, a correlation). */
+function notARule(doc: Doc): string | undefined {
+  if (typeof doc.title !== 'string' || !doc.title.trim()) return 'has no `title`';
+  if (!isRecord(doc.detection) && !isRecord(doc.correlation)) return 'has no `detection` mapping';
+  return undefined;
+}
+
+function* loadFile(ctx: LoadContext, file: string): Generator<ResourceRecord> {
+  const text = readText(ctx, file);
+  if (text === undefined) return;
+  let docs: unknown[];
+  try {
+    docs = parseYamlDocuments(text, ctx.limits);
+  } catch (e) {
+    ctx.warn(file, reason(e));
+    return;
+  }
+  if (!docs.length) {
+    ctx.warn(file, 'no YAML document');
+    return;
+  }
+  const several = docs.length > 1;
+  const where = (n: number) => (several ? `document ${n} ` : '');
+  const candidates = sigmaCollection(docs, (n, problem) => ctx.warn(file, `${several ? `document ${n}` : 'the document'} ${problem}`));
+  const rules = candidates.filter((c) => {
+    const problem = notARule(c.doc);
+    if (problem) ctx.warn(file, `${several ? `document ${c.docNumber}` : 'the document'} is not a rule: it ${problem}`);
+    return !problem;
+  });
+  const pathInRepo = file.slice(FOLDER.length + 1);
+  for (const [i, rule] of rules.entries()) {
+    const key = rules.length > 1 ? `${pathInRepo}#${i + 1}` : pathInRepo;
+    yield ruleRecord(ctx, { file, pathInRepo, key, doc: rule.doc, warn: (problem) => ctx.warn(file, `${where(rule.docNumber)}${problem}`) });
+  }
+}
+
+export const sigmaSource: Source = {
+  name: 'sigma',
+  title: 'SigmaHQ',
+  pillar: 'detection',
+  order: 10,
+  homepage: `https://github.com/${REPO}`,
+  folder: FOLDER,
+  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['rules*/**/*.yml'] },
+  license: 'Detection Rule License 1.1',
+  resourceKind: 'Sigma rule (one YAML file; a rule collection file gives one rule per document)',
+  mapsVia: '`tags: attack.tNNNN[.NNN]`',
+  summaryFields: ['level', 'status', 'logsource'],
+  *load(ctx) {
+    for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) yield* loadFile(ctx, `${FOLDER}/${rel}`);
+  },
+};

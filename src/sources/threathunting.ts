@@ -1,0 +1,153 @@
+/**
+ * ThreatHunting Splunk app (olafhartong/ThreatHunting): one resource per hunt stanza of
+ * `default/savedsearches.conf`, named `[T1101] Security Support Provider`. The search also sets
+ * `mitre_technique_id="T1101"`; where the two disagree upstream (a copied search that kept the
+ * old id) the stanza name agrees with `mitre_technique`, so the stanza id is used and the
+ * disagreement is reported. `T0000` is the upstream's "no technique" placeholder.
+ */
+import type { LoadContext, ResourceRecord, Source } from './types.js';
+import { readText } from './lib/files.js';
+import { githubBlob, oneLine } from './lib/links.js';
+
+const REPO = 'olafhartong/ThreatHunting';
+const DEFAULT_REF = 'master';
+const FOLDER = 'threathunting';
+const CONF = 'default/savedsearches.conf';
+/** Searches longer than this are cut; the link leads to the full text. */
+export const THREATHUNTING_SEARCH_MAX = 1000;
+const PLACEHOLDER = 'T0000';
+
+export interface ConfStanza {
+  name: string;
+  /** 1-based line of the `[name]` header. */
+  line: number;
+  values: Map<string, string>;
+}
+
+/**
+ * Splunk .conf text as stanzas. A value whose line ends in `\` continues on the next line (the
+ * line break is kept), so continuation lines that start with `[` (SPL subsearches) are not
+ * stanza headers. Lines outside any stanza and `#` comments are ignored; a line that is neither
+ * is reported through `onBadLine`.
+ */
+export function parseConf(text: string, onBadLine: (line: number, content: string) => void = () => {}): ConfStanza[] {
+  const stanzas: ConfStanza[] = [];
+  let current: ConfStanza | undefined;
+  let continuing: { key: string; parts: string[] } | undefined;
+  const lines = text.split(/\r?\n/);
+  const finish = () => {
+    if (continuing && current) current.values.set(continuing.key, continuing.parts.join('\n'));
+    continuing = undefined;
+  };
+  for (const [i, line] of lines.entries()) {
+    if (continuing) {
+      const more = line.endsWith('\\');
+      continuing.parts.push(more ? line.slice(0, -1) : line);
+      if (!more) finish();
+      continue;
+    }
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) continue;
+    if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
+      current = { name: trimmed.slice(1, -1).trim(), line: i + 1, values: new Map() };
+      stanzas.push(current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq < 0 || !line.slice(0, eq).trim()) {
+      if (current) onBadLine(i + 1, trimmed);
+      continue;
+    }
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).replace(/^[ \t]+/, '');
+    if (value.endsWith('\\')) continuing = { key, parts: [value.slice(0, -1)] };
+    else current?.values.set(key, value);
+  }
+  finish();
+  return stanzas;
+}
+
+/** `[T1101] Security Support Provider` → id and title; undefined for support stanzas (`[TH-SUPP] …`). */
+export function huntName(stanza: string): { id: string; title: string } | undefined {
+  const m = /^\[\s*(T\d{4}(?:\.\d{3})?)\s*\]\s*(.*)$/i.exec(stanza);
+  return m ? { id: m[1]!, title: m[2]!.trim() || m[1]! } : undefined;
+}
+
+/** The `eval x="…"` values the hunt searches set for their results. */
+function evalValue(search: string, field: string): string | undefined {
+  return new RegExp(`\\b${field}\\s*=\\s*"([^"]*)"`).exec(search)?.[1]?.trim() || undefined;
+}
+
+/** Splunk macros naming log sources (`sysmon`, `windows-security`), not the whitelist/index helpers. */
+function dataSourceMacros(search: string): string[] {
+  const names = [...search.matchAll(/`([\w-]+)`/g)].map((m) => m[1]!);
+  return [...new Set(names.filter((n) => n !== 'indextime' && !/_whitelist$|_index$/.test(n)))];
+}
+
+function cap(v: string | undefined, max: number): string | undefined {
+  const t = v?.trim();
+  if (!t) return undefined;
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+function huntRecord(ctx: LoadContext, file: string, stanza: ConfStanza, hunt: { id: string; title: string }, n: number): ResourceRecord {
+  const search = stanza.values.get('search') ?? '';
+  const placeholder = hunt.id.toUpperCase() === PLACEHOLDER;
+  const searchId = evalValue(search, 'mitre_technique_id');
+  if (searchId && searchId.toUpperCase() !== hunt.id.toUpperCase()) {
+    ctx.warn(file, `stanza [${stanza.name}] (line ${stanza.line}) names ${hunt.id} but its search sets mitre_technique_id="${searchId}": the stanza id is used`);
+  }
+  const meta: Record<string, unknown> = { language: 'SPL' };
+  const category = evalValue(search, 'mitre_category');
+  if (category) meta.tactics = category.split(',').map((t) => t.trim().replace(/_/g, ' ')).filter(Boolean);
+  const sources = dataSourceMacros(search);
+  if (sources.length) meta.dataSources = sources;
+  const cron = stanza.values.get('cron_schedule')?.trim();
+  if (cron) meta.schedule = cron;
+  if (stanza.values.get('enableSched')?.trim() === '0') meta.scheduled = false;
+  if (placeholder) meta.placeholderTechnique = PLACEHOLDER;
+  if (searchId && searchId.toUpperCase() !== hunt.id.toUpperCase()) meta.searchTechniqueId = searchId;
+  const s = cap(search, THREATHUNTING_SEARCH_MAX);
+  if (s) meta.search = s;
+  return {
+    key: `${CONF}#${n}`,
+    upstreamId: stanza.name,
+    title: hunt.title,
+    url: `${githubBlob(REPO, ctx.provenance, DEFAULT_REF, CONF)}#L${stanza.line}`,
+    description: oneLine(stanza.values.get('description')),
+    deprecated: false,
+    file,
+    meta,
+    techniques: placeholder ? [] : [{ id: hunt.id }],
+  };
+}
+
+function* loadConf(ctx: LoadContext): Generator<ResourceRecord> {
+  const file = `${FOLDER}/${CONF}`;
+  const text = readText(ctx, file);
+  if (text === undefined) return;
+  const stanzas = parseConf(text, (line, content) => ctx.warn(file, `line ${line}: not a \`key = value\` line: ${oneLine(content, 80)}`));
+  if (!stanzas.length) ctx.warn(file, 'no [stanza] found');
+  for (const [i, stanza] of stanzas.entries()) {
+    const hunt = huntName(stanza.name);
+    // Stanzas not named after a technique are the app's support searches, not hunts.
+    if (hunt) yield huntRecord(ctx, file, stanza, hunt, i + 1);
+  }
+}
+
+export const threatHuntingSource: Source = {
+  name: 'threathunting',
+  title: 'ThreatHunting Splunk app (olafhartong)',
+  pillar: 'detection',
+  order: 72,
+  homepage: `https://github.com/${REPO}`,
+  folder: FOLDER,
+  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: [CONF] },
+  license: 'MIT',
+  resourceKind: 'Splunk (SPL) hunt over Sysmon / Windows Security (one `[Txxxx] title` stanza of `default/savedsearches.conf`)',
+  mapsVia: 'the `[Txxxx]` stanza name (also `mitre_technique_id` in the search); `T0000` is a placeholder',
+  summaryFields: ['language', 'tactics', 'dataSources'],
+  *load(ctx) {
+    yield* loadConf(ctx);
+  },
+};

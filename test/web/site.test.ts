@@ -1,0 +1,215 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KnowledgeBase } from '../../src/kb/open.js';
+import { buildPage } from '../../src/page/build.js';
+import { renderPageBody } from '../../src/render/html.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import { SITE_MARKER, SiteError, writeSite } from '../../src/site/generate.js';
+import { DATA_DIR, cli, tempDir } from '../helpers.js';
+import { expectSafeDocument, urls } from './checks.js';
+import { hostileKb, type HostileKb } from './fixture.js';
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? walk(full) : [full];
+  });
+}
+
+/** Local links of every HTML file resolve to a file of the site (relative links only). */
+function brokenLinks(root: string): string[] {
+  const broken: string[] = [];
+  for (const file of walk(root).filter((f) => f.endsWith('.html'))) {
+    for (const u of urls(readFileSync(file, 'utf8'))) {
+      if (/^(https?:)?\/\//i.test(u) || u === '#' || u.startsWith('#')) continue;
+      const target = resolve(dirname(file), u.split('#')[0]!.split('?')[0]!);
+      const exists = existsSync(target) && (statSync(target).isFile() || existsSync(join(target, 'index.html')));
+      if (!exists) broken.push(`${relative(root, file)} → ${u}`);
+    }
+  }
+  return broken;
+}
+
+function dataFile<T>(file: string, global: string): T {
+  const text = readFileSync(file, 'utf8');
+  const prefix = `window.${global} = `;
+  expect(text.startsWith(prefix)).toBe(true);
+  return JSON.parse(text.slice(prefix.length).trim().replace(/;$/, '')) as T;
+}
+
+describe('the static site on a hostile fixture', () => {
+  let fx: HostileKb;
+  let kb: KnowledgeBase;
+  let out: string;
+
+  beforeAll(async () => {
+    fx = await hostileKb();
+    kb = KnowledgeBase.open(fx.dbPath);
+    out = join(tempDir(), 'site');
+    writeSite({ kb, outDir: out, quiet: true });
+  });
+  afterAll(() => kb.close());
+
+  it('writes every page, with the markdown beside the HTML, and the shared assets', () => {
+    const files = walk(out).map((f) => relative(out, f)).sort();
+    for (const f of ['index.html', 'enterprise.html', 'search.html', 'sources.html', 'assets/purplebook.css', 'assets/purplebook.js',
+      'data/search.js', 'data/matrix-enterprise.js', 'layers/enterprise-validation.json', SITE_MARKER]) expect(files).toContain(f);
+    // Only the enterprise bundle exists in the fixture: no empty mobile or ICS matrix.
+    expect(files).not.toContain('mobile.html');
+    const pages = files.filter((f) => f.startsWith('techniques/')).sort();
+    expect(pages).toEqual(['T1021', 'T1021.004', 'T1059', 'T1059.001', 'T1086'].flatMap((id) => [`techniques/${id}.html`, `techniques/${id}.md`]).sort());
+  });
+
+  it('escapes every upstream string: injected markup stays text, dangerous links are dropped', () => {
+    const html = readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8');
+    expectSafeDocument(html, 'T1021.004.html');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
+    expect(html).toContain('&lt;svg onload=alert(4)&gt;');
+    expect(html).toContain('&lt;/a&gt;&lt;script&gt;window.__xss=&#39;test&#39;&lt;/script&gt;');
+    expect(html).toContain("&lt;script&gt;window.__xss='description'&lt;/script&gt;");
+    // The description's markdown links: http(s) kept as links, javascript: left as plain text.
+    expect(html).toContain('<a href="https://attack.mitre.org/techniques/T1021/004" rel="noopener noreferrer">the real page</a>');
+    expect(html).toContain('[click me](javascript:alert(3))');
+    expect(html).not.toMatch(/<(script|img|svg|iframe)\b(?![^>]*src="[^"]+\.js")/i);
+    // An attribute breakout attempt in an http URL stays inside the attribute.
+    expect(html).toContain('href="https://example.com/rule?&quot;onmouseover=&quot;alert(11)"');
+  });
+
+  it('every document is CSP-clean, relative-only and keyboard-reachable', () => {
+    for (const file of walk(out).filter((f) => f.endsWith('.html'))) {
+      const html = readFileSync(file, 'utf8');
+      expectSafeDocument(html, relative(out, file));
+      expect(html).toContain('<meta http-equiv="Content-Security-Policy" content="default-src \'self\';');
+      expect(html).toContain('<a class="skip" href="#main">');
+      expect(html).toMatch(/<h1>/);
+    }
+    expect(brokenLinks(out)).toEqual([]);
+  });
+
+  it('the sources page shows hostile provenance and warnings as text', () => {
+    const html = readFileSync(join(out, 'sources.html'), 'utf8');
+    expect(html).toContain('&quot;&gt;&lt;script&gt;window.__xss=&#39;repo&#39;&lt;/script&gt;');
+    expect(html).toContain('&lt;script&gt;window.__xss=&#39;warning&#39;&lt;/script&gt;');
+    expect(html).toContain('Evil &lt;b&gt;Rules&lt;/b&gt;');
+    // A javascript: homepage is not a link at all.
+    expect(html).toContain('<th scope="row"><span>Evil &lt;b&gt;Rules&lt;/b&gt;</span>');
+  });
+
+  it('the markdown beside each page holds no raw markup', () => {
+    for (const file of walk(join(out, 'techniques')).filter((f) => f.endsWith('.md'))) {
+      const md = readFileSync(file, 'utf8');
+      expect(md, file).not.toMatch(/(?<!\\)<(script|img|svg|iframe)\b/i);
+      // The description sits in an HTML block (<blockquote>), where markdown links are not parsed.
+      const outsideDescription = md.split('\n').filter((l) => !l.startsWith('<blockquote>')).join('\n');
+      expect(outsideDescription, file).not.toMatch(/\]\((javascript|data):/i);
+    }
+    expect(readFileSync(join(out, 'techniques', 'T1021.004.md'), 'utf8')).toContain('\\<img src=x onerror=alert(1)\\>');
+  });
+
+  it('a revoked technique has a page that names its replacement', () => {
+    const html = readFileSync(join(out, 'techniques', 'T1086.html'), 'utf8');
+    expect(html).toContain('<strong>Status:</strong> revoked — replaced by <a href="../techniques/T1059.001.html">T1059.001: PowerShell</a>');
+    // The revoked id's mapping was carried to the replacement's page.
+    expect(readFileSync(join(out, 'techniques', 'T1059.001.html'), 'utf8')).toContain('mapped via revoked T1086');
+  });
+
+  it('the matrix links every cell to its page and its data file holds every measure', () => {
+    const html = readFileSync(join(out, 'enterprise.html'), 'utf8');
+    const cells = [...html.matchAll(/<li class="cell( sub)?" data-tid="([^"]+)"[^>]*><a href="([^"]+)"/g)].map((m) => [m[2], m[3]]);
+    expect(cells).toEqual([['T1059', 'techniques/T1059.html'], ['T1059.001', 'techniques/T1059.001.html'], ['T1021', 'techniques/T1021.html'], ['T1021.004', 'techniques/T1021.004.html']]);
+    const data = dataFile<{ measures: { id: string }[]; values: Record<string, number[]> }>(join(out, 'data', 'matrix-enterprise.js'), 'PURPLEBOOK_MATRIX');
+    expect(data.measures.map((m) => m.id)).toEqual(['validation', 'controls', 'detections', 'tests', 'source-evil-rules', 'source-evil-tests']);
+    // T1021.004: two rules (a, b) and one test: "testable and detectable" (class 3).
+    expect(data.values['T1021.004']).toEqual([3, 0, 2, 1, 2, 1]);
+    expect(data.values['T1086']).toBeUndefined();
+    const search = dataFile<{ resources: [string, number, string, string][] }>(join(out, 'data', 'search.js'), 'PURPLEBOOK_SEARCH');
+    expect(search.resources.map((r) => r[0])).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  it('replaces an earlier site atomically and refuses a folder it did not write', () => {
+    writeFileSync(join(out, 'stale.html'), 'old');
+    writeSite({ kb, outDir: out, quiet: true });
+    expect(existsSync(join(out, 'stale.html'))).toBe(false);
+    expect(readdirSync(dirname(out)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+
+    const foreign = join(tempDir(), 'mine');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'thesis.tex'), 'precious');
+    expect(() => writeSite({ kb, outDir: foreign, quiet: true })).toThrow(SiteError);
+    expect(readFileSync(join(foreign, 'thesis.tex'), 'utf8')).toBe('precious');
+  });
+
+  it('a failure half-way leaves the previous site as it was and no temporary folder', () => {
+    const before = readFileSync(join(out, 'index.html'), 'utf8');
+    const failing = { update: (label: string) => { if (label.startsWith('Matrices')) throw new Error('disk full'); }, log() {}, done() {} };
+    expect(() => writeSite({ kb, outDir: out, progress: failing })).toThrow('disk full');
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toBe(before);
+    expect(readdirSync(dirname(out)).filter((n) => n !== 'site')).toEqual([]);
+  });
+});
+
+type Raw = { type?: string; revoked?: boolean; x_mitre_deprecated?: boolean; x_mitre_is_subtechnique?: boolean; external_references?: { source_name?: string; external_id?: string }[]; kill_chain_phases?: { phase_name: string }[] };
+
+describe('the static site on the real data', () => {
+  const dbPath = inject('kbPath');
+  const kb = KnowledgeBase.open(dbPath);
+  const out = join(tempDir(), 'site');
+  let seconds = 0;
+  afterAll(() => kb.close());
+
+  beforeAll(() => {
+    seconds = writeSite({ kb, outDir: out, quiet: true }).seconds;
+    console.log(`site generation on the real data: ${seconds.toFixed(2)} s for ${readdirSync(join(out, 'techniques')).length / 2} technique pages`);
+  });
+
+  const bundles = ['enterprise-attack', 'mobile-attack', 'ics-attack'].map((d) => (JSON.parse(readFileSync(join(DATA_DIR, 'attack', `${d}.json`), 'utf8')) as { objects: Raw[] }).objects);
+  const attackId = (o: Raw) => o.external_references?.find((r) => /^mitre(-mobile|-ics)?-attack$/.test(r.source_name ?? ''))?.external_id;
+
+  it('has one HTML and one markdown page per ATT&CK technique of every domain, revoked and deprecated included', () => {
+    const ids = new Set(bundles.flatMap((objs) => objs.filter((o) => o.type === 'attack-pattern').map(attackId).filter((x): x is string => !!x)));
+    expect(ids.size).toBeGreaterThan(1000);
+    const files = readdirSync(join(out, 'techniques'));
+    expect(new Set(files.filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -5)))).toEqual(ids);
+    expect(new Set(files.filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)))).toEqual(ids);
+  });
+
+  it('renders the same Page as `show`: the HTML body and the markdown', () => {
+    const page = buildPage(kb, 'T1021.004')!;
+    expect(readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8')).toContain(renderPageBody(page, { base: '../', ext: '.html' }));
+    const md = readFileSync(join(out, 'techniques', 'T1021.004.md'), 'utf8');
+    expect(md).toBe(renderMarkdown(page, { techniqueHref: (id) => `${id}.md` }));
+    const shown = cli(['show', 'T1021.004', '--db', dbPath]);
+    if (shown.code === 0) expect(md.split('\n').slice(0, 2)).toEqual(shown.stdout.split('\n').slice(0, 2));
+  });
+
+  it('each matrix column holds the active techniques of its tactic, as the bundle says', () => {
+    const html = readFileSync(join(out, 'enterprise.html'), 'utf8');
+    const enterprise = bundles[0]!;
+    for (const [tactic, shortname] of [['TA0008', 'lateral-movement'], ['TA0002', 'execution'], ['TA0043', 'reconnaissance']] as const) {
+      const expected = enterprise.filter((o) => o.type === 'attack-pattern' && !o.revoked && !o.x_mitre_deprecated && !o.x_mitre_is_subtechnique
+        && o.kill_chain_phases?.some((p) => p.phase_name === shortname)).map(attackId).sort();
+      const column = html.split(`aria-labelledby="tactic-${tactic}"`)[1]!.split('<section class="tactic"')[0]!;
+      const cells = [...column.matchAll(/<li class="cell" data-tid="([^"]+)"/g)].map((m) => m[1]).sort();
+      expect(cells, tactic).toEqual(expected);
+    }
+  });
+
+  it('every generated document is CSP-clean with no broken local link', () => {
+    for (const f of ['index.html', 'enterprise.html', 'mobile.html', 'ics.html', 'search.html', 'sources.html', 'techniques/T1059.001.html', 'techniques/T1086.html']) {
+      expectSafeDocument(readFileSync(join(out, f), 'utf8'), f);
+    }
+    expect(brokenLinks(out)).toEqual([]);
+  });
+
+  it('`purplebook site` writes the site; a file as --out is bad input', () => {
+    const dir = join(tempDir(), 'cli-site');
+    const r = cli(['site', '--out', dir, '--db', dbPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'techniques', 'T1021.004.html'))).toBe(true);
+    const file = join(tempDir(), 'afile');
+    writeFileSync(file, 'x');
+    expect(cli(['site', '--out', file, '--db', dbPath, '--quiet']).code).toBe(2);
+  });
+});
