@@ -55,7 +55,7 @@ function oneLineCap(s: string, max: number): string {
 
 function sourceBlock(src: PageSource, page: Page, opts: MarkdownOptions): string[] {
   const out = [`### ${linked(mdText(src.title), src.url)}`];
-  out.push(`**Last accessed:** ${longDate(src.accessed ?? undefined)}${src.accessedFrom === 'file-dates' ? ' (from file dates: no MANIFEST.json)' : ''}`, '');
+  out.push(`**Last accessed:** ${mdText(longDate(src.accessed ?? undefined))}${src.accessedFrom === 'file-dates' ? ' (from file dates: no MANIFEST.json)' : ''}`, '');
   out.push(`**Total ATT&CK-mapped resources:** ${src.total}`, '');
   out.push(`**ATT&CK-mapped resources for this (sub)technique:** ${src.count}`, '');
   if (src.viaSubtechniques) {
@@ -103,5 +103,8 @@ export function renderMarkdown(page: Page, opts: MarkdownOptions = {}): string {
 
 /** The description goes inside an HTML element: neutralize markup but keep markdown links. */
 function escapeHtmlText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    // Only http(s) links survive; `[x](javascript:…)` keeps its text.
+    .replace(/\[([^\]]*)\]\((?!https?:\/\/)[^)]*\)/gi, '$1');
 }
