@@ -90,6 +90,22 @@ describe('the technique page', () => {
     expect(ics.tactics).toEqual(rawTactics('ics-attack', 'T0800'));
   });
 
+  it('T1021.004 lists exactly the ATT&CK mitigations an independent walk of `mitigates` finds, with their text', () => {
+    const objs = raw('enterprise-attack');
+    const target = rawTechnique('enterprise-attack', 'T1021.004').id;
+    const byId = new Map(objs.map((o) => [o.id, o]));
+    const expected = objs
+      .filter((o) => o.type === 'relationship' && o.relationship_type === 'mitigates' && o.target_ref === target && !o.revoked && !o.x_mitre_deprecated)
+      .map((r) => byId.get(r.source_ref)!)
+      .filter((m) => !m.revoked && !m.x_mitre_deprecated)
+      .map((m) => m.external_references!.find((x) => x.source_name === 'mitre-attack')!.external_id)
+      .sort();
+    expect(expected).toEqual(['M1018', 'M1032', 'M1042']);
+    const block = buildPage(kb, 'T1021.004')!.sections[0]!.sources.find((s) => s.source === 'attack-mitigations')!;
+    expect(block.items.map((i) => i.id).sort()).toEqual(expected);
+    expect(block.items.find((i) => i.id === 'M1018')!.note).toBe('Limit which user accounts are allowed to login via SSH.');
+  });
+
   it('a revoked id says so and names its replacement', () => {
     const page = buildPage(kb, 'T1086')!;
     expect(page.status).toBe('revoked');
