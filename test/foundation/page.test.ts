@@ -158,6 +158,22 @@ describe('the CLI', () => {
     expect(words.some((h) => /ssh/i.test(h.title))).toBe(true);
   });
 
+  it('export csv counts agree with the pages on a sample of 50 techniques', () => {
+    const kb = KnowledgeBase.open(db);
+    const rows = cli(['export', '--format', 'csv', '--db', db]).stdout.trim().split('\r\n').map((l) => l.split(','));
+    const header = rows[0]!;
+    const body = rows.slice(1).filter((r) => !r.some((c) => c.includes('"'))); // skip names with commas
+    const sample = body.filter((_, i) => i % Math.floor(body.length / 50) === 0).slice(0, 50);
+    expect(sample).toHaveLength(50);
+    for (const row of sample) {
+      const page = buildPage(kb, row[0]!)!;
+      for (const src of page.sections.flatMap((s) => s.sources)) expect(Number(row[header.indexOf(src.source)]), `${row[0]} ${src.source}`).toBe(src.count);
+      expect(row[header.indexOf('validation')]).toBe(page.summary.validation);
+      expect(Number(row[header.indexOf('detection_volume')])).toBe(page.summary.detection_volume);
+    }
+    kb.close();
+  });
+
   it('export csv has one row per active technique of every domain', () => {
     const r = cli(['export', '--format', 'csv', '--db', db]);
     expect(r.code).toBe(0);
