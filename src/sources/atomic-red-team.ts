@@ -3,8 +3,8 @@
  * `atomics/Txxxx/Txxxx.yaml`, in upstream order. Commands are kept as text only (capped), never run.
  */
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import { walkFiles } from './lib/files.js';
+import { isRecord, readYamlMapping } from './lib/documents.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'redcanaryco/atomic-red-team';
@@ -26,10 +26,6 @@ export function githubAnchor(heading: string): string {
 export function atomicTestUrl(ctx: Pick<LoadContext, 'provenance'>, techniqueFolder: string, n: number, name: string): string {
   const page = githubBlob(REPO, ctx.provenance, DEFAULT_REF, `atomics/${techniqueFolder}/${techniqueFolder}.md`);
   return `${page}#${githubAnchor(`Atomic Test #${n} - ${name}`)}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function cap(text: unknown, max: number): string | undefined {
@@ -80,19 +76,8 @@ function testRecord(ctx: LoadContext, file: string, folder: string, techniques: 
 
 function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
   const file = `${FOLDER}/${rel}`;
-  const text = readText(ctx, file);
-  if (text === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return;
-  }
-  if (!isRecord(doc)) {
-    ctx.warn(file, 'not a YAML mapping');
-    return;
-  }
+  const doc = readYamlMapping(ctx, file);
+  if (!doc) return;
   if (!Array.isArray(doc.atomic_tests)) {
     ctx.warn(file, '`atomic_tests` is not a list');
     return;

@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import { walkFiles } from './lib/files.js';
+import { isRecord, readYamlMapping } from './lib/documents.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'Azure/Azure-Sentinel';
@@ -18,10 +18,6 @@ const DEFAULT_REF = 'master';
 const FOLDER = 'azure-sentinel';
 /** Queries longer than this are cut; the link leads to the full text. */
 export const AZURE_SENTINEL_QUERY_MAX = 1000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function text(v: unknown): string | undefined {
   if (typeof v === 'number') return String(v);
@@ -111,19 +107,8 @@ function ruleRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
 
 function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
   const file = `${FOLDER}/${rel}`;
-  const raw = readText(ctx, file);
-  if (raw === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseYaml(raw, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return;
-  }
-  if (!isRecord(doc)) {
-    ctx.warn(file, 'not a YAML mapping');
-    return;
-  }
+  const doc = readYamlMapping(ctx, file);
+  if (!doc) return;
   if (!text(doc.name) && !text(doc.query)) {
     ctx.warn(file, 'not an analytic rule (no `name` and no `query`): skipped');
     return;

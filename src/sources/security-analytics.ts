@@ -5,17 +5,13 @@
  * techniques and are kept in `meta.atlas` instead.
  */
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import { walkFiles } from './lib/files.js';
+import { isRecord, readYamlMapping } from './lib/documents.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'GoogleCloudPlatform/security-analytics';
 const DEFAULT_REF = 'main';
 const FOLDER = 'security-analytics';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
@@ -93,19 +89,8 @@ function useCaseRecord(ctx: LoadContext, rel: string, doc: Record<string, unknow
 
 function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
   const file = `${FOLDER}/${rel}`;
-  const raw = readText(ctx, file);
-  if (raw === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseYaml(raw, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return;
-  }
-  if (!isRecord(doc)) {
-    ctx.warn(file, 'not a YAML mapping');
-    return;
-  }
+  const doc = readYamlMapping(ctx, file);
+  if (!doc) return;
   yield useCaseRecord(ctx, rel, doc);
 }
 

@@ -5,17 +5,13 @@
  * "no sub-technique" as the string "None" or an empty value.
  */
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import { walkFiles } from './lib/files.js';
+import { isRecord, readYamlMapping } from './lib/documents.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'OTRF/ThreatHunter-Playbook';
 const DEFAULT_REF = 'main';
 const FOLDER = 'threathunter-playbook';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
@@ -129,19 +125,8 @@ function huntRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
 
 function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
   const file = `${FOLDER}/${rel}`;
-  const raw = readText(ctx, file);
-  if (raw === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseYaml(raw, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return;
-  }
-  if (!isRecord(doc)) {
-    ctx.warn(file, 'not a YAML mapping');
-    return;
-  }
+  const doc = readYamlMapping(ctx, file);
+  if (!doc) return;
   yield huntRecord(ctx, rel, doc);
 }
 
