@@ -5,6 +5,7 @@ import { loadAttack } from '../../src/attack/load.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { computeStats } from '../../src/kb/stats.js';
 import { buildPage } from '../../src/page/build.js';
+import { mdText, renderMarkdown } from '../../src/render/markdown.js';
 import { resolveTechniqueId } from '../../src/resolve.js';
 import { collectSource, sourcePresent } from '../../src/sources/collect.js';
 import { ALL_SOURCES } from '../../src/sources/registry.js';
@@ -49,6 +50,31 @@ describe('pages and stats agree with what each connector read', () => {
       expect(block.count, `${name} ${id}`).toBe(mapped.filter((x) => x.t.has(id)).length);
       expect(block.total).toBe(mapped.length);
     }
+  });
+
+  it('T1003 lists the items of every loaded source of the "every CVC source" issue that maps to it', () => {
+    const issueSources = ['sentinel-attack', 'security-analytics', 'threathunting', 'atomic-threat-coverage', 'threathunter-playbook',
+      'car-unit-tests', 'scythe', 'stratus-red-team', 'rta', 'azure-sentinel'];
+    const page = buildPage(kb, 'T1003')!;
+    const md = renderMarkdown(page);
+    const direct: string[] = [];
+    const viaSubOnly: string[] = [];
+    for (const name of issueSources.filter((n) => records.has(n))) {
+      const list = records.get(name)!.map((r) => ({ r, t: techniquesOf(r) }));
+      const onT1003 = list.filter((x) => x.t.has('T1003')).map((x) => x.r.title).sort();
+      const onSubOnly = list.filter((x) => !x.t.has('T1003') && [...x.t].some((id) => id.startsWith('T1003.')));
+      const block = page.sections.flatMap((s) => s.sources).find((s) => s.source === name)!;
+      expect(block.items.map((i) => i.name).sort(), name).toEqual(onT1003);
+      expect(block.viaSubtechniques, name).toBe(onSubOnly.length);
+      for (const title of onT1003) expect(md, `${name}: ${title}`).toContain(mdText(title));
+      if (onT1003.length) direct.push(name);
+      else if (onSubOnly.length) viaSubOnly.push(name);
+    }
+    // Which of these upstreams map to T1003 at all, read off their files by hand (pinned so a connector
+    // that silently stops mapping fails here, not only in its own test).
+    expect(direct).toEqual(['sentinel-attack', 'threathunting', 'atomic-threat-coverage', 'car-unit-tests', 'scythe']);
+    expect(viaSubOnly).toEqual(['threathunter-playbook']);
+    expect(records.has('rta') || records.has('azure-sentinel')).toBe(false);
   });
 
   it('every GitHub link of the T1059.001 and T1021.004 pages points at a file in the snapshot', () => {
