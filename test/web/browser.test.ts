@@ -199,7 +199,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the site in a browser', () => {
         await page.locator('details summary').first().click();
         for (const q of ['img', 'script', 'brute']) {
           await page.goto(`${t.url('search')}?q=${q}`);
-          await expect.poll(() => page.locator('#search-results [role="option"]').count(), q).toBeGreaterThan(0);
+          await expect.poll(() => page.locator('#search-results [role="option"]').count(), { message: q }).toBeGreaterThan(0);
           await page.waitForTimeout(50);
           expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], XSS_FLAG), q).toBeUndefined();
         }
