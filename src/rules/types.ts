@@ -19,6 +19,13 @@ export interface OwnRule {
   deprecated?: boolean;
   /** Raw ATT&CK ids as written (`T1059.001`, `attack.t1059.001` already stripped of its prefix). Empty: unmapped. */
   techniqueIds: string[];
+  /** 1-based line where the rule starts, for rules that share a file (NDJSON line, `.conf` stanza header). */
+  line?: number;
+  /**
+   * True when the rule is switched off (`disabled = 1` in a savedsearches stanza, `enabled: false` in a Kibana
+   * export). Not the same as deprecated: a disabled rule still exists and is counted.
+   */
+  disabled?: boolean;
 }
 
 export interface RuleWarning {
