@@ -3,8 +3,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './build.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { registerCoverage } from './coverage.js';
 import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
+import { registerLayer } from './layer.js';
+import { registerPlan } from './plan.js';
 import { registerSearch } from './search.js';
 import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
@@ -30,6 +33,9 @@ export function createProgram(): Command {
   registerGaps(program);
   registerSources(program);
   registerThreats(program);
+  registerCoverage(program);
+  registerLayer(program);
+  registerPlan(program);
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);

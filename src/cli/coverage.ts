@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { BaselineError, readBaseline } from '../coverage/baseline.js';
+import { computeCoverage } from '../coverage/coverage.js';
+import { readOwnRules } from '../rules/read.js';
+import type { OwnRuleSet } from '../rules/types.js';
+import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
+import { ownRulesLayer } from '../render/layer.js';
+import { hasThreatOptions } from '../threats/select.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
+import { parseDomain } from './export.js';
+import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+
+/** More prioritized techniques without an own rule than `--fail-on-gaps` allows. */
+export const EXIT_GAPS = 3;
+
+const FORMATS = ['markdown', 'json', 'csv', 'layer'] as const;
+
+export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
+
+/** Own rules of the given folders/files; a missing path is bad input. */
+export function loadRules(paths: string[] | undefined): OwnRuleSet | undefined {
+  if (!paths?.length) return undefined;
+  for (const p of paths) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
+  return readOwnRules(paths);
+}
+
+/** `--page-base https://host/purplebook/` → link of a technique's page on that site. */
+export function pageUrlOf(base: string | undefined): ((id: string) => string) | undefined {
+  if (!base) return undefined;
+  if (!/^https?:\/\/\S+$/i.test(base)) throw new CliError(`--page-base must be an http(s) URL, got "${base}"`, EXIT_BAD_INPUT);
+  const b = base.endsWith('/') ? base : `${base}/`;
+  return (id) => `${b}techniques/${id}.html`;
+}
+
+function readBaselineFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read --baseline ${file}: ${(e as Error).message}`, EXIT_BAD_INPUT);
+  }
+  try {
+    return readBaseline(text);
+  } catch (e) {
+    if (e instanceof BaselineError) throw new CliError(`--baseline ${file}: ${e.message}`, EXIT_BAD_INPUT);
+    throw e;
+  }
+}
+
+interface CoverageOpts extends RawThreatOpts {
+  rules?: string[];
+  domain?: string;
+  format: string;
+  failOnGaps?: boolean | string;
+  baseline?: string;
+  pageBase?: string;
+  db?: string;
+}
+
+export function registerCoverage(program: Command): void {
+  withThreatOptions(program.command('coverage'))
+    .description('own detection rules against a threat (or a whole domain): covered / total by tactic, then the gaps in priority order')
+    .option('--rules <path>', 'own rules: folder or file (Sigma, Elastic TOML, Kibana NDJSON, Splunk); repeatable', collect)
+    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
+    .option('--fail-on-gaps [n]', `exit ${EXIT_GAPS} when more than n (default 0) prioritized techniques have no own rule`)
+    .option('--baseline <layer>', 'an earlier coverage layer (score > 0 = covered): list techniques gained and lost')
+    .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
+    .option('--db <file>', DB_OPTION_HELP)
+    .action(async (raw: CoverageOpts) => {
+      if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+      const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
+      const threshold = raw.failOnGaps === undefined || raw.failOnGaps === true ? 0 : parsePositiveInt(raw.failOnGaps as string, '--fail-on-gaps');
+      const pageUrl = pageUrlOf(raw.pageBase);
+      const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
+      const rules = loadRules(raw.rules);
+      if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
+      await withKb(raw.db, async (kb) => {
+        const o = threatOptions(raw);
+        const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
+        const report = computeCoverage(kb, { selection, rules, domain, baseline });
+        if (raw.format === 'json') await out(renderCoverageJson(report));
+        else if (raw.format === 'csv') await out(renderCoverageCsv(report));
+        else if (raw.format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
+        else await out(renderCoverageMarkdown(report));
+        const s = report.summary;
+        if (raw.failOnGaps !== undefined && s.gaps > threshold) {
+          throw new CliError(`${s.gaps} of ${s.total} prioritized techniques have no own rule (allowed: ${threshold})`, EXIT_GAPS);
+        }
+      });
+    });
+}

@@ -1,0 +1,208 @@
+/**
+ * Coverage of a team's own detection rules against ATT&CK: per technique of a threat (or of a
+ * whole domain), which own rules map to it, what public detections, tests and controls exist, and
+ * in which order the gaps should be closed.
+ */
+import type { Domain } from '../attack/types.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import type { ValidationClass } from '../page/types.js';
+import { buildPage } from '../page/build.js';
+import type { OwnRuleSet, RuleWarning } from '../rules/types.js';
+import { summarize, type TechniqueSummary } from '../site/measures.js';
+import type { ThreatSelection } from '../threats/select.js';
+import { compareBaseline, type BaselineDiff } from './baseline.js';
+import { NOT_ADOPTABLE, prioritize } from './priority.js';
+import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
+import { scopeOf } from './scope.js';
+
+export type { OwnRuleRef, UnknownRuleId } from './rules.js';
+export type { BaselineDiff } from './baseline.js';
+
+/** Public resources of one source for one technique. */
+export interface SourceCount {
+  source: string;
+  title: string;
+  count: number;
+}
+
+/**
+ * `covered`: at least one non-deprecated own rule maps to the technique itself.
+ * `partial`: a parent technique with own rules only on some of its sub-techniques (not covered).
+ * `gap`: no own rule on it nor on any sub-technique.
+ */
+export type CoverageStatus = 'covered' | 'partial' | 'gap';
+
+export interface CoverageTechnique {
+  id: string;
+  name: string;
+  domain: Domain;
+  /** Tactic shortnames in matrix order. */
+  tactics: string[];
+  isSub: boolean;
+  parent: string | null;
+  url: string;
+  status: CoverageStatus;
+  /** Non-deprecated own rules mapped to this technique (after revocations are followed). */
+  ownRules: OwnRuleRef[];
+  /** Parents only: own rules on sub-techniques of this technique. */
+  ownViaSubtechniques: number;
+  /** Ids of the selected threats that use the technique (empty without a threat selection). */
+  threats: string[];
+  controls: SourceCount[];
+  detections: SourceCount[];
+  tests: SourceCount[];
+  policyVolume: number;
+  detectionVolume: number;
+  /** Public detections from sources with rules to adopt (ATT&CK detection strategies left out): the priority key. */
+  adoptableDetections: number;
+  testVolume: number;
+  validation: ValidationClass;
+  /** 1-based rank in the gap list (uncovered techniques only). */
+  priority?: number;
+}
+
+export interface TacticCoverage {
+  shortname: string;
+  id: string;
+  name: string;
+  total: number;
+  covered: number;
+  partial: number;
+}
+
+export interface CoverageReport {
+  domain: Domain;
+  attackVersion: string;
+  builtAt: string | null;
+  /** The selected threats (absent: the whole domain). */
+  threats?: { id: string; name: string; kind: string; url: string | null; techniques: number }[];
+  /** Selected techniques left out: not in this domain, or not active. */
+  excluded: { id: string; reason: string }[];
+  /** Every technique considered, in id order. */
+  techniques: CoverageTechnique[];
+  /** Uncovered technique ids (`gap` and `partial`), in priority order. */
+  gaps: string[];
+  summary: {
+    total: number;
+    covered: number;
+    partial: number;
+    gaps: number;
+    /** Tactics in matrix order. */
+    byTactic: TacticCoverage[];
+  };
+  rules: {
+    /** Own rules read. */
+    total: number;
+    deprecated: number;
+    /** Non-deprecated rules that map to at least one active technique of the domain. */
+    mapped: number;
+    /** Non-deprecated rules that map to at least one technique of this report. */
+    inScope: number;
+    /** Rules with no ATT&CK id at all. */
+    unmapped: OwnRuleRef[];
+    /** Ids that did not resolve to an active technique of the domain. */
+    unknownIds: UnknownRuleId[];
+    /** Revoked ids carried to their replacement. */
+    revoked: { rule: string; file: string; raw: string; ids: string[] }[];
+    warnings: RuleWarning[];
+    files: number;
+  };
+  /** Present when a baseline was given: changes of covered techniques against it. */
+  baseline?: BaselineDiff;
+}
+
+export interface CoverageOptions {
+  selection?: ThreatSelection;
+  rules?: OwnRuleSet;
+  domain?: Domain;
+  /** Technique ids covered in an earlier run (see `readBaseline`). */
+  baseline?: string[];
+  /** Technique summaries already computed (the server keeps them per knowledge base). */
+  summaries?: readonly TechniqueSummary[];
+}
+
+export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): CoverageReport {
+  const domain = opts.domain ?? 'enterprise-attack';
+  const { ids, excluded, rows } = scopeOf(kb, domain, opts.selection);
+  const resolved = resolveOwnRules(kb, opts.rules, domain);
+  const given = new Map((opts.summaries ?? []).map((s) => [s.id, s]));
+  const sources = kb.sources().filter((s) => s.loaded);
+
+  // Rules on sub-techniques, per parent: a parent covered only through its sub-techniques is "partial".
+  const viaSubs = new Map<string, Set<string>>();
+  for (const [id, refs] of resolved.byTechnique) {
+    const parent = rows.get(id)?.parent;
+    if (!parent) continue;
+    const set = viaSubs.get(parent) ?? new Set<string>();
+    for (const r of refs) set.add(r.key);
+    viaSubs.set(parent, set);
+  }
+
+  const techniques: CoverageTechnique[] = [];
+  for (const id of ids) {
+    const row = rows.get(id)!;
+    let s = given.get(id);
+    if (!s) {
+      const page = buildPage(kb, id);
+      if (!page) continue;
+      s = summarize(page, row);
+    }
+    const bySource = (pillar: string): SourceCount[] => sources
+      .filter((src) => src.pillar === pillar && (s.counts[src.name] ?? 0) > 0)
+      .map((src) => ({ source: src.name, title: src.title, count: s.counts[src.name]! }));
+    const ownRules = resolved.byTechnique.get(id) ?? [];
+    const detections = bySource('detection');
+    const ownViaSubtechniques = row.isSub ? 0 : (viaSubs.get(id)?.size ?? 0);
+    techniques.push({
+      id, name: row.name, domain: row.domain, tactics: row.tactics, isSub: row.isSub, parent: row.parent, url: row.url,
+      status: ownRules.length ? 'covered' : ownViaSubtechniques ? 'partial' : 'gap',
+      ownRules, ownViaSubtechniques,
+      threats: opts.selection?.techniques.get(id) ?? [],
+      controls: bySource('policy'), detections, tests: bySource('test'),
+      policyVolume: s.summary.policy_volume, detectionVolume: s.summary.detection_volume,
+      // A resource belongs to one source: the per-source counts add up to distinct resources.
+      adoptableDetections: detections.filter((d) => !NOT_ADOPTABLE.has(d.source)).reduce((n, d) => n + d.count, 0),
+      testVolume: s.summary.test_volume,
+      validation: s.summary.validation,
+    });
+  }
+
+  const uncovered = prioritize(techniques.filter((t) => t.status !== 'covered').map((t) => ({ ...t, threats: t.threats.length, t })));
+  uncovered.forEach((u, i) => {
+    u.t.priority = i + 1;
+  });
+
+  const tactics = kb.tactics().filter((t) => t.domain === domain);
+  const byTactic: TacticCoverage[] = tactics.map((tac) => {
+    const list = techniques.filter((t) => t.tactics.includes(tac.shortname));
+    return {
+      shortname: tac.shortname, id: tac.id, name: tac.name, total: list.length,
+      covered: list.filter((t) => t.status === 'covered').length, partial: list.filter((t) => t.status === 'partial').length,
+    };
+  }).filter((t) => t.total > 0);
+
+  const scope = new Set(techniques.map((t) => t.id));
+  const coveredIds = new Set(techniques.filter((t) => t.status === 'covered').map((t) => t.id));
+  const inScope = new Set(techniques.flatMap((t) => t.ownRules.map((r) => r.key))).size;
+  const report: CoverageReport = {
+    domain, attackVersion: kb.attackVersion, builtAt: kb.meta('built_at') ?? null,
+    ...(opts.selection ? {
+      threats: opts.selection.threats.map((t) => ({
+        id: t.id, name: t.name, kind: t.kind, url: t.url, techniques: t.techniques.filter((x) => scope.has(x)).length,
+      })),
+    } : {}),
+    excluded,
+    techniques,
+    gaps: uncovered.map((u) => u.id),
+    summary: {
+      total: techniques.length, covered: coveredIds.size, partial: techniques.filter((t) => t.status === 'partial').length,
+      gaps: techniques.length - coveredIds.size, byTactic,
+    },
+    rules: {
+      total: resolved.total, deprecated: resolved.deprecated, mapped: resolved.mapped, inScope, unmapped: resolved.unmapped,
+      unknownIds: resolved.unknownIds, revoked: resolved.revoked, warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0,
+    },
+  };
+  if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline);
+  return report;
+}

@@ -1,0 +1,113 @@
+/**
+ * Own rules → techniques of the loaded ATT&CK. Ids are normalized with the shared resolver's
+ * normalization and revocations are followed through the knowledge base, so an own rule tagged
+ * with a revoked id counts for the technique that replaced it, exactly as public rules do.
+ */
+import type { Domain } from '../attack/types.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import { isTechniqueId, normalizeTechniqueId } from '../resolve.js';
+import type { OwnRule, OwnRuleSet } from '../rules/types.js';
+
+export interface OwnRuleRef {
+  key: string;
+  file: string;
+  format: OwnRule['format'];
+  id?: string;
+  title: string;
+}
+
+export type UnknownReason = 'not a technique id' | 'unknown to the loaded ATT&CK' | 'deprecated technique' | 'other domain';
+
+export interface UnknownRuleId {
+  rule: string;
+  file: string;
+  raw: string;
+  reason: UnknownReason;
+}
+
+export interface ResolvedRules {
+  /** Active technique of the domain → non-deprecated own rules mapped to it (in rule order). */
+  byTechnique: Map<string, OwnRuleRef[]>;
+  total: number;
+  deprecated: number;
+  /** Non-deprecated rules that map to at least one active technique of the domain. */
+  mapped: number;
+  unmapped: OwnRuleRef[];
+  unknownIds: UnknownRuleId[];
+  revoked: { rule: string; file: string; raw: string; ids: string[] }[];
+}
+
+export const ruleRef = (r: OwnRule): OwnRuleRef => ({ key: r.key, file: r.file, format: r.format, ...(r.id ? { id: r.id } : {}), title: r.title });
+
+/** Follows `revokedBy` chains (A → B → C) to the techniques that stand today, without looping. */
+export function followRevocations(kb: KnowledgeBase, id: string): string[] {
+  const seen = new Set<string>([id]);
+  let frontier = kb.technique(id)?.revokedBy ?? [];
+  const out: string[] = [];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const r of frontier) {
+      if (seen.has(r)) continue;
+      seen.add(r);
+      const t = kb.technique(r);
+      if (!t) continue;
+      if (t.status === 'revoked' && t.revokedBy.length) next.push(...t.revokedBy);
+      else out.push(r);
+    }
+    frontier = next;
+  }
+  return out;
+}
+
+export function resolveOwnRules(kb: KnowledgeBase, set: OwnRuleSet | undefined, domain: Domain): ResolvedRules {
+  const out: ResolvedRules = { byTechnique: new Map(), total: 0, deprecated: 0, mapped: 0, unmapped: [], unknownIds: [], revoked: [] };
+  if (!set) return out;
+  out.total = set.rules.length;
+  for (const rule of set.rules) {
+    if (rule.deprecated) {
+      out.deprecated++;
+      continue;
+    }
+    const ref = ruleRef(rule);
+    if (!rule.techniqueIds.length) {
+      out.unmapped.push(ref);
+      continue;
+    }
+    const targets = new Set<string>();
+    const unknown = (raw: string, reason: UnknownReason) => out.unknownIds.push({ rule: rule.key, file: rule.file, raw, reason });
+    for (const raw of rule.techniqueIds) {
+      const id = normalizeTechniqueId(raw);
+      if (!isTechniqueId(id)) {
+        unknown(raw, 'not a technique id');
+        continue;
+      }
+      const t = kb.technique(id);
+      if (!t) {
+        unknown(raw, 'unknown to the loaded ATT&CK');
+        continue;
+      }
+      let ids = [id];
+      if (t.status === 'revoked') {
+        ids = followRevocations(kb, id);
+        out.revoked.push({ rule: rule.key, file: rule.file, raw, ids });
+        if (!ids.length) {
+          unknown(raw, 'unknown to the loaded ATT&CK');
+          continue;
+        }
+      }
+      for (const x of ids) {
+        const row = x === id ? t : kb.technique(x)!;
+        if (row.status === 'deprecated') unknown(raw, 'deprecated technique');
+        else if (row.domain !== domain) unknown(raw, 'other domain');
+        else targets.add(x);
+      }
+    }
+    if (targets.size) out.mapped++;
+    for (const x of targets) {
+      const list = out.byTechnique.get(x);
+      if (list) list.push(ref);
+      else out.byTechnique.set(x, [ref]);
+    }
+  }
+  return out;
+}

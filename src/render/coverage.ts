@@ -1,0 +1,120 @@
+/** Coverage report → markdown (to read and print), CSV (one stable row per technique) or JSON. */
+import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage/coverage.js';
+import { csvRow } from './csv.js';
+import { mdText, safeUrl } from './markdown.js';
+
+const pct = (n: number, total: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
+const counts = (list: SourceCount[]) => list.map((s) => `${s.source}:${s.count}`).join('; ');
+const cell = (s: string) => mdText(s) || '–';
+const link = (text: string, url: string | null | undefined) => {
+  const u = safeUrl(url);
+  return u ? `[${text}](${u})` : text;
+};
+
+export function coverageTitle(r: CoverageReport): string {
+  const who = r.threats?.length ? r.threats.map((t) => (t.kind === 'list' ? t.name : `${t.name} (${t.id})`)).join(', ') : `all ${r.domain.replace('-attack', '')} techniques`;
+  return `Own-rule coverage: ${who}`;
+}
+
+export const COVERAGE_CSV_COLUMNS = [
+  'id', 'name', 'domain', 'tactics', 'parent', 'status', 'priority', 'own_rules', 'own_via_subtechniques', 'own_rule_files',
+  'threats', 'threat_ids', 'policy_volume', 'detection_volume', 'adoptable_detections', 'test_volume', 'validation', 'control_sources', 'detection_sources', 'test_sources',
+] as const;
+
+export function renderCoverageCsv(r: CoverageReport): string {
+  return csvRow([...COVERAGE_CSV_COLUMNS]) + r.techniques.map((t) => csvRow([
+    t.id, t.name, t.domain, t.tactics.join('; '), t.parent ?? '', t.status, t.priority ?? '', t.ownRules.length, t.ownViaSubtechniques,
+    [...new Set(t.ownRules.map((x) => x.file))].join('; '), t.threats.length, t.threats.join('; '), t.policyVolume, t.detectionVolume,
+    t.adoptableDetections, t.testVolume, t.validation, counts(t.controls), counts(t.detections), counts(t.tests),
+  ])).join('');
+}
+
+export function renderCoverageJson(r: CoverageReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+function ownCell(t: CoverageTechnique): string {
+  if (t.ownRules.length) return String(t.ownRules.length);
+  return t.ownViaSubtechniques ? `partial (${t.ownViaSubtechniques} on sub-techniques)` : '0';
+}
+
+function techniqueCell(t: CoverageTechnique): string {
+  return `${link(t.id, t.url)} ${mdText(t.name)}`;
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+export function renderCoverageMarkdown(r: CoverageReport): string {
+  const s = r.summary;
+  const byId = new Map(r.techniques.map((t) => [t.id, t]));
+  const tacticName = new Map(s.byTactic.map((t) => [t.shortname, t.name]));
+  const tacticsOf = (t: CoverageTechnique) => t.tactics.map((x) => mdText(tacticName.get(x) ?? x)).join(', ');
+  const out: string[] = [`# ${mdText(coverageTitle(r))}`, ''];
+  out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')} · `
+    + `${r.rules.total} own rules read from ${r.rules.files} files (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
+    + `${r.rules.inScope} mapped to techniques of this report)`, '');
+  if (r.threats?.length) {
+    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
+  }
+  if (r.excluded.length) out.push(`Left out: ${r.excluded.map((e) => `${e.id} (${mdText(e.reason)})`).join(', ')}`, '');
+
+  out.push('## Summary', '');
+  out.push(`**${s.covered} / ${s.total} techniques covered by own rules (${pct(s.covered, s.total)})** · ${s.partial} partially `
+    + '(own rules on some sub-techniques only) · ' + `${s.gaps} without an own rule on the technique itself`, '');
+  out.push(...table(['Tactic', 'Covered', 'Partial', 'Total', '%'],
+    s.byTactic.map((t) => [mdText(`${t.name} (${t.id})`), String(t.covered), String(t.partial), String(t.total), pct(t.covered, t.total)])), '');
+
+  if (r.baseline) {
+    const b = r.baseline;
+    out.push('## Against the baseline', '');
+    out.push(`Baseline: ${b.covered} covered techniques in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
+    out.push(`**Gained (${b.gained.length}):** ${b.gained.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
+    out.push(`**Lost (${b.lost.length}):** ${b.lost.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
+  }
+
+  out.push(`## Gaps in priority order (${r.gaps.length})`, '');
+  out.push('Used by more of the selected threats first, then techniques with public detection rules to adopt (ATT&CK detection strategies, which have no query, '
+    + 'do not count), then with public tests to validate.', '');
+  if (r.gaps.length) {
+    out.push(...table(['#', 'Technique', 'Tactics', 'Threats', 'Own rules', 'Public detections', 'Public tests', 'Controls', 'Validation'],
+      r.gaps.map((id) => byId.get(id)!).map((t) => [
+        String(t.priority), techniqueCell(t), tacticsOf(t), String(t.threats.length), ownCell(t), cell(counts(t.detections)), cell(counts(t.tests)),
+        String(t.policyVolume), mdText(t.validation),
+      ])), '');
+  }
+
+  const covered = r.techniques.filter((t) => t.status === 'covered');
+  out.push(`## Covered (${covered.length})`, '');
+  if (covered.length) {
+    out.push(...table(['Technique', 'Tactics', 'Threats', 'Own rules', 'Public detections', 'Public tests'],
+      covered.map((t) => [
+        techniqueCell(t), tacticsOf(t), String(t.threats.length),
+        mdText(t.ownRules.slice(0, 5).map((x) => x.title).join('; ') + (t.ownRules.length > 5 ? ` … (${t.ownRules.length})` : '')),
+        cell(counts(t.detections)), cell(counts(t.tests)),
+      ])), '');
+  }
+
+  if (r.rules.unmapped.length) {
+    out.push(`## Own rules without an ATT&CK technique (${r.rules.unmapped.length})`, '');
+    for (const u of r.rules.unmapped) out.push(`* ${mdText(u.file)} — ${mdText(u.title)}`);
+    out.push('');
+  }
+  if (r.rules.unknownIds.length) {
+    out.push(`## Technique ids that did not count (${r.rules.unknownIds.length})`, '');
+    for (const u of r.rules.unknownIds) out.push(`* ${mdText(u.file)}: ${mdText(u.raw)} — ${u.reason}`);
+    out.push('');
+  }
+  if (r.rules.revoked.length) {
+    out.push(`## Revoked ids carried to their replacement (${r.rules.revoked.length})`, '');
+    for (const u of r.rules.revoked) out.push(`* ${mdText(u.file)}: ${mdText(u.raw)} → ${u.ids.join(', ') || 'nothing'}`);
+    out.push('');
+  }
+  if (r.rules.warnings.length) {
+    out.push(`## Rule-file warnings (${r.rules.warnings.length})`, '');
+    for (const w of r.rules.warnings) out.push(`* ${mdText(w.file)}: ${mdText(w.reason)}`);
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
