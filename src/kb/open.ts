@@ -128,13 +128,17 @@ function techniqueFromRow(r: Row): TechniqueRow {
   };
 }
 
-function resourceFromRow(r: Row): MappedResource {
+/** The resource half of a MappedResource: the same for every technique the resource maps to. */
+type ResourcePart = Pick<MappedResource, 'rowid' | 'source' | 'key' | 'upstreamId' | 'title' | 'url' | 'breadcrumb' | 'description' | 'deprecated' | 'file' | 'meta'>;
+
+const RESOURCE_COLUMNS = 'id, source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta';
+
+/** A row of RESOURCE_COLUMNS in raw (array) mode, which better-sqlite3 returns faster than objects. */
+function resourcePartFromRaw(r: unknown[]): ResourcePart {
   return {
-    rowid: r.id as number, source: r.source as string, key: r.key as string, upstreamId: (r.upstream_id as string) ?? null,
-    title: r.title as string, url: (r.url as string) ?? null, breadcrumb: json(r.breadcrumb, null), description: (r.description as string) ?? null,
-    deprecated: r.deprecated === 1, file: (r.file as string) ?? null, meta: json(r.meta, null), technique: r.technique as string,
-    rawId: r.raw_id as string, viaRevoked: (r.via_revoked as string) ?? null, relation: (r.relation as string) ?? null,
-    note: (r.note as string) ?? null, attackVersion: (r.attack_version as string) ?? null,
+    rowid: r[0] as number, source: r[1] as string, key: r[2] as string, upstreamId: (r[3] as string) ?? null,
+    title: r[4] as string, url: (r[5] as string) ?? null, breadcrumb: json(r[6], null), description: (r[7] as string) ?? null,
+    deprecated: r[8] === 1, file: (r[9] as string) ?? null, meta: json(r[10], null),
   };
 }
 
@@ -152,6 +156,15 @@ export class KnowledgeBase {
   private sourceCache?: SourceRow[];
   private tacticCache?: TacticRow[];
   private metaCache?: Map<string, string>;
+  private assessmentCache?: Map<string, Map<string, string | null>>;
+  /*
+   * The file is opened read-only and never changes under an open handle (build writes a new file and
+   * renames it), so parsed rows can be kept: a resource maps to ~3.4 techniques on average, and parsing
+   * its JSON `meta` per mapping was the largest cost of page generation. Bounded by the KB's row count.
+   * Cached objects (and their breadcrumb/meta/tactics/platforms) are shared between callers: read-only.
+   */
+  private readonly resourceCache = new Map<number, ResourcePart>();
+  private readonly techniqueCache = new Map<string, TechniqueRow | null>();
 
   private constructor(path: string) {
     this.path = path;
@@ -164,16 +177,16 @@ export class KnowledgeBase {
     const db = this.db;
     this.stmts = {
       technique: db.prepare('SELECT * FROM techniques WHERE id = ?'),
-      children: db.prepare('SELECT * FROM techniques WHERE parent = ? ORDER BY id'),
+      children: db.prepare('SELECT id FROM techniques WHERE parent = ? ORDER BY id').pluck(),
       allTechniques: db.prepare('SELECT * FROM techniques ORDER BY domain, id'),
       tactics: db.prepare('SELECT * FROM tactics ORDER BY domain, ord'),
-      mapped: db.prepare(`SELECT m.technique, m.raw_id, m.via_revoked, m.relation, m.note, m.attack_version, r.*
-        FROM mappings m JOIN resources r ON r.id = m.resource WHERE m.technique = ?`),
-      viaSub: db.prepare(`SELECT r.source, COUNT(DISTINCT r.id) AS n FROM mappings m JOIN resources r ON r.id = m.resource
-        WHERE m.technique > ? AND m.technique < ? AND (? OR r.deprecated = 0)
-          AND r.id NOT IN (SELECT resource FROM mappings WHERE technique = ?)
-        GROUP BY r.source`),
-      assessments: db.prepare('SELECT source, note FROM assessments WHERE technique = ?'),
+      // Covered by the mappings primary key: no resource columns, those come from resourceCache.
+      mapped: db.prepare('SELECT resource, raw_id, via_revoked, relation, note, attack_version FROM mappings WHERE technique = ?').raw(),
+      // One statement for all of a page's uncached resources: a point query each cost three times as much.
+      resourcesByIds: db.prepare(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE id IN (SELECT value FROM json_each(?))`).raw(),
+      // Both covered by the mappings primary key (technique, resource).
+      resourceIds: db.prepare('SELECT resource FROM mappings WHERE technique = ?').pluck(),
+      resourceIdsBetween: db.prepare('SELECT resource FROM mappings WHERE technique > ? AND technique < ?').pluck(),
       search: db.prepare(`SELECT kind, ref, title, bm25(search, 10.0, 1.0) AS score FROM search WHERE search MATCH ? ORDER BY score LIMIT ?`),
       resourceById: db.prepare('SELECT * FROM resources WHERE id = ?'),
       resourceTechniques: db.prepare('SELECT technique FROM mappings WHERE resource = ? ORDER BY technique'),
@@ -204,16 +217,28 @@ export class KnowledgeBase {
   }
 
   technique(id: string): TechniqueRow | undefined {
-    const r = this.stmts.technique.get(id) as Row | undefined;
-    return r && techniqueFromRow(r);
+    let t = this.techniqueCache.get(id);
+    if (t === undefined) {
+      const r = this.stmts.technique.get(id) as Row | undefined;
+      t = r ? techniqueFromRow(r) : null;
+      // Unknown ids are not remembered: callers pass user input, which must not grow the cache.
+      if (t) this.techniqueCache.set(id, t);
+    }
+    return t ?? undefined;
   }
 
   subtechniques(parent: string): TechniqueRow[] {
-    return (this.stmts.children.all(parent) as Row[]).map(techniqueFromRow);
+    return (this.stmts.children.all(parent) as string[]).map((id) => this.technique(id)!);
   }
 
   techniques(): TechniqueRow[] {
-    return (this.stmts.allTechniques.all() as Row[]).map(techniqueFromRow);
+    return (this.stmts.allTechniques.all() as Row[]).map((r) => {
+      const cached = this.techniqueCache.get(r.id as string);
+      if (cached) return cached;
+      const t = techniqueFromRow(r);
+      this.techniqueCache.set(t.id, t);
+      return t;
+    });
   }
 
   tactics(): TacticRow[] {
@@ -243,18 +268,59 @@ export class KnowledgeBase {
 
   /** Resources mapped directly to this technique, deprecated ones included (callers filter). */
   mapped(techniqueId: string): MappedResource[] {
-    return (this.stmts.mapped.all(techniqueId) as Row[]).map(resourceFromRow);
+    const rows = this.stmts.mapped.all(techniqueId) as unknown[][];
+    const resources = this.resources(rows.map((m) => m[0] as number));
+    return rows.map((m, i) => {
+      const r = resources[i]!;
+      // Spelled out, not spread: spreading was the slowest line of page generation.
+      return {
+        rowid: r.rowid, source: r.source, key: r.key, upstreamId: r.upstreamId, title: r.title, url: r.url, breadcrumb: r.breadcrumb,
+        description: r.description, deprecated: r.deprecated, file: r.file, meta: r.meta, technique: techniqueId, rawId: m[1] as string,
+        viaRevoked: (m[2] as string) ?? null, relation: (m[3] as string) ?? null, note: (m[4] as string) ?? null,
+        attackVersion: (m[5] as string) ?? null,
+      };
+    });
+  }
+
+  /** Cached resources by id, reading the uncached ones in one statement. */
+  private resources(ids: number[]): ResourcePart[] {
+    const missing = ids.filter((id) => !this.resourceCache.has(id));
+    if (missing.length) {
+      for (const raw of this.stmts.resourcesByIds.all(JSON.stringify(missing)) as unknown[][]) {
+        this.resourceCache.set(raw[0] as number, resourcePartFromRaw(raw));
+      }
+    }
+    // mappings.resource references resources.id: build writes both in one transaction.
+    return ids.map((id) => this.resourceCache.get(id)!);
   }
 
   /** Per source: resources mapped to a sub-technique of `parent` and not to `parent` itself. */
   viaSubtechniques(parent: string, includeDeprecated: boolean): Map<string, number> {
-    const rows = this.stmts.viaSub.all(`${parent}.`, `${parent}/`, includeDeprecated ? 1 : 0, parent) as { source: string; n: number }[];
-    return new Map(rows.map((r) => [r.source, r.n]));
+    // Counted here rather than in one SQL statement: its GROUP BY and COUNT(DISTINCT) temp b-trees cost
+    // more than the rest of the page. The resources read are the sub-techniques' own, cached for their pages.
+    // Sub-technique ids sort between `T1234.` and `T1234/`.
+    const direct = new Set(this.stmts.resourceIds.all(parent) as number[]);
+    const viaSub = new Set((this.stmts.resourceIdsBetween.all(`${parent}.`, `${parent}/`) as number[]).filter((id) => !direct.has(id)));
+    const counts = new Map<string, number>();
+    for (const r of this.resources([...viaSub])) {
+      if (!r.deprecated || includeDeprecated) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
+    }
+    return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  /** Sources whose authors assessed the technique as not mappable, with their note. */
   assessments(techniqueId: string): Map<string, string | null> {
-    const rows = this.stmts.assessments.all(techniqueId) as { source: string; note: string | null }[];
-    return new Map(rows.map((r) => [r.source, r.note]));
+    if (!this.assessmentCache) {
+      // A few hundred rows, keyed (source, technique): one read beats a full scan per technique.
+      this.assessmentCache = new Map();
+      const rows = this.db.prepare('SELECT technique, source, note FROM assessments ORDER BY technique, source').all() as { technique: string; source: string; note: string | null }[];
+      for (const r of rows) {
+        let m = this.assessmentCache.get(r.technique);
+        if (!m) this.assessmentCache.set(r.technique, (m = new Map()));
+        m.set(r.source, r.note);
+      }
+    }
+    return new Map(this.assessmentCache.get(techniqueId));
   }
 
   search(text: string, limit = 20): SearchHit[] {

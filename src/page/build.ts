@@ -27,14 +27,20 @@ function itemOf(r: MappedResource): PageItem {
   return item;
 }
 
+/** A resource with its sort keys computed once, not once per comparison. */
+interface Sortable {
+  r: MappedResource;
+  folder: string;
+  order: number | undefined;
+}
+
+const sortable = (r: MappedResource): Sortable => ({
+  r, folder: r.breadcrumb?.join('/') ?? '', order: typeof r.meta?.number === 'number' ? r.meta.number : undefined,
+});
+
 /** Items ordered by folder then title then key: stable across runs. */
-function compareResources(a: MappedResource, b: MappedResource): number {
-  const fa = a.breadcrumb?.join('/') ?? '';
-  const fb = b.breadcrumb?.join('/') ?? '';
+function compareResources({ r: a, folder: fa, order: oa }: Sortable, { r: b, folder: fb, order: ob }: Sortable): number {
   if (fa !== fb) return fa < fb ? -1 : 1;
-  const order = (r: MappedResource) => (typeof r.meta?.number === 'number' ? r.meta.number : undefined);
-  const oa = order(a);
-  const ob = order(b);
   if (oa !== undefined && ob !== undefined && oa !== ob) return oa - ob;
   if (a.title !== b.title) return a.title < b.title ? -1 : 1;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
@@ -73,7 +79,7 @@ export function buildPage(kb: KnowledgeBase, rawId: string, opts: PageOptions = 
     pillar,
     title: heading,
     sources: kb.sources().filter((s) => s.pillar === pillar && s.loaded).map((s) => {
-      const resources = (bySource.get(s.name) ?? []).sort(compareResources);
+      const resources = (bySource.get(s.name) ?? []).map(sortable).sort(compareResources).map((x) => x.r);
       for (const r of resources) volumes[pillar].add(r.rowid);
       return sourceBlock(s, resources.map(itemOf), viaSub.get(s.name) ?? 0, assessments.has(s.name), t.id);
     }),

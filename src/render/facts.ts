@@ -11,8 +11,15 @@ function valueText(v: unknown): string {
 
 /** Label words from a camelCase or snake_case key: `dataSource` → `data source`. */
 export function labelOf(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  let label = labels.get(key);
+  if (label === undefined) {
+    label = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+    // Keys are a source's field names: a few dozen, so the memo stays small.
+    if (labels.size < 1000) labels.set(key, label);
+  }
+  return label;
 }
+const labels = new Map<string, string>();
 
 export function itemFacts(item: PageItem, fields: readonly string[], max = 120): string[] {
   const out: string[] = [];
