@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
 import { createServer } from '../server/app.js';
 import { defaultDbPath } from '../util/paths.js';
@@ -9,6 +10,8 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || n > 65535) throw new CliError(`--port must be a number from 0 to 65535, got "${value}"`, EXIT_BAD_INPUT);
   return n;
 }
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function shutdownSignal(): Promise<string> {
@@ -22,14 +25,16 @@ function shutdownSignal(): Promise<string> {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve the site and a read-only JSON API from the knowledge base; reloads it when `build` replaces it')
+    .description('serve the site, a JSON API and the coverage page from the knowledge base; reloads it when `build` replaces it')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
     .option('--db <file>', DB_OPTION_HELP)
+    .option('--rules <path>', 'own rules (folder or file; repeatable) for coverage and plan requests that upload none; re-read when the knowledge base is reloaded', collect)
     .option('--log', 'log every request as a JSON line on stderr')
     .option('--quiet', 'print nothing but errors')
-    .action(async (opts: { port: string; host: string; db?: string; log?: boolean; quiet?: boolean }) => {
+    .action(async (opts: { port: string; host: string; db?: string; rules?: string[]; log?: boolean; quiet?: boolean }) => {
       const port = parsePort(opts.port);
+      for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
       const say = (line: string) => {
         if (!opts.quiet) process.stderr.write(`${line}\n`);
@@ -37,7 +42,8 @@ export function registerServe(program: Command): void {
       let app;
       try {
         app = createServer({
-          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false,
+          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules,
+          onRulesError: (e) => process.stderr.write(`purplebook: could not re-read --rules, still using the rules read before: ${e.message}\n`),
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
           onError: (e) => process.stderr.write(`purplebook: could not reopen ${dbPath}, still serving the previous build: ${e.message}\n`),
         });
@@ -53,6 +59,8 @@ export function registerServe(program: Command): void {
         await app.close();
         throw new CliError(`cannot listen on ${opts.host}:${port}: ${(e as Error).message}`, EXIT_FAILURE);
       }
+      const rules = app.purplebookRules;
+      if (rules) say(`Own rules for coverage: ${rules.rules} rules in ${rules.files} files from ${opts.rules!.join(', ')}`);
       say(`Serving ${dbPath} at ${address}/ (API: ${address}/api/openapi.json). Ctrl-C stops.`);
       const signal = await stop;
       say(`${signal}: finishing requests in flight…`);

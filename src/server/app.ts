@@ -1,27 +1,31 @@
 /**
  * `purplebook serve`: the site's pages rendered from the knowledge base on request, and a
  * read-only JSON API. Every parameter is validated by a JSON schema; nothing is read from disk
- * but the knowledge base, so there is no path to traverse.
+ * but the knowledge base (and the rules folder given at startup), so there is no path to traverse.
+ * Coverage and plan requests compute from what they send and store nothing.
  */
 import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { createHash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
-import type { Domain } from '../attack/types.js';
 import { computeStats } from '../kb/stats.js';
 import { buildPage } from '../page/build.js';
 import { closeMatches } from '../page/suggest.js';
 import { UnknownMeasureError, navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
-import { FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
+import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
+import { coveragePage } from '../site/coverage-page.js';
 import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
 import { VALIDATION_ORDER, type TechniqueSummary } from '../site/measures.js';
 import { DOMAIN_PAGES, dataScript } from '../site/model.js';
-import { errorPage, indexPage, matrixPage, searchPage, sourcesPage, techniquePage } from '../site/pages.js';
-import { acceptedEncoding } from './cache.js';
+import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
+import { fullCatalog, sourcesPage } from '../site/sources.js';
+import { coverageRoutes } from './coverage.js';
+import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
+import { ServerRules } from './rules.js';
 import {
-  MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
+  DEFAULT_MAX_BODY_BYTES, MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
   techniqueListQuery, techniqueParams, techniqueQuery,
 } from './schemas.js';
 
@@ -31,6 +35,12 @@ export interface ServerOptions extends HolderOptions {
   dbPath: string;
   /** Fastify logger options (off by default). */
   logger?: FastifyServerOptions['logger'];
+  /** Own-rule folders or files (`serve --rules`): used by coverage and plan requests that send no rules. */
+  rules?: string[];
+  /** Largest accepted body of POST /api/coverage and /api/plan (default 5 MB); larger gets a 413. */
+  maxBodyBytes?: number;
+  /** Told when the rules folder cannot be re-read on a reload (the rules read before stay in use). */
+  onRulesError?: (error: Error) => void;
 }
 
 declare module 'fastify' {
@@ -38,16 +48,11 @@ declare module 'fastify' {
     gen: Generation | null;
     etag: string | null;
   }
+  interface FastifyInstance {
+    /** Counts of the rules read from `ServerOptions.rules` (undefined without a rules folder). */
+    readonly purplebookRules: ServerRules['summary'];
+  }
 }
-
-const TYPES = {
-  html: 'text/html; charset=utf-8',
-  md: 'text/markdown; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  svg: 'image/svg+xml',
-  css: 'text/css; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-};
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
@@ -60,12 +65,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
-class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string, readonly suggestions?: string[]) {
-    super(message);
-  }
-}
-
 const isApi = (req: FastifyRequest) => /^\/(api\/|healthz)/.test(req.url);
 const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!;
 /** Browsers get an HTML error page; API clients and scripts (curl sends *\/*) get JSON. */
@@ -75,23 +74,6 @@ const wantsHtml = (req: FastifyRequest) => /\btext\/html\b/.test(req.headers.acc
 function baseOf(req: FastifyRequest): string {
   const depth = Math.max(0, pathOf(req).split('/').length - 2);
   return '../'.repeat(Math.min(depth, 8));
-}
-
-function gen(req: FastifyRequest): Generation {
-  return req.gen!;
-}
-
-function parseDomain(value: string | undefined): Domain | undefined {
-  if (!value) return undefined;
-  return (value.endsWith('-attack') ? value : `${value}-attack`) as Domain;
-}
-
-/** Sends a body rendered once per generation (and compressed once per encoding). */
-function sendCached(req: FastifyRequest, reply: FastifyReply, type: string, produce: () => string | Buffer): FastifyReply {
-  const hit = gen(req).cache.get(req.url, type, acceptedEncoding(req.headers['accept-encoding']), produce);
-  reply.header('content-type', hit.type).header('vary', 'Accept-Encoding');
-  if (hit.encoding !== 'identity') reply.header('content-encoding', hit.encoding);
-  return reply.send(hit.body);
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -104,8 +86,15 @@ function publicSummary(t: TechniqueSummary) {
 }
 
 export function createServer(opts: ServerOptions): FastifyInstance {
-  // Opens the knowledge base now: a missing or outdated file fails here, not on the first request.
-  const holder = new KbHolder(opts.dbPath, opts);
+  // Reads the rules folder and opens the knowledge base now: a missing one fails here, not on the first request.
+  const rules = new ServerRules(opts.rules ?? [], opts.onRulesError);
+  const holder = new KbHolder(opts.dbPath, {
+    ...opts,
+    onReload: (g) => {
+      rules.reload();
+      opts.onReload?.(g);
+    },
+  });
   const app = Fastify({
     logger: opts.logger ?? false,
     forceCloseConnections: 'idle',
@@ -113,6 +102,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     routerOptions: { maxParamLength: 120 },
     bodyLimit: 1024,
   });
+  app.decorate('purplebookRules', { getter: () => rules.summary });
   app.decorateRequest('gen', null);
   app.decorateRequest('etag', null);
   app.addHook('onClose', async () => holder.close());
@@ -121,7 +111,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   // Routes load after the compress plugin, so its onRoute hook sees every one of them.
-  app.register(async (scope) => routes(scope));
+  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+  app.register(async (scope) => routes(scope, ctx));
   return app;
 }
 
@@ -174,7 +165,12 @@ function sendError(req: FastifyRequest, reply: FastifyReply, status: number, mes
   return reply.type(TYPES.html).send(errorPage(gen(req).model, SERVER_LINKS, status, text, baseOf(req)));
 }
 
-async function routes(app: FastifyInstance): Promise<void> {
+interface RouteContext {
+  rules: ServerRules;
+  maxBodyBytes: number;
+}
+
+async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   /* -------------------------------------------------------------- pages */
 
   const page = (path: string, render: (g: Generation) => string) => {
@@ -185,6 +181,7 @@ async function routes(app: FastifyInstance): Promise<void> {
   page('/', (g) => indexPage(g.model, SERVER_LINKS));
   page('/search', (g) => searchPage(g.model, SERVER_LINKS));
   page('/sources', (g) => sourcesPage(g.model, SERVER_LINKS));
+  page('/coverage', (g) => coveragePage(g.model, SERVER_LINKS, { serverRules: ctx.rules.summary, maxBodyBytes: ctx.maxBodyBytes }));
   for (const d of DOMAIN_PAGES) {
     app.get(`/${d.slug}`, matrixRoute(d.slug));
     app.get(`/${d.slug}.html`, matrixRoute(d.slug));
@@ -213,6 +210,7 @@ async function routes(app: FastifyInstance): Promise<void> {
 
   app.get('/assets/purplebook.css', async (req, reply) => sendCached(req, reply, TYPES.css, () => SITE_CSS));
   app.get('/assets/purplebook.js', async (req, reply) => sendCached(req, reply, TYPES.js, () => SITE_JS));
+  app.get('/assets/coverage.js', async (req, reply) => sendCached(req, reply, TYPES.js, () => COVERAGE_JS));
   app.get('/assets/favicon.svg', async (req, reply) => sendCached(req, reply, TYPES.svg, () => FAVICON_SVG));
   app.get<{ Params: { file: string } }>('/data/:file', { schema: { params: dataParams } }, async (req, reply) => {
     const g = gen(req);
@@ -300,8 +298,12 @@ async function routes(app: FastifyInstance): Promise<void> {
         const r = rows.get(s.name)!;
         return { ...s, homepage: r.homepage, branch: r.branch, commitDate: r.commitDate, accessedFrom: r.accessedFrom, license: r.license };
       }),
+      // Every source Purplebook knows, loaded or not (`purplebook sources --json`); `sources` above keeps the loaded-source statistics.
+      catalog: fullCatalog(g.kb),
     });
   }));
+
+  coverageRoutes(app, ctx);
 
   app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
     gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),

@@ -50,6 +50,72 @@ export const layerQuery = obj({ domain: { type: 'string', enum: DOMAIN_ENUM, def
 export const pageParams = obj({ file: { type: 'string', pattern: '^[Tt][0-9]{4}(\\.[0-9]{3})?(\\.(html|md))?$', maxLength: 20 } }, ['file']);
 export const dataParams = obj({ file: { type: 'string', enum: ['search.js', 'matrix-enterprise.js', 'matrix-mobile.js', 'matrix-ics.js'] } }, ['file']);
 
+/* ------------------------------------------------------------------ coverage, plan, actors */
+
+/** Request bodies of POST /api/coverage and /api/plan (rules included) are refused above this. */
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+export const MAX_ACTOR_LIMIT = 50;
+export const COVERAGE_FORMATS = ['json', 'csv', 'layer', 'markdown'] as const;
+export const PLAN_FORMATS = ['json', 'markdown'] as const;
+
+interface BodySchema {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  /** Unknown fields are refused (a misspelt "groups" must not silently mean "no threat"). */
+  propertyNames: { enum: string[] };
+}
+
+const body = (properties: BodySchema['properties']): BodySchema => ({ type: 'object', properties, propertyNames: { enum: Object.keys(properties) } });
+const names = (what: string) => ({ type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 }, description: what });
+const words = (what: string) => ({ type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 100 }, description: what });
+
+const THREAT_FIELDS = {
+  group: names('ATT&CK groups by id, name or alias (G0016, APT29, Cozy Bear)'),
+  software: names('ATT&CK software by id, name or alias'),
+  campaign: names('ATT&CK campaigns by id or name'),
+  techniques: { type: 'array', maxItems: 5000, items: { type: 'string', pattern: TECHNIQUE_ID }, description: 'a technique list as ids' },
+  techniqueList: { type: 'string', description: 'a technique list file: plain ids, or an ATT&CK Navigator layer (JSON)' },
+  techniqueListName: { type: 'string', minLength: 1, maxLength: 300, description: 'name of that list in the report' },
+  motivation: words('groups whose motivation matches (threat profile)'),
+  victimIndustry: words('groups that targeted this industry'),
+  victimCountry: words('groups that targeted this country'),
+  originCountry: words('groups attributed to this country (RU, CN, KP, IR …)'),
+  domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' },
+  rules: {
+    type: 'array', maxItems: 10_000,
+    description: 'own rule files (Sigma, Elastic TOML, Kibana NDJSON, Splunk ESCU YAML, savedsearches.conf), recognised by content; '
+      + 'without it, the rules folder of `serve --rules`, if any',
+    items: {
+      type: 'object', required: ['name', 'content'], additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 500, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'file name or relative path' },
+        content: { type: 'string', description: 'the file text' },
+      },
+    },
+  },
+};
+
+export const coverageBody = body({
+  ...THREAT_FIELDS,
+  baseline: { type: 'string', description: 'an earlier coverage layer (score > 0 = covered): the report lists techniques gained and lost' },
+  pageBase: { type: 'string', maxLength: 500, pattern: '^https?://[^\\s]+$', description: 'address of a Purplebook site, for links in the layer' },
+  format: { type: 'string', enum: [...COVERAGE_FORMATS], default: 'json', description: 'json (the report), csv, layer (ATT&CK Navigator) or markdown' },
+});
+
+export const planBody = body({
+  ...THREAT_FIELDS,
+  platforms: { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^[A-Za-z0-9 ./()&+-]{1,60}$' }, description: 'windows, linux, macos … (default: every platform)' },
+  maxDetections: { type: 'integer', minimum: 1, maximum: 100, default: 8, description: 'public detection candidates per technique' },
+  format: { type: 'string', enum: [...PLAN_FORMATS], default: 'json' },
+});
+
+export const actorsQuery = obj({
+  q: { type: 'string', minLength: 1, maxLength: 100, description: 'part of an id, name or alias' },
+  kind: { type: 'string', enum: ['group', 'software', 'campaign'] },
+  domain: { type: 'string', enum: DOMAIN_ENUM, description: 'only actors seen in this domain' },
+  limit: { type: 'integer', minimum: 1, default: 12, description: `capped at ${MAX_ACTOR_LIMIT}` },
+}, ['q']);
+
 const errorSchema = {
   type: 'object',
   properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, suggestions: { type: 'array', items: { type: 'string' } } },
@@ -73,13 +139,36 @@ function op(summary: string, params: Record<string, unknown>[], ok: string, extr
   };
 }
 
+/** OpenAPI 3.0 has no `propertyNames`: it says "no other field" as additionalProperties. */
+function openApiBody(schema: BodySchema): Record<string, unknown> {
+  const { propertyNames: _names, ...rest } = schema;
+  return { ...rest, additionalProperties: false };
+}
+
+function post(summary: string, schema: BodySchema, ok: Record<string, string>) {
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+  return {
+    post: {
+      summary,
+      requestBody: { required: true, content: { 'application/json': { schema: openApiBody(schema) } } },
+      responses: {
+        200: { description: Object.values(ok).join('; '), content: Object.fromEntries(Object.keys(ok).map((type) => [type, { schema: type === 'application/json' ? { type: 'object' } : { type: 'string' } }])) },
+        400: error('invalid body, unknown threat, or a baseline that is not a layer'),
+        413: error('body over the size limit'),
+        415: error('not application/json'),
+      },
+    },
+  };
+}
+
 export function openApiDocument(version: string): Record<string, unknown> {
   const notFound = { 404: { description: 'not found', content: { 'application/json': { schema: errorSchema } } } };
   return {
     openapi: '3.0.3',
     info: {
       title: 'Purplebook API', version,
-      description: 'Read-only access to the Purplebook knowledge base: for every MITRE ATT&CK technique, what stops it, what detects it, and how to test it.',
+      description: 'Read-only access to the Purplebook knowledge base: for every MITRE ATT&CK technique, what stops it, what detects it, and how to test it; '
+        + 'coverage of your own detection rules and purple-team plans (computed per request, nothing stored).',
       license: { name: 'Apache-2.0' },
     },
     servers: [{ url: '.' }],
@@ -87,9 +176,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/api/techniques': op('Techniques with their validation summary and per-source counts, filtered and paginated', parameters('query', techniqueListQuery), 'a page of techniques: {total, offset, limit, items}'),
       '/api/techniques/{id}': op('The technique page (the JSON of `purplebook show --format json`)', [...parameters('path', techniqueParams), ...parameters('query', techniqueQuery)], 'the Page object', notFound),
       '/api/search': op('Full-text search over techniques and resources', parameters('query', searchQuery), 'search hits: {query, limit, hits}'),
-      '/api/sources': op('Every source with its upstream, commit, accessed date, counts and warnings count', [], 'the statistics of `purplebook stats --json`'),
+      '/api/sources': op('Every source with its upstream, commit, accessed date, counts and warnings count', [],
+        'the statistics of `purplebook stats --json`, plus `catalog`: every source Purplebook knows, loaded or not (`purplebook sources --json`)'),
       '/api/measures': op('Measures a matrix or a layer can be coloured by', [], 'measures: [{id, label, kind, description}]'),
       '/api/layers/{measure}': op('ATT&CK Navigator layer (format 4.5) of one measure over one domain', [...parameters('path', layerParams), ...parameters('query', layerQuery)], 'a Navigator layer', notFound),
+      '/api/actors': op('ATT&CK groups, software and campaigns by id, name or alias (the threat picker of the coverage page)', parameters('query', actorsQuery), 'matches: {query, hits: [{id, kind, name, aliases, techniques}]}'),
+      '/api/coverage': post('Own-rule coverage of a threat (or of a whole domain): the report of `purplebook coverage`', coverageBody, {
+        'application/json': 'the coverage report (format json) or an ATT&CK Navigator layer (format layer)', 'text/csv': 'one row per technique (format csv)',
+        'text/markdown': 'the report to read (format markdown)',
+      }),
+      '/api/plan': post('Purple-team test plan of a threat: the plan of `purplebook plan`', planBody, {
+        'application/json': 'the plan (format json)', 'text/markdown': 'the plan to print (format markdown)',
+      }),
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/healthz': { get: { summary: 'Liveness and the loaded knowledge base', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     },

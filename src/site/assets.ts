@@ -1,4 +1,5 @@
 /** The site's stylesheet and script, served as separate files (no inline style or script). */
+import { coverageClient } from './coverage-client.js';
 import { purplebookClient } from './client.js';
 import { COUNT_COLORS, VALIDATION_COLORS } from './measures.js';
 
@@ -16,6 +17,8 @@ export const SITE_CSS = `/* Purplebook site */
 * { box-sizing: border-box; }
 html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: var(--bg); line-height: 1.45; }
 body { margin: 0; }
+/* Layout rules (display: flex) must not undo the hidden attribute the scripts set. */
+[hidden] { display: none !important; }
 a { color: var(--accent); }
 a:hover { text-decoration-thickness: 2px; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
@@ -32,7 +35,7 @@ input, select, button { font: inherit; color: var(--fg); }
 input[type="search"], select { border: 1px solid #767676; border-radius: 4px; padding: .3rem .5rem; background: #fff; }
 button { border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 4px; padding: .3rem .8rem; cursor: pointer; }
 main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
-body[data-page="matrix"] main { max-width: none; }
+body[data-page="matrix"] main, body[data-page="coverage"] main { max-width: none; }
 main:focus { outline: none; }
 footer.site { border-top: 1px solid var(--line); padding: .5rem 1rem; color: var(--muted); font-size: .9rem; }
 h1 { font-size: 1.7rem; margin: .4rem 0 .8rem; }
@@ -97,6 +100,34 @@ ${paletteCss()}
 #search-results .title { font-weight: 600; display: block; }
 #search-results .detail { color: var(--muted); font-size: .9rem; }
 tr.absent { color: var(--muted); }
+
+/* sources */
+.source-card { border-top: 1px solid var(--line); margin: 1rem 0; padding-top: .2rem; }
+.source-card h3 { margin-top: .6rem; }
+td.state[data-state="loaded"] { background: #e3f2df; }
+td.state[data-state="unavailable"], td.state[data-state="absent"] { background: #f4f4f4; }
+/* coverage (server) */
+.coverage-form fieldset { border: 1px solid var(--line); margin: 0 0 1rem; padding: .5rem 1rem 1rem; }
+.coverage-form legend { font-weight: 700; padding: 0 .3rem; }
+.coverage-form label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }
+.coverage-form input[type="text"] { border: 1px solid #767676; border-radius: 4px; padding: .3rem .5rem; min-width: 22rem; max-width: 100%; }
+.picker { position: relative; max-width: 40rem; }
+#threat-options { list-style: none; margin: 0; padding: 0; border: 1px solid #767676; background: #fff; position: absolute; z-index: 5; left: 0; right: 0; max-height: 20rem; overflow-y: auto; }
+#threat-options li { padding: .3rem .5rem; cursor: pointer; border-bottom: 1px solid #e4e4e4; }
+#threat-options li[aria-selected="true"], #threat-options li:hover { background: #ebe1f5; }
+#threat-options .title { display: block; font-weight: 600; }
+#threat-options .detail { color: var(--muted); font-size: .9rem; }
+.chips { list-style: none; display: flex; flex-wrap: wrap; gap: .4rem; padding: 0; margin: .5rem 0; }
+.chip { background: #ebe1f5; border-radius: 1rem; padding: .15rem .2rem .15rem .7rem; display: inline-flex; align-items: center; gap: .3rem; }
+.chip .remove { background: transparent; color: var(--fg); border: 0; padding: 0 .4rem; font-size: 1.1rem; line-height: 1; }
+.actions, .downloads { display: flex; flex-wrap: wrap; gap: .5rem; margin: .5rem 0 1rem; }
+button:disabled { opacity: .6; cursor: progress; }
+#coverage-status.error { color: #8a1c1c; font-weight: 600; }
+.heatmap { margin-bottom: 1rem; }
+.plan-technique { border-bottom: 1px solid #e4e4e4; padding: .3rem 0; }
+.plan-technique summary .tid { font-weight: 700; }
+.plan-list h5 { margin: .4rem 0 .2rem; font-size: .95rem; }
+.plan-list .source { color: var(--muted); }
 @media print { header.site, footer.site, .controls { display: none; } }
 `;
 
@@ -104,6 +135,12 @@ tr.absent { color: var(--muted); }
 export const SITE_JS = `/* Purplebook site script: matrix colouring and offline search. */
 "use strict";
 (${purplebookClient.toString()})();
+`;
+
+/** The coverage page's script (served by the server only: the static site has no coverage page). */
+export const COVERAGE_JS = `/* Purplebook coverage page: threat picker, rule upload, heatmap, downloads, plan. */
+"use strict";
+(${coverageClient.toString()})();
 `;
 
 /** A small icon, so browsers do not ask for a missing /favicon.ico. */

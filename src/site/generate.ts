@@ -14,7 +14,8 @@ import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
 import { summarize, type TechniqueSummary } from './measures.js';
 import { SiteModel, dataScript } from './model.js';
-import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, sourcesPage, techniquePage } from './pages.js';
+import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniquePage } from './pages.js';
+import { sourcesPage } from './sources.js';
 
 /** Marks a folder as a Purplebook site, so --out never replaces a folder it did not write. */
 export const SITE_MARKER = '.purplebook-site';

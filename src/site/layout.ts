@@ -11,7 +11,7 @@ export interface Links {
 export const SITE_LINKS: Links = { ext: '.html', api: false };
 export const SERVER_LINKS: Links = { ext: '', api: true };
 
-/** A top-level page: 'index', 'search', 'sources' or a matrix slug. */
+/** A top-level page: 'index', 'search', 'sources', 'coverage' (server only) or a matrix slug. */
 export type TopPage = string;
 
 /** Link from a top-level page to another top-level page (prefix `base` from deeper pages). */
@@ -60,6 +60,8 @@ function nav(opts: LayoutOptions): string {
     item('index', 'Purplebook'),
     ...opts.domains.map((d) => item(d.slug, `${d.title} matrix`)),
     item('search', 'Search'),
+    // Coverage needs the server's API: the static site has no such page.
+    ...(opts.links.api ? [item('coverage', 'Coverage')] : []),
     item('sources', 'Sources'),
   ].join('')}</ul></nav>`;
 }

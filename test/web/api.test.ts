@@ -173,14 +173,20 @@ describe('the server on the hostile fixture', () => {
     expect(health.body).toMatchObject({ status: 'ok', attackVersion: '18.1' });
     expect(health.headers['cache-control']).toBe('no-store');
 
-    const doc = (await getJson('/api/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; in: string; required: boolean }[] } }> };
+    const doc = (await getJson('/api/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; in: string; required: boolean }[] }; post?: unknown }> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/layers/{measure}', '/api/measures', '/api/openapi.json', '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/measures', '/api/openapi.json', '/api/plan', '/api/search',
+      '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
     expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'limit', 'offset']);
     expect(doc.paths['/api/search']!.get.parameters!.find((p) => p.name === 'q')!.required).toBe(true);
     // Every documented path answers (with sample values for its path parameters).
-    for (const path of Object.keys(doc.paths)) {
-      const url = path.replace('{id}', 'T1021.004').replace('{measure}', 'validation') + (path === '/api/search' ? '?q=ssh' : '');
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (item.post) {
+        const r = await app.inject({ method: 'POST', url: path, payload: { techniques: ['T1021.004'] } });
+        expect(r.statusCode, path).toBe(200);
+        continue;
+      }
+      const url = path.replace('{id}', 'T1021.004').replace('{measure}', 'validation') + (path === '/api/search' ? '?q=ssh' : path === '/api/actors' ? '?q=x' : '');
       expect((await get(url)).statusCode, url).toBe(200);
     }
   });

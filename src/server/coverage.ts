@@ -1,0 +1,174 @@
+/**
+ * The coverage API: own-rule coverage and purple-team plans of a threat, computed per request
+ * from the rules in the body (or the server's rules folder), and the threat picker's search.
+ * Nothing a request sends is stored or written anywhere.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Domain } from '../attack/types.js';
+import { BaselineError, readBaseline } from '../coverage/baseline.js';
+import { computeCoverage } from '../coverage/coverage.js';
+import { buildPlan } from '../coverage/plan.js';
+import type { ActorRow, KnowledgeBase } from '../kb/open.js';
+import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
+import { ownRulesLayer } from '../render/layer.js';
+import { renderPlanJson, renderPlanMarkdown } from '../render/plan.js';
+import type { OwnRuleSet } from '../rules/types.js';
+import { hasThreatOptions, selectThreats, ThreatError, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import { findActors } from './actors.js';
+import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
+import { uploadedRules, type ServerRules, type UploadedFile } from './rules.js';
+import { MAX_ACTOR_LIMIT, actorsQuery, coverageBody, planBody, type COVERAGE_FORMATS, type PLAN_FORMATS } from './schemas.js';
+
+interface ThreatBody {
+  group?: string[];
+  software?: string[];
+  campaign?: string[];
+  techniques?: string[];
+  techniqueList?: string;
+  techniqueListName?: string;
+  motivation?: string[];
+  victimIndustry?: string[];
+  victimCountry?: string[];
+  originCountry?: string[];
+  domain: string;
+  rules?: UploadedFile[];
+}
+
+interface CoverageBody extends ThreatBody {
+  baseline?: string;
+  pageBase?: string;
+  format: (typeof COVERAGE_FORMATS)[number];
+}
+
+interface PlanBody extends ThreatBody {
+  platforms?: string[];
+  maxDetections: number;
+  format: (typeof PLAN_FORMATS)[number];
+}
+
+export interface CoverageRouteOptions {
+  rules: ServerRules;
+  maxBodyBytes: number;
+}
+
+/** Where the rules of a computation came from: the `x-purplebook-rules` header says it. */
+type RulesOrigin = 'uploaded' | 'server' | 'none';
+
+function threatOptionsOf(b: ThreatBody): ThreatOptions {
+  if (b.techniques?.length && b.techniqueList !== undefined) throw new HttpError(400, 'give either techniques (ids) or techniqueList (a file), not both');
+  const techniquesText = b.techniqueList ?? (b.techniques?.length ? b.techniques.join('\n') : undefined);
+  return {
+    group: b.group, software: b.software, campaign: b.campaign, techniquesText,
+    techniquesName: techniquesText === undefined ? undefined : b.techniqueListName ?? 'technique list',
+    motivation: b.motivation, victimIndustry: b.victimIndustry, victimCountry: b.victimCountry, originCountry: b.originCountry,
+  };
+}
+
+/** The threat selection of a body; undefined when it names no threat. Unknown names are a 400 with ATT&CK's near matches. */
+function selectionOf(kb: KnowledgeBase, b: ThreatBody): ThreatSelection | undefined {
+  const o = threatOptionsOf(b);
+  if (!hasThreatOptions(o)) return undefined;
+  let selection: ThreatSelection;
+  try {
+    selection = selectThreats(kb, o);
+  } catch (e) {
+    if (e instanceof ThreatError) throw new HttpError(400, e.message);
+    throw e;
+  }
+  if (!selection.threats.length) throw new HttpError(400, 'no ATT&CK group matches the threat-profile filters');
+  if (!selection.techniques.size) throw new HttpError(400, 'the selected threats use no technique of the loaded ATT&CK');
+  return selection;
+}
+
+function domainOf(kb: KnowledgeBase, value: string): Domain {
+  const domain = parseDomain(value)!;
+  if (!kb.tactics().some((t) => t.domain === domain)) throw new HttpError(400, `${domain} is not in this knowledge base`);
+  return domain;
+}
+
+function rulesOf(b: ThreatBody, server: ServerRules): { rules?: OwnRuleSet; origin: RulesOrigin } {
+  if (b.rules) return { rules: uploadedRules(b.rules), origin: 'uploaded' };
+  const rules = server.current;
+  return rules ? { rules, origin: 'server' } : { origin: 'none' };
+}
+
+function send(reply: FastifyReply, origin: RulesOrigin, type: string, text: string, file?: string): FastifyReply {
+  // Computed from what the request sent: never cached, by the browser or anything between.
+  reply.header('cache-control', 'no-store').header('x-purplebook-rules', origin).type(type);
+  if (file) reply.header('content-disposition', `attachment; filename="${file}"`);
+  return reply.send(text);
+}
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+  propertyName?: string;
+}
+
+/** Schema errors as one message; an unknown field is named (Ajv would only say "property name must be valid"). */
+function bodyErrorFormatter(allowed: string[]) {
+  return (errors: SchemaError[], dataVar: string): Error => {
+    const unknown = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
+    const name = unknown?.propertyName ?? (unknown?.params.propertyName as string | undefined);
+    if (name !== undefined) return new Error(`unknown field "${name.slice(0, 60)}" in the body; known fields: ${allowed.join(', ')}`);
+    return new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '));
+  };
+}
+
+export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions): void {
+  app.get<{ Querystring: { q: string; kind?: ActorRow['kind']; domain?: string; limit: number } }>('/api/actors',
+    { schema: { querystring: actorsQuery } }, async (req, reply) => {
+      const g = gen(req);
+      const limit = Math.min(req.query.limit, MAX_ACTOR_LIMIT);
+      return sendCached(req, reply, TYPES.json, () => JSON.stringify({
+        query: req.query.q, limit, hits: findActors(g.kb, req.query.q, { kind: req.query.kind, domain: parseDomain(req.query.domain), limit }),
+      }));
+    });
+
+  app.post<{ Body: CoverageBody }>('/api/coverage', {
+    schema: { body: coverageBody }, bodyLimit: opts.maxBodyBytes, schemaErrorFormatter: bodyErrorFormatter(coverageBody.propertyNames.enum),
+  }, async (req, reply) => {
+    const g = gen(req);
+    const b = req.body;
+    const domain = domainOf(g.kb, b.domain);
+    const selection = selectionOf(g.kb, b);
+    let baseline: string[] | undefined;
+    if (b.baseline !== undefined) {
+      try {
+        baseline = readBaseline(b.baseline);
+      } catch (e) {
+        if (e instanceof BaselineError) throw new HttpError(400, e.message);
+        throw e;
+      }
+    }
+    const { rules, origin } = rulesOf(b, opts.rules);
+    const report = computeCoverage(g.kb, { selection, rules, domain, baseline, summaries: g.model.summaries });
+    switch (b.format) {
+      case 'csv': return send(reply, origin, TYPES.csv, renderCoverageCsv(report), 'purplebook-coverage.csv');
+      case 'markdown': return send(reply, origin, TYPES.md, renderCoverageMarkdown(report), 'purplebook-coverage.md');
+      case 'layer': {
+        const base = b.pageBase ? (b.pageBase.endsWith('/') ? b.pageBase : `${b.pageBase}/`) : undefined;
+        const layer = ownRulesLayer({ kb: g.kb, report, pageUrl: base ? (id) => `${base}techniques/${id}.html` : undefined });
+        return send(reply, origin, TYPES.json, `${JSON.stringify(layer, null, 1)}\n`, 'purplebook-coverage-layer.json');
+      }
+      default: return send(reply, origin, TYPES.json, renderCoverageJson(report));
+    }
+  });
+
+  app.post<{ Body: PlanBody }>('/api/plan', {
+    schema: { body: planBody }, bodyLimit: opts.maxBodyBytes, schemaErrorFormatter: bodyErrorFormatter(planBody.propertyNames.enum),
+  }, async (req, reply) => {
+    const g = gen(req);
+    const b = req.body;
+    const domain = domainOf(g.kb, b.domain);
+    const selection = selectionOf(g.kb, b);
+    if (!selection) throw new HttpError(400, 'a plan needs a threat: group, software, campaign, techniques, techniqueList or a profile field');
+    const { rules, origin } = rulesOf(b, opts.rules);
+    const plan = buildPlan(g.kb, { selection, rules, platforms: b.platforms, domain, maxDetections: b.maxDetections });
+    return b.format === 'markdown'
+      ? send(reply, origin, TYPES.md, renderPlanMarkdown(plan), 'purplebook-plan.md')
+      : send(reply, origin, TYPES.json, renderPlanJson(plan));
+  });
+}

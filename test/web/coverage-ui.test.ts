@@ -1,0 +1,195 @@
+/**
+ * The coverage page in a real browser (Debian's chromium through playwright-core): pick APT29
+ * with the autocomplete, upload rule files, see the heatmap, download the Navigator layer, build
+ * the plan. A rule whose title and file name carry markup must show as text and never run.
+ */
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createServer } from '../../src/server/app.js';
+import { fixtureDir } from '../helpers.js';
+import { XSS_FLAG } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+
+const sigma = (title: string, tag: string) => `title: ${JSON.stringify(title)}
+logsource:
+  product: linux
+detection:
+  selection:
+    program: sshd
+  condition: selection
+tags:
+  - ${tag}
+`;
+
+const HOSTILE_TITLE = `<img src=x onerror="window.${XSS_FLAG}='title'"> Cloud services logon`;
+const HOSTILE_FILE = '<img src=x onerror=alert(7)>.yml';
+
+describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
+  const dbPath = inject('kbPath');
+  let browser: Browser;
+  let app: FastifyInstance;
+  let address: string;
+  let scope: string[];
+  let rulesDir: string;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    app = createServer({ dbPath });
+    address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const used = db.prepare('SELECT technique FROM actor_uses WHERE actor = ?').pluck().all('G0016') as string[];
+      const active = new Set(db.prepare("SELECT id FROM techniques WHERE status = 'active' AND domain = 'enterprise-attack'").pluck().all() as string[]);
+      scope = [...new Set(used.flatMap((id) => (id.includes('.') ? [id, id.split('.')[0]!] : [id])))].filter((id) => active.has(id)).sort();
+    } finally {
+      db.close();
+    }
+    rulesDir = fixtureDir({
+      'ssh.yml': sigma('SSH logon', 'attack.t1021.004'),
+      [HOSTILE_FILE]: sigma(HOSTILE_TITLE, 'attack.t1021.007'),
+      'notes.txt': 'not a rule',
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('picks G0016 by autocomplete, uploads rules, shows the heatmap, downloads the layer, builds the plan', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const dialogs: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    try {
+      await page.goto(`${address}/coverage`);
+      expect(await page.locator('h1').textContent()).toBe('Own-rule coverage');
+
+      // Autocomplete: typing an alias lists APT29; the keyboard picks it.
+      await page.locator('#threat-input').pressSequentially('Cozy Bear', { delay: 10 });
+      const option = page.locator('#threat-options [role="option"][data-id="G0016"]');
+      await option.waitFor();
+      expect(await page.locator('#threat-input').getAttribute('aria-expanded')).toBe('true');
+      expect(await option.locator('.detail').textContent()).toContain('also known as Cozy Bear');
+      const index = await page.locator('#threat-options [role="option"]').evaluateAll((els) => els.findIndex((e) => (e as HTMLElement).dataset.id === 'G0016'));
+      for (let i = 0; i <= index; i++) await page.keyboard.press('ArrowDown');
+      expect(await page.locator('#threat-input').getAttribute('aria-activedescendant')).toBe(`threat-opt-${index}`);
+      await page.keyboard.press('Enter');
+      await page.locator('#threat-chosen li[data-id="G0016"]').waitFor();
+      expect(await page.locator('#threat-chosen li').count()).toBe(1);
+      expect(await page.locator('#threat-input').inputValue()).toBe('');
+      expect(await page.locator('#threat-options').isHidden()).toBe(true);
+
+      await page.setInputFiles('#rules-files', [join(rulesDir, 'ssh.yml'), join(rulesDir, HOSTILE_FILE), join(rulesDir, 'notes.txt')]);
+      await expect.poll(() => page.locator('#rules-status').textContent()).toMatch(/^3 files ready/);
+
+      await page.click('#run-coverage');
+      await page.locator('#coverage-result').waitFor({ state: 'visible' });
+      expect(await page.locator('#coverage-summary').textContent())
+        .toBe(`APT29 (G0016): 1 of ${scope.length} techniques covered by own rules (${(100 / scope.length).toFixed(1)}%), 1 partially (sub-techniques only), `
+          + `${scope.length - 1} without an own rule. 2 own rules read from 3 files; 1 map to techniques of this report.`);
+
+      // The heatmap: APT29's techniques coloured, every other technique greyed out.
+      const grid = page.locator('.heatmap[data-domain="enterprise-attack"]');
+      expect(await grid.isVisible()).toBe(true);
+      expect(await page.locator('.heatmap[data-domain="mobile-attack"]').isHidden()).toBe(true);
+      const cell = (id: string) => grid.locator(`li.cell[data-tid="${id}"]`).first();
+      expect(await cell('T1021.007').getAttribute('data-c')).toBe('v3');
+      expect(await cell('T1021.007').locator(':scope > .score .val').textContent()).toBe('1');
+      expect(await cell('T1021').getAttribute('data-status')).toBe('partial');
+      expect(await cell('T1021').getAttribute('data-c')).toBe('v1');
+      expect(await cell('T1021.004').getAttribute('data-status')).toBe('out');
+      expect(await cell('T1021.004').getAttribute('data-c')).toBe('m0');
+      const painted = await grid.locator('li.cell[data-tid]').evaluateAll((els) => [...new Set(els
+        .filter((e) => (e as HTMLElement).dataset.status !== 'out').map((e) => (e as HTMLElement).dataset.tid!))].sort());
+      expect(painted).toEqual(scope);
+      expect(await page.locator('#gap-table tbody tr').count()).toBe(Math.min(100, scope.length - 1));
+
+      // Markup in a rule's title and file name is shown as text, and runs nowhere.
+      await expect.poll(() => page.getByText(`${HOSTILE_TITLE} — ${HOSTILE_FILE}`, { exact: true }).count()).toBe(1);
+      expect(await page.locator('#covered-list img').count()).toBe(0);
+
+      // The layer download: the same coverage, as an ATT&CK Navigator layer linking to this server.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dl-layer')]);
+      expect(download.suggestedFilename()).toBe('purplebook-coverage-layer.json');
+      const layer = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+        versions: { layer: string }; techniques: { techniqueID: string; score?: number; enabled: boolean; links: { url: string }[]; metadata?: { name: string; value: string }[] }[];
+      };
+      expect(layer.versions.layer).toBe('4.5');
+      const entry = layer.techniques.find((t) => t.techniqueID === 'T1021.007')!;
+      expect(entry).toMatchObject({ score: 1, enabled: true });
+      expect(entry.links[0]!.url).toBe(`${address}/techniques/T1021.007.html`);
+      expect(entry.metadata).toContainEqual({ name: 'rule', value: `${HOSTILE_TITLE} (${HOSTILE_FILE})` });
+      expect(layer.techniques.filter((t) => t.enabled).map((t) => t.techniqueID).sort()).toEqual(scope);
+
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
+      expect(readFileSync((await csv.path())!, 'utf8').trimEnd().split('\r\n')).toHaveLength(scope.length + 1);
+
+      // The plan view.
+      await page.fill('#plan-platforms', 'windows');
+      await page.click('#run-plan');
+      await page.locator('#plan-result').waitFor({ state: 'visible' });
+      expect(await page.locator('#plan-title').textContent()).toBe('Purple-team plan: APT29 (G0016) on windows');
+      expect(await page.locator('details.plan-technique').count()).toBe(scope.length);
+      const cloud = page.locator('details.plan-technique[data-tid="T1021.007"]');
+      await cloud.locator('summary').click();
+      expect(await cloud.locator('.plan-list').nth(1).locator('h5').textContent()).toBe('Own detections that should fire');
+      expect(await cloud.getByText(`${HOSTILE_TITLE} — ${HOSTILE_FILE}`, { exact: true }).count()).toBe(1);
+
+      await page.waitForTimeout(300);
+      expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], XSS_FLAG)).toBeUndefined();
+      expect(dialogs).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says why a request cannot be made or was refused', async () => {
+    const small = createServer({ dbPath, maxBodyBytes: 64 * 1024 });
+    const url = await small.listen({ port: 0, host: '127.0.0.1' });
+    const padding = `# ${'x'.repeat(40 * 1024)}\n`;
+    const dir = fixtureDir({
+      'a.yml': sigma('A', 'attack.t1021.004') + padding, 'b.yml': sigma('B', 'attack.t1021.004') + padding, 'layer.json': '{"techniques": [',
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${url}/coverage`);
+      expect(await page.locator('#coverage-form').getAttribute('data-max-bytes')).toBe(String(64 * 1024));
+      // Two files under the limit each, over it together: refused before sending.
+      await page.setInputFiles('#rules-files', [join(dir, 'a.yml'), join(dir, 'b.yml')]);
+      await expect.poll(() => page.locator('#rules-status').textContent()).toMatch(/^2 files ready/);
+      await page.click('#run-coverage');
+      await expect.poll(() => page.locator('#coverage-status').textContent()).toMatch(/^Failed: the request is \d+ KB, over this server's limit of 64 KB/);
+      expect(await page.locator('#coverage-status').getAttribute('class')).toBe('error');
+      // A broken technique list: the server's 400 message is shown.
+      await page.setInputFiles('#rules-files', [join(dir, 'a.yml')]);
+      await page.setInputFiles('#techniques-file', [join(dir, 'layer.json')]);
+      await expect.poll(() => page.locator('#rules-status').textContent()).toMatch(/^1 file ready/);
+      await page.click('#run-coverage');
+      await expect.poll(() => page.locator('#coverage-status').textContent()).toMatch(/^Failed: technique file looks like JSON but is not valid/);
+      expect(await page.locator('#coverage-result').isHidden()).toBe(true);
+    } finally {
+      await context.close();
+      await small.close();
+    }
+  });
+});
