@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildKnowledgeBase } from '../kb/build.js';
 import { KnowledgeBase } from '../kb/open.js';
-import { buildPage } from '../page/build.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { measureD3fend } from './d3fend.js';
 import { parseFloor } from './floor.js';
 import { SEARCH_QUERIES } from './queries.js';
+import { measureServe } from './serve.js';
+import { measureShow } from './show.js';
+import { measureSite } from './site.js';
 import { maxRssMb, percentile, timeEach } from './stats.js';
 
-type Measure = (dataDir: string, dbPath: string) => Promise<Record<string, unknown>> | Record<string, unknown>;
+type Measure = (dataDir: string, dbPath: string) => Promise<object> | object;
 
 export const MEASURES: Record<string, Measure> = {
   floor: (dataDir) => {
@@ -25,19 +27,9 @@ export const MEASURES: Record<string, Measure> = {
     const s = await buildKnowledgeBase({ dataDir, dbPath, quiet: true });
     return { ms: performance.now() - t0, rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length };
   },
-  show: (_dataDir, dbPath) => {
-    const kb = KnowledgeBase.open(dbPath);
-    const ids = kb.techniques().map((t) => t.id);
-    buildPage(kb, ids[0]!); // warm statement caches
-    const md = timeEach(ids, (id) => renderMarkdown(buildPage(kb, id)!));
-    const json = timeEach(ids, (id) => JSON.stringify(buildPage(kb, id)));
-    kb.close();
-    return {
-      pages: ids.length,
-      markdownPerSec: ids.length / (md.totalMs / 1000), markdownP99Ms: percentile(md.sorted, 99),
-      jsonPerSec: ids.length / (json.totalMs / 1000), jsonP99Ms: percentile(json.sorted, 99), rssMb: maxRssMb(),
-    };
-  },
+  d3fend: (dataDir) => measureD3fend(dataDir),
+  'show-markdown': (_dataDir, dbPath) => measureShow(dbPath, 'markdown'),
+  'show-json': (_dataDir, dbPath) => measureShow(dbPath, 'json'),
   search: (_dataDir, dbPath) => {
     const kb = KnowledgeBase.open(dbPath);
     kb.search('warm up');
@@ -45,6 +37,9 @@ export const MEASURES: Record<string, Measure> = {
     kb.close();
     return { queries: SEARCH_QUERIES.length, p50Ms: percentile(r.sorted, 50), p99Ms: percentile(r.sorted, 99), maxMs: r.sorted[r.sorted.length - 1] };
   },
+  'site-strings': (_dataDir, dbPath) => measureSite(dbPath, 'strings'),
+  site: (_dataDir, dbPath) => measureSite(dbPath, 'write'),
+  serve: (_dataDir, dbPath) => measureServe(dbPath),
 };
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {
