@@ -1,8 +1,25 @@
 import type { Command } from 'commander';
-import { sourceCatalog } from '../kb/catalog.js';
+import { sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
 import { DB_OPTION_HELP, openKb, out } from './common.js';
 import { defaultDbPath } from '../util/paths.js';
 import { existsSync } from 'node:fs';
+
+/** One line's state: counts and provenance when loaded, otherwise why not and where to get it. */
+function stateText(s: CatalogEntry): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  switch (s.state) {
+    case 'loaded':
+      return `loaded: ${plural(s.resources, 'resource')}, ${plural(s.mappings, 'mapping')}, ${plural(s.techniques, 'technique')}, `
+        + `${s.attackVersions.length ? `mapped to ATT&CK v${s.attackVersions.join(', v')}, ` : ''}`
+        + `commit ${(s.commit ?? '-').slice(0, 8)}, accessed ${s.accessed ?? '-'}, ${plural(s.warnings, 'warning')}`;
+    case 'absent':
+      return `not in the data: ${s.why ?? 'its folder is missing'}`;
+    case 'unavailable':
+      return `${s.why ?? 'not available offline'} (${s.homepage})`;
+    case 'not built':
+      return 'not built (run `purplebook build`)';
+  }
+}
 
 export function registerSources(program: Command): void {
   program
@@ -20,10 +37,7 @@ export function registerSources(program: Command): void {
         for (const pillar of ['policy', 'detection', 'test'] as const) {
           lines.push(`## ${pillar === 'policy' ? 'Policy / Process Controls' : pillar === 'detection' ? 'Technical Controls (Detection Rules)' : 'Offensive Security Tests'}`);
           for (const s of catalog.filter((c) => c.pillar === pillar)) {
-            const state = s.state === 'loaded'
-              ? `loaded: ${s.resources} resources, ${s.mappings} mappings, ${s.techniques} techniques, commit ${(s.commit ?? '-').slice(0, 8)}, accessed ${s.accessed ?? '-'}, ${s.warnings} warnings`
-              : s.state === 'unavailable' ? s.why ?? 'unavailable' : s.state;
-            lines.push(`${s.name.padEnd(30)} ${s.title} — ${state}`);
+            lines.push(`${s.name.padEnd(30)} ${s.title} — ${stateText(s)}`);
           }
           lines.push('');
         }

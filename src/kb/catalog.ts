@@ -1,8 +1,12 @@
-/** The source catalog: every known source (registry + unavailable ones) joined with its state in a KB. */
+/**
+ * The source catalog: every known source (registry + unavailable ones) joined with its state in a KB,
+ * plus any source the KB holds that the registry does not know (built by another version): nothing
+ * loaded goes unlisted. The CLI, the site and the API all list this.
+ */
 import { ALL_SOURCES } from '../sources/registry.js';
 import type { Pillar } from '../sources/types.js';
 import { UNAVAILABLE_SOURCES } from '../sources/unavailable.js';
-import type { KnowledgeBase } from './open.js';
+import type { KnowledgeBase, SourceRow } from './open.js';
 
 export interface CatalogEntry {
   name: string;
@@ -42,7 +46,20 @@ export function sourceCatalog(kb?: KnowledgeBase): CatalogEntry[] {
     name: u.name, title: u.title, pillar: u.pillar, homepage: u.homepage, upstream: null, license: null, resourceKind: null, mapsVia: null,
     state: 'unavailable', attackVersions: [], commit: null, accessed: null, resources: 0, mappings: 0, techniques: 0, warnings: 0, why: u.why,
   }));
+  const names = new Set(ALL_SOURCES.map((s) => s.name));
+  const extra = [...rows.values()].filter((s) => !names.has(s.name)).sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).map(entryOfRow);
   const rank = { policy: 0, detection: 1, test: 2 } as const;
   const order = new Map(ALL_SOURCES.map((s) => [s.name, s.order]));
-  return [...known, ...unavailable].sort((a, b) => rank[a.pillar] - rank[b.pillar] || (order.get(a.name) ?? 999) - (order.get(b.name) ?? 999) || a.name.localeCompare(b.name));
+  // Registry order within a pillar; sources the registry does not know come after it, in the KB's order.
+  return [...known, ...unavailable].sort((a, b) => rank[a.pillar] - rank[b.pillar] || (order.get(a.name) ?? 999) - (order.get(b.name) ?? 999) || a.name.localeCompare(b.name))
+    .concat(extra).sort((a, b) => rank[a.pillar] - rank[b.pillar]);
+}
+
+function entryOfRow(s: SourceRow): CatalogEntry {
+  return {
+    name: s.name, title: s.title, pillar: s.pillar, homepage: s.homepage, upstream: s.repository, license: s.license,
+    resourceKind: s.resourceKind, mapsVia: s.mapsVia, state: s.loaded ? 'loaded' : 'absent', attackVersions: s.attackVersions,
+    commit: s.commit, accessed: s.accessed, resources: s.resources, mappings: s.mappings, techniques: s.techniques, warnings: s.warnings,
+    ...(s.loaded ? {} : { why: `no \`${s.folder}/\` folder in the data` }),
+  };
 }

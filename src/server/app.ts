@@ -8,6 +8,7 @@ import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { createHash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
+import { sourceCatalog } from '../kb/catalog.js';
 import { computeStats } from '../kb/stats.js';
 import { buildPage } from '../page/build.js';
 import { closeMatches } from '../page/suggest.js';
@@ -19,7 +20,7 @@ import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
 import { VALIDATION_ORDER, type TechniqueSummary } from '../site/measures.js';
 import { DOMAIN_PAGES, dataScript } from '../site/model.js';
 import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
-import { fullCatalog, sourcesPage } from '../site/sources.js';
+import { sourcesPage } from '../site/sources.js';
 import { coverageRoutes } from './coverage.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
@@ -299,7 +300,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
         return { ...s, homepage: r.homepage, branch: r.branch, commitDate: r.commitDate, accessedFrom: r.accessedFrom, license: r.license };
       }),
       // Every source Purplebook knows, loaded or not (`purplebook sources --json`); `sources` above keeps the loaded-source statistics.
-      catalog: fullCatalog(g.kb),
+      catalog: sourceCatalog(g.kb),
     });
   }));
 

@@ -13,29 +13,6 @@ import type { Links } from './layout.js';
 import type { SiteModel } from './model.js';
 import { shell } from './shell.js';
 
-/**
- * The catalog of `purplebook sources`, plus any source the knowledge base holds that the registry
- * does not know (a knowledge base built with other connectors): nothing loaded goes unlisted.
- */
-export function fullCatalog(kb: KnowledgeBase): CatalogEntry[] {
-  const catalog = sourceCatalog(kb);
-  const known = new Set(catalog.map((c) => c.name));
-  const extra = kb.sources().filter((s) => !known.has(s.name)).sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).map(entryOfRow);
-  if (!extra.length) return catalog;
-  const rank = { policy: 0, detection: 1, test: 2 } as const;
-  // Stable sort: the catalog's order within a pillar is kept, the extra sources come after it.
-  return [...catalog, ...extra].sort((a, b) => rank[a.pillar] - rank[b.pillar]);
-}
-
-function entryOfRow(s: SourceRow): CatalogEntry {
-  return {
-    name: s.name, title: s.title, pillar: s.pillar, homepage: s.homepage, upstream: s.repository, license: s.license,
-    resourceKind: s.resourceKind, mapsVia: s.mapsVia, state: s.loaded ? 'loaded' : 'absent', attackVersions: s.attackVersions,
-    commit: s.commit, accessed: s.accessed, resources: s.resources, mappings: s.mappings, techniques: s.techniques, warnings: s.warnings,
-    ...(s.loaded ? {} : { why: `no \`${s.folder}/\` folder in the data` }),
-  };
-}
-
 const REPO = /^[\w.-]+\/[\w.-]+$/;
 const COMMIT = /^[0-9a-f]{7,40}$/i;
 
@@ -143,7 +120,7 @@ function counted(entries: CatalogEntry[]): string {
 
 export function sourcesPage(model: SiteModel, links: Links): string {
   const kb = model.kb;
-  const catalog = fullCatalog(kb);
+  const catalog = sourceCatalog(kb);
   const warnings = new Map<string, { file: string; reason: string }[]>();
   for (const w of kb.warnings()) warnings.set(w.source, [...(warnings.get(w.source) ?? []), w]);
   const stats = computeStats(kb);
