@@ -242,11 +242,21 @@ export function coverageClient(): void {
 
   /* ------------------------------------------------------------ requests */
 
+  /** Threat-profile fields of the request body and the inputs that fill them. */
+  const PROFILE_FIELDS = [
+    ['motivation', 'profile-motivation'], ['victimIndustry', 'profile-victim-industry'],
+    ['victimCountry', 'profile-victim-country'], ['originCountry', 'profile-origin-country'],
+  ] as const;
+
   function request(): Record<string, unknown> {
     const out: Record<string, unknown> = { domain: ($<HTMLSelectElement>('coverage-domain')?.value) || 'enterprise' };
     for (const kind of ['group', 'software', 'campaign'] as const) {
       const ids = chosen.filter((a) => a.kind === kind).map((a) => a.id);
       if (ids.length) out[kind] = ids;
+    }
+    for (const [field, input] of PROFILE_FIELDS) {
+      const words = ($<HTMLInputElement>(input)?.value ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+      if (words.length) out[field] = words;
     }
     if (techniqueFile) {
       out.techniqueList = techniqueFile.content;

@@ -52,6 +52,13 @@ Rule files are read in your browser and sent to this server for one computation;
 <ul id="threat-options" role="listbox" aria-label="Matching threats" hidden></ul></div>
 <p class="hint" id="threat-hint">Type to search; up and down arrows move through the matches, Enter adds one. Several threats can be added. With none, every technique of the domain is considered.</p>
 <ul id="threat-chosen" class="chips" aria-label="Chosen threats"></ul>
+<details id="threat-profile"><summary>Or choose groups by profile</summary>
+<p class="hint" id="profile-hint">From the Categorized Adversary TTPs (ATT&amp;CK groups with ETDA/ThaiCERT threat cards). Comma-separated; a group must match every filled field. Added to the threats above.</p>
+<label for="profile-motivation">Motivation</label> <input id="profile-motivation" type="text" maxlength="200" placeholder="espionage, financial" aria-describedby="profile-hint">
+<label for="profile-victim-industry">Targeted industry</label> <input id="profile-victim-industry" type="text" maxlength="200" placeholder="Energy, Healthcare" aria-describedby="profile-hint">
+<label for="profile-victim-country">Targeted country</label> <input id="profile-victim-country" type="text" maxlength="200" placeholder="Germany, JP" aria-describedby="profile-hint">
+<label for="profile-origin-country">Origin country</label> <input id="profile-origin-country" type="text" maxlength="200" placeholder="RU, KP" aria-describedby="profile-hint">
+</details>
 <label for="techniques-file">Or a technique list: plain ids or an ATT&amp;CK Navigator layer</label>
 <input id="techniques-file" type="file" accept=".json,.txt,.csv,.md,text/plain,application/json">
 </fieldset>

@@ -9,7 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KnowledgeBase } from '../../src/kb/open.js';
 import { createServer } from '../../src/server/app.js';
+import { selectThreats, type ThreatOptions } from '../../src/threats/select.js';
 import { fixtureDir } from '../helpers.js';
 import { XSS_FLAG } from './fixture.js';
 
@@ -26,6 +28,8 @@ detection:
 tags:
   - ${tag}
 `;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const HOSTILE_TITLE = `<img src=x onerror="window.${XSS_FLAG}='title'"> Cloud services logon`;
 const HOSTILE_FILE = '<img src=x onerror=alert(7)>.yml';
@@ -157,6 +161,31 @@ describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
       expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], XSS_FLAG)).toBeUndefined();
       expect(dialogs).toEqual([]);
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('selects groups by threat profile: the fields reach the server and AND together', async () => {
+    const kb = KnowledgeBase.open(dbPath);
+    const expected = (o: ThreatOptions) => selectThreats(kb, o).threats.map((t) => `${t.name} (${t.id})`).join(', ');
+    const northKorea = expected({ originCountry: ['KP'] });
+    const narrowed = expected({ originCountry: ['KP'], motivation: ['financial'] });
+    kb.close();
+    // The two selections differ, so the second run shows that both fields were sent.
+    expect(northKorea).not.toBe(narrowed);
+    expect(narrowed).not.toBe('');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${address}/coverage`);
+      await page.click('#threat-profile summary');
+      await page.fill('#profile-origin-country', 'KP');
+      await page.click('#run-coverage');
+      await expect.poll(() => page.locator('#coverage-summary').textContent()).toMatch(new RegExp(`^${escapeRe(northKorea)}: \\d+ of \\d+ techniques`));
+      await page.fill('#profile-motivation', ' financial , ');
+      await page.click('#run-coverage');
+      await expect.poll(() => page.locator('#coverage-summary').textContent()).toMatch(new RegExp(`^${escapeRe(narrowed)}: \\d+ of \\d+ techniques`));
     } finally {
       await context.close();
     }
