@@ -51,11 +51,17 @@ function link(kb: KnowledgeBase, id: string): TechniqueLink {
   return { id, name: t?.name ?? id, status: t?.status ?? 'active' };
 }
 
-function sourceBlock(s: SourceRow, items: PageItem[], viaSub: number, assessed: boolean, id: string): PageSource {
+/** A source's link template for one technique: `{id}` T1021.004, `{idPath}` T1021/004, `{domain}` enterprise. */
+function techniquePageOf(template: string | null, id: string, domain: string): string | null {
+  if (!template) return null;
+  return template.replaceAll('{idPath}', id.replace('.', '/')).replaceAll('{id}', id).replaceAll('{domain}', domain.replace(/-attack$/, ''));
+}
+
+function sourceBlock(s: SourceRow, items: PageItem[], viaSub: number, assessed: boolean, id: string, domain: string): PageSource {
   return {
     source: s.name, title: s.title, url: s.homepage, accessed: s.accessed, accessedFrom: s.accessedFrom, commit: s.commit,
     total: s.resources, count: items.length, viaSubtechniques: viaSub, assessedNotMappable: assessed && items.length === 0,
-    attackVersions: s.attackVersions, techniquePage: s.techniquePage ? s.techniquePage.replaceAll('{idPath}', id.replace('.', '/')).replaceAll('{id}', id) : null,
+    attackVersions: s.attackVersions, techniquePage: techniquePageOf(s.techniquePage, id, domain),
     summaryFields: s.summaryFields, items,
   };
 }
@@ -81,7 +87,7 @@ export function buildPage(kb: KnowledgeBase, rawId: string, opts: PageOptions = 
     sources: kb.sources().filter((s) => s.pillar === pillar && s.loaded).map((s) => {
       const resources = (bySource.get(s.name) ?? []).map(sortable).sort(compareResources).map((x) => x.r);
       for (const r of resources) volumes[pillar].add(r.rowid);
-      return sourceBlock(s, resources.map(itemOf), viaSub.get(s.name) ?? 0, assessments.has(s.name), t.id);
+      return sourceBlock(s, resources.map(itemOf), viaSub.get(s.name) ?? 0, assessments.has(s.name), t.id, t.domain);
     }),
   }));
 

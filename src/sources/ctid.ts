@@ -382,8 +382,8 @@ function makeSource(fw: Framework): Source {
     resourceKind: `${fw.resourceKind} (one capability of the mapping file)`,
     mapsVia: '`mapping_objects[].attack_object_id` with `mapping_type` / `score_category`+`score_value`',
     summaryFields: ['relation', ...fw.summaryFields, 'note'],
-    // The site's technique page lists every framework mapped for that ATT&CK version.
-    techniquePage: `${SITE}attack/attack-${fw.attackVersion}/domain-enterprise/techniques/{id}/`,
+    // The site's technique page lists every framework mapped for that ATT&CK version and domain.
+    techniquePage: `${SITE}attack/attack-${fw.attackVersion}/domain-{domain}/techniques/{id}/`,
     present: (dataDir) => frameworkFiles(dataDir, fw).length > 0,
     load: (ctx) => loadFramework(ctx, fw),
   };

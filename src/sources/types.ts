@@ -43,7 +43,7 @@ export interface SourceInfo {
   mapsVia: string;
   /**
    * Optional link template to the upstream's own per-technique view, shown above the list:
-   * `{id}` becomes `T1021.004`, `{idPath}` becomes `T1021/004`.
+   * `{id}` becomes `T1021.004`, `{idPath}` becomes `T1021/004`, `{domain}` the technique's domain (`enterprise`, `mobile`, `ics`).
    */
   techniquePage?: string;
   /**

@@ -90,6 +90,13 @@ describe('the technique page', () => {
     expect(ics.tactics).toEqual(rawTactics('ics-attack', 'T0800'));
   });
 
+  it("a source's per-technique link names the technique's domain (CTID KEV maps mobile techniques too)", () => {
+    const kev = (id: string) => buildPage(kb, id)!.sections.flatMap((x) => x.sources).find((x) => x.source === 'ctid-kev')!;
+    expect(kev('T1404').count).toBeGreaterThan(0);
+    expect(kev('T1404').techniquePage).toBe('https://center-for-threat-informed-defense.github.io/mappings-explorer/attack/attack-16.1/domain-mobile/techniques/T1404/');
+    expect(kev('T1190').techniquePage).toBe('https://center-for-threat-informed-defense.github.io/mappings-explorer/attack/attack-16.1/domain-enterprise/techniques/T1190/');
+  });
+
   it('T1021.004 lists exactly the ATT&CK mitigations an independent walk of `mitigates` finds, with their text', () => {
     const objs = raw('enterprise-attack');
     const target = rawTechnique('enterprise-attack', 'T1021.004').id;
