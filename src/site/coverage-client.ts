@@ -35,6 +35,7 @@ export function coverageClient(): void {
   const base = body.dataset.base ?? '';
   const ext = body.dataset.ext ?? '';
   const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T | null;
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const form = $<HTMLFormElement>('coverage-form');
   const input = $<HTMLInputElement>('threat-input');
   const options = $('threat-options');
@@ -466,7 +467,7 @@ export function coverageClient(): void {
         const d = el('details', 'plan-technique');
         d.dataset.tid = t.id;
         const summary = el('summary');
-        summary.append(el('span', 'tid', t.id), document.createTextNode(` ${t.name} — ${t.tests.length} tests, ${t.detections.filter((x) => x.kind === 'own').length} own rules`));
+        summary.append(el('span', 'tid', t.id), document.createTextNode(` ${t.name} — ${count(t.tests.length, 'test')}, ${count(t.detections.filter((x) => x.kind === 'own').length, 'own rule')}`));
         const page = el('p');
         const pageLink = techniqueLink(t.id);
         pageLink.textContent = 'Technique page';
