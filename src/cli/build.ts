@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { buildKnowledgeBase } from '../kb/build.js';
-import { defaultDataDir, defaultDbPath } from '../util/paths.js';
 import { existsSync } from 'node:fs';
+import { buildKnowledgeBase } from '../kb/build.js';
+import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
+import { removeStaleTempFiles } from '../kb/temp-files.js';
+import { defaultDataDir, defaultDbPath } from '../util/paths.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT } from './common.js';
 
 export function registerBuild(program: Command): void {
@@ -10,18 +12,32 @@ export function registerBuild(program: Command): void {
     .description('build the knowledge base from a data folder (every source found there)')
     .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
     .option('--db <file>', DB_OPTION_HELP)
+    .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print the summary as JSON')
-    .action(async (opts: { data?: string; db?: string; quiet?: boolean; json?: boolean }) => {
+    .action(async (opts: { data?: string; db?: string; config?: string; quiet?: boolean; json?: boolean }) => {
+      let config;
+      try {
+        config = loadBuildLimits(opts.config);
+      } catch (e) {
+        if (e instanceof LimitsConfigError) throw new CliError(e.message, EXIT_BAD_INPUT);
+        throw e;
+      }
       const dataDir = defaultDataDir(opts.data);
       if (!existsSync(dataDir)) throw new CliError(`data folder ${dataDir} does not exist (run \`purplebook sync\` or pass --data)`, EXIT_BAD_INPUT);
-      const summary = await buildKnowledgeBase({ dataDir, dbPath: defaultDbPath(opts.db), quiet: opts.quiet || opts.json });
+      const dbPath = defaultDbPath(opts.db);
+      const stale = removeStaleTempFiles(dbPath);
+      const summary = await buildKnowledgeBase({ dataDir, dbPath, limits: config.limits, quiet: opts.quiet || opts.json });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
       if (opts.quiet) return;
       const err = process.stderr;
+      if (stale.length) err.write(`Removed ${stale.length} temporary file(s) left by interrupted builds: ${stale.join(', ')}\n`);
+      if (Object.keys(config.set).length) {
+        err.write(`Limits from ${config.file}: ${Object.entries(config.set).map(([k, v]) => `${k}=${v}`).join(', ')}\n`);
+      }
       err.write(`Built ${summary.dbPath} from ${summary.dataDir} in ${summary.seconds.toFixed(1)} s\n`);
       err.write(`ATT&CK ${summary.attackVersion}: ${summary.techniques} active techniques and sub-techniques\n`);
       const loaded = summary.sources.filter((s) => s.loaded);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AttackIndex } from '../attack/types.js';
 import type { Limits, Provenance, ResourceRecord, Source } from './types.js';
 import { DEFAULT_LIMITS } from './types.js';
+import { normalizeTechniqueId } from '../resolve.js';
 
 export interface SourceWarning {
   source: string;
@@ -35,10 +36,26 @@ export async function collectSource(
     warn: (file: string, reason: string) => warnings.push({ source: source.name, file, reason }),
   };
   try {
-    for await (const r of source.load(ctx)) records.push(r);
+    for await (const r of source.load(ctx)) {
+      records.push(r);
+      warnSpacedIds(r, ctx.warn);
+    }
   } catch (e) {
     // A connector bug must not take the whole build down: report it against the source folder.
     warnings.push({ source: source.name, file: source.folder, reason: `connector failed: ${(e as Error).message}` });
   }
   return { records, warnings };
+}
+
+/**
+ * `T1059 .001` is read as T1059.001 (resolve.ts drops inner whitespace), but a spelling no
+ * upstream uses on purpose is reported once per record, naming the file and the id as written.
+ */
+function warnSpacedIds(r: ResourceRecord, warn: (file: string, reason: string) => void): void {
+  const seen = new Set<string>();
+  for (const t of r.techniques) {
+    if (typeof t.id !== 'string' || !/\S\s+\S/.test(t.id) || seen.has(t.id)) continue;
+    seen.add(t.id);
+    warn(r.file ?? r.key, `technique id ${JSON.stringify(t.id)} has whitespace inside: read as ${normalizeTechniqueId(t.id)}`);
+  }
 }

@@ -98,7 +98,12 @@ export function elasticThreat(threat: unknown): ElasticThreat {
     return v.filter(isTable);
   };
   for (const entry of tables(threat, 'rule.threat')) {
-    if (str(entry.framework)?.toLowerCase() !== ATTACK_FRAMEWORK) continue;
+    if (typeof entry.framework !== 'string') {
+      // Without a framework the entry cannot be told to be ATT&CK: its techniques are lost, say so.
+      problems.add('a `rule.threat` entry has no `framework` string: skipped');
+      continue;
+    }
+    if (entry.framework.trim().toLowerCase() !== ATTACK_FRAMEWORK) continue;
     const tactic = isTable(entry.tactic) ? str(entry.tactic.name) : undefined;
     if (tactic) tactics.add(tactic);
     for (const technique of tables(entry.technique, 'rule.threat.technique')) {

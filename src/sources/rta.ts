@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
 import { githubBlob, oneLine } from './lib/links.js';
+import { techniqueIdsIn } from './lib/ids.js';
 
 const REPO = 'endgameinc/RTA';
 const DEFAULT_REF = 'master';
@@ -82,14 +83,18 @@ export function parseRtaHeader(text: string): RtaHeader {
 
 function addField(header: RtaHeader, key: keyof RtaHeader, value: string): void {
   if (key === 'attack') {
-    // Ids may come with their names ("T1053 Scheduled Task"); only a value without any id is rejected.
-    const ids = [...value.matchAll(/\bT\d{4}(?:\.\d{3})?\b/gi)].map((m) => m[0]);
-    for (const id of ids) if (!header.attack.includes(id)) header.attack.push(id);
-    if (!ids.length && value) header.rejected.push(value);
+    // Ids may come with their names ("T1053 Scheduled Task"); a list item without any id (a
+    // mangled `T10 53` beside good ones) is rejected, so that it is reported, not dropped unseen.
+    for (const item of splitList(value)) {
+      const ids = techniqueIdsIn(item);
+      for (const id of ids) if (!header.attack.includes(id)) header.attack.push(id);
+      if (!ids.length) header.rejected.push(item);
+    }
   } else if (key === 'platforms') {
     for (const p of splitList(value)) if (!header.platforms.includes(p)) header.platforms.push(p);
   } else if (key === 'triggeredRules') {
-    if (value) header.triggeredRules.push(value);
+    // Repeated like the ids and platforms: a header line written twice is one rule.
+    if (value && !header.triggeredRules.includes(value)) header.triggeredRules.push(value);
   } else if (key === 'name' || key === 'script' || key === 'description') {
     if (value) header[key] = value;
   }

@@ -26,11 +26,15 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/** The technique id inside an rtag, as written; undefined for tactic and other tags. */
+/**
+ * The technique id inside an rtag, as written; undefined for tactic and other tags. A bare tag
+ * that starts like an id is passed on whole (`T1087 .002`, a stray control character), so that
+ * resolution reports a damaged one instead of it being dropped unseen.
+ */
 export function techniqueFromTag(tag: string): string | undefined {
   const prefixed = /^att&ck-technique:(.+)$/i.exec(tag.trim());
   if (prefixed) return prefixed[1]!.trim() || undefined;
-  return /^T\d{4}(\.\d{3})?$/i.test(tag.trim()) ? tag.trim() : undefined;
+  return /^T\d{4}(?!\d)/i.test(tag.trim()) ? tag.trim() : undefined;
 }
 
 function byStepNumber(a: string, b: string): number {

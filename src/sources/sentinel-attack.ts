@@ -8,6 +8,7 @@ import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.
 import { readText } from './lib/files.js';
 import { parseJson, reason } from './lib/parse.js';
 import { githubBlob, oneLine } from './lib/links.js';
+import { techniqueIdsIn } from './lib/ids.js';
 
 const REPO = 'BlueTeamLabs/sentinel-attack';
 const DEFAULT_REF = 'master';
@@ -32,7 +33,7 @@ function cap(v: unknown, max: number): string | undefined {
 
 /** Every ATT&CK-looking id written in a description, in order, without the `T0000` placeholder. */
 export function techniqueIdsInText(description: string): { ids: string[]; placeholder: boolean } {
-  const all = [...description.matchAll(/\bT\d{4}(?:\.\d{3})?\b/gi)].map((m) => m[0]);
+  const all = techniqueIdsIn(description);
   const ids = [...new Set(all.filter((id) => id.toUpperCase() !== PLACEHOLDER))];
   return { ids, placeholder: all.length > ids.length && all.some((id) => id.toUpperCase() === PLACEHOLDER) };
 }

@@ -20,7 +20,11 @@ const REPO = 'SigmaHQ/sigma';
 const DEFAULT_REF = 'master';
 const FOLDER = 'sigma';
 const RULE_FILE = /^rules[^/]*\/(?:[^/]+\/)*[^/]+\.yml$/;
-const TECHNIQUE_TAG = /^attack\.(t\d{4}(?:\.\d{3})?)$/i;
+/**
+ * `attack.tNNNN` and whatever follows it but a fifth digit stays in the id, so resolution reports
+ * a damaged one (`attack.t1059 .001`, a stray control character) rather than it being dropped unseen.
+ */
+const TECHNIQUE_TAG = /^attack\.(t\d{4}(?!\d).*)$/i;
 /** `attack.<tactic-name>`: letters and hyphens only, unlike `attack.g0001` / `attack.s0001`. */
 const TACTIC_TAG = /^attack\.([a-z]+(?:[-_][a-z]+)*)$/i;
 const AUTHOR_MAX = 200;

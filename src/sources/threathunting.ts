@@ -67,9 +67,14 @@ export function parseConf(text: string, onBadLine: (line: number, content: strin
   return stanzas;
 }
 
-/** `[T1101] Security Support Provider` → id and title; undefined for support stanzas (`[TH-SUPP] …`). */
+/**
+ * `[T1101] Security Support Provider` → id and title; undefined for support stanzas (`[TH-SUPP] …`).
+ * Whatever the brackets hold after `T` and a digit is the id (`[T1059 .001]`, `[T10 12]`, a stray
+ * control character), so resolution reports a damaged id instead of the hunt vanishing unseen
+ * as a support stanza.
+ */
 export function huntName(stanza: string): { id: string; title: string } | undefined {
-  const m = /^\[\s*(T\d{4}(?:\.\d{3})?)\s*\]\s*(.*)$/i.exec(stanza);
+  const m = /^\[\s*(T\d[^\]]*?)\s*\]\s*(.*)$/i.exec(stanza);
   return m ? { id: m[1]!, title: m[2]!.trim() || m[1]! } : undefined;
 }
 

@@ -279,6 +279,8 @@ describe('configuration', () => {
     expect(() => parseSyncConfig({ mirror: 'ftp://x' }, 'c.json')).toThrow(/http/);
     expect(() => parseSyncConfig({ limits: { maxFiles: -1 } }, 'c.json')).toThrow(/positive/);
     expect(() => parseSyncConfig({ limits: { maxFile: 1 } }, 'c.json')).toThrow(/unknown limit/);
+    // One file for both commands: the build's limits live under "build" and are the build's to check.
+    expect(parseSyncConfig({ build: { limits: { maxDepth: 8 } } }, 'c.json').limits).toBeUndefined();
     const cfg = parseSyncConfig({ mirror: 'https://mirror.example/gh/', limits: { maxFiles: 10 }, sources: { sigma: { mirror: 'http://127.0.0.1:9', ref: 'main' } } });
     expect(cfg.limits).toEqual({ maxFiles: 10 });
     const saved = process.env.PURPLEBOOK_MIRROR;
