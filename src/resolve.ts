@@ -31,20 +31,30 @@ export function resolveTechniqueId(attack: AttackIndex, raw: string): Resolution
   const t = attack.techniques.get(id);
   if (!t) return { kind: 'unknown', id, raw };
   if (t.status !== 'revoked' || !t.revokedBy.length) return { kind: 'ok', id, raw };
-  // Follow chains of revocations (A revoked by B, B revoked by C) without looping.
+  const out = replacementsOf(id, (x) => attack.techniques.get(x));
+  return out.length ? { kind: 'revoked', ids: out, revoked: id, raw } : { kind: 'ok', id, raw };
+}
+
+/**
+ * The techniques that stand today in place of a revoked one: follows chains of revocations
+ * (A revoked by B, B revoked by C) without looping. Shared by the build (STIX index) and the
+ * coverage analysis (knowledge base), each passing its own lookup.
+ */
+export function replacementsOf(id: string, lookup: (id: string) => { status: string; revokedBy: readonly string[] } | undefined): string[] {
   const seen = new Set([id]);
-  let frontier = t.revokedBy;
+  let frontier = lookup(id)?.revokedBy ?? [];
   const out: string[] = [];
   while (frontier.length) {
     const next: string[] = [];
     for (const r of frontier) {
       if (seen.has(r)) continue;
       seen.add(r);
-      const rt = attack.techniques.get(r);
-      if (rt?.status === 'revoked' && rt.revokedBy.length) next.push(...rt.revokedBy);
-      else if (rt?.id.startsWith('T')) out.push(r);
+      const rt = lookup(r);
+      if (!rt || !r.startsWith('T')) continue;
+      if (rt.status === 'revoked' && rt.revokedBy.length) next.push(...rt.revokedBy);
+      else out.push(r);
     }
     frontier = next;
   }
-  return out.length ? { kind: 'revoked', ids: out, revoked: id, raw } : { kind: 'ok', id, raw };
+  return out;
 }

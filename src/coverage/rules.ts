@@ -5,7 +5,7 @@
  */
 import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase } from '../kb/open.js';
-import { isTechniqueId, normalizeTechniqueId } from '../resolve.js';
+import { isTechniqueId, normalizeTechniqueId, replacementsOf } from '../resolve.js';
 import type { OwnRule, OwnRuleSet } from '../rules/types.js';
 
 export interface OwnRuleRef {
@@ -39,26 +39,6 @@ export interface ResolvedRules {
 
 export const ruleRef = (r: OwnRule): OwnRuleRef => ({ key: r.key, file: r.file, format: r.format, ...(r.id ? { id: r.id } : {}), title: r.title });
 
-/** Follows `revokedBy` chains (A → B → C) to the techniques that stand today, without looping. */
-export function followRevocations(kb: KnowledgeBase, id: string): string[] {
-  const seen = new Set<string>([id]);
-  let frontier = kb.technique(id)?.revokedBy ?? [];
-  const out: string[] = [];
-  while (frontier.length) {
-    const next: string[] = [];
-    for (const r of frontier) {
-      if (seen.has(r)) continue;
-      seen.add(r);
-      const t = kb.technique(r);
-      if (!t) continue;
-      if (t.status === 'revoked' && t.revokedBy.length) next.push(...t.revokedBy);
-      else out.push(r);
-    }
-    frontier = next;
-  }
-  return out;
-}
-
 export function resolveOwnRules(kb: KnowledgeBase, set: OwnRuleSet | undefined, domain: Domain): ResolvedRules {
   const out: ResolvedRules = { byTechnique: new Map(), total: 0, deprecated: 0, mapped: 0, unmapped: [], unknownIds: [], revoked: [] };
   if (!set) return out;
@@ -88,7 +68,7 @@ export function resolveOwnRules(kb: KnowledgeBase, set: OwnRuleSet | undefined, 
       }
       let ids = [id];
       if (t.status === 'revoked') {
-        ids = followRevocations(kb, id);
+        ids = replacementsOf(id, (x) => kb.technique(x));
         out.revoked.push({ rule: rule.key, file: rule.file, raw, ids });
         if (!ids.length) {
           unknown(raw, 'unknown to the loaded ATT&CK');
