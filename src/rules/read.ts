@@ -5,8 +5,9 @@
  * is counted and skipped, a file that looks like a rule but cannot be read is a warning, and
  * nothing a file contains makes reading throw.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { walkFiles } from '../sources/lib/files.js';
 import { reason } from '../sources/lib/parse.js';
 import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
 import type { FormatContext, RuleDraft } from './formats/common.js';
@@ -111,32 +112,6 @@ function readFileText(full: string, file: string, limits: Limits, warnings: Rule
   }
 }
 
-/**
- * Files under `root` as paths relative to it (`/` separators), sorted. Dot-folders and
- * `node_modules` are not entered; symbolic links are not followed (a link could lead anywhere,
- * or in a circle).
- */
-function walk(root: string): string[] {
-  const out: string[] = [];
-  const stack: [string, string][] = [[root, '']];
-  while (stack.length) {
-    const [dir, rel] = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!skipDir(e.name)) stack.push([join(dir, e.name), childRel]);
-      } else if (e.isFile()) out.push(childRel);
-    }
-  }
-  return out.sort();
-}
-
 interface FileToRead {
   full: string;
   /** The name reported: relative to its folder, or the path as given. */
@@ -154,7 +129,7 @@ function filesOf(paths: string[]): FileToRead[] {
     } catch {
       throw new Error(`${p}: no such file or folder`);
     }
-    if (stat.isDirectory()) for (const rel of walk(p)) out.push({ full: join(p, rel), file: rel, root: p });
+    if (stat.isDirectory()) for (const rel of walkFiles(p, () => true, (name) => !skipDir(name))) out.push({ full: join(p, rel), file: rel, root: p });
     else if (stat.isFile()) out.push({ full: p, file: p });
     else throw new Error(`${p}: not a file or folder`);
   }

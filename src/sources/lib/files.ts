@@ -8,7 +8,7 @@ import type { LoadContext } from '../types.js';
  * separators, sorted so that builds are reproducible. Symlinks are not followed: a data folder
  * is untrusted and a link could point anywhere.
  */
-export function walkFiles(root: string, accept: (name: string, relPath: string) => boolean): string[] {
+export function walkFiles(root: string, accept: (name: string, relPath: string) => boolean, enterDir: (name: string) => boolean = () => true): string[] {
   const out: string[] = [];
   if (!existsSync(root)) return out;
   const stack = [root];
@@ -22,7 +22,9 @@ export function walkFiles(root: string, accept: (name: string, relPath: string) 
     }
     for (const e of entries) {
       const full = join(dir, e.name);
-      if (e.isDirectory()) stack.push(full);
+      if (e.isDirectory()) {
+        if (enterDir(e.name)) stack.push(full);
+      }
       else if (e.isFile()) {
         const rel = relative(root, full).split(sep).join('/');
         if (accept(e.name, rel)) out.push(rel);
