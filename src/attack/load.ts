@@ -2,15 +2,20 @@
  * A lean, typed loader for ATT&CK STIX 2.0/2.1 bundles (enterprise, mobile, ICS).
  * JSON.parse plus one pass over the objects: @mitre-attack/attack-data-model was measured ten
  * times slower and rejects mitre/cti's STIX 2.0 objects in strict mode.
- * Every problem with a file or an object is a warning; nothing here throws on bad data.
+ * Every problem with a file or an object is a warning; nothing here throws on bad data. A bundle
+ * is untrusted input (read.ts applies the build limits); an object with a wrong-typed field or a
+ * malformed ATT&CK id is skipped whole (validate.ts), the rest of its bundle still loads.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
 import { stripCitations } from '../util/text.js';
+import { readBundle } from './read.js';
 import type {
   Actor, ActorKind, AttackIndex, DetectionStrategy, Domain, DomainInfo, Mitigation, MitigationUse, Tactic, Technique,
 } from './types.js';
 import { DOMAINS } from './types.js';
+import { ATTACK_SOURCES, normalizeId, objectProblem } from './validate.js';
 
 export interface AttackWarning {
   file: string;
@@ -50,10 +55,10 @@ interface StixObject {
   x_mitre_contents?: unknown[];
 }
 
-const ATTACK_SOURCES = new Set(['mitre-attack', 'mitre-mobile-attack', 'mitre-ics-attack']);
-
+/** The object's ATT&CK reference, its id in normal spelling (validate.ts has checked the form). */
 function attackRef(o: StixObject): StixRef | undefined {
-  return o.external_references?.find((r) => r && ATTACK_SOURCES.has(r.source_name ?? '') && typeof r.external_id === 'string');
+  const ref = o.external_references?.find((r) => ATTACK_SOURCES.has(r.source_name ?? '') && typeof r.external_id === 'string');
+  return ref && { ...ref, external_id: normalizeId(ref.external_id!) };
 }
 
 function strings(v: unknown): string[] {
@@ -84,28 +89,22 @@ export function emptyAttack(): AttackIndex {
   };
 }
 
-/** Load `attack/<domain>.json` for every domain present under dataDir. */
-export function loadAttack(dataDir: string, warn: (w: AttackWarning) => void = () => {}): AttackIndex {
+/**
+ * Load `attack/<domain>.json` for every domain present under dataDir. `limits` are the build's
+ * (maxBundleBytes, maxDepth); callers without a build configuration get the defaults.
+ */
+export function loadAttack(dataDir: string, warn: (w: AttackWarning) => void = () => {}, limits: Limits = DEFAULT_LIMITS): AttackIndex {
   const index = emptyAttack();
   let collectionVersion: string | undefined;
   for (const domain of DOMAINS) {
     const file = `attack/${domain}.json`;
     const full = join(dataDir, file);
     if (!existsSync(full)) continue;
-    let bundle: { objects?: unknown; spec_version?: string };
-    try {
-      bundle = JSON.parse(readFileSync(full, 'utf8')) as typeof bundle;
-    } catch (e) {
-      warn({ file, reason: `not a JSON document (${(e as Error).message.split('\n')[0]}): domain skipped` });
-      continue;
-    }
-    if (!bundle || typeof bundle !== 'object' || !Array.isArray(bundle.objects)) {
-      warn({ file, reason: 'not a STIX bundle (no "objects" array): domain skipped' });
-      continue;
-    }
-    const v = loadDomain(index, domain, file, bundle.objects as unknown[], warn);
+    const bundle = readBundle(dataDir, file, limits, warn);
+    if (!bundle) continue;
+    const v = loadDomain(index, domain, file, bundle.objects, warn);
     index.domains.push(v.info);
-    if (bundle.spec_version) v.info.spec = bundle.spec_version;
+    if (bundle.specVersion) v.info.spec = bundle.specVersion;
     collectionVersion ??= v.collectionVersion;
   }
   if (collectionVersion) {
@@ -127,8 +126,13 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
   let collectionVersion: string | undefined;
   let bad = 0;
   for (const o of raw) {
-    if (!o || typeof o !== 'object' || typeof (o as StixObject).type !== 'string' || typeof (o as StixObject).id !== 'string') {
+    if (!o || typeof o !== 'object' || Array.isArray(o) || typeof (o as StixObject).id !== 'string') {
       bad++;
+      continue;
+    }
+    const problem = objectProblem(o as Record<string, unknown>);
+    if (problem) {
+      warn({ file, reason: `${(o as StixObject).id}: ${problem}: object skipped` });
       continue;
     }
     const obj = o as StixObject;
@@ -183,7 +187,7 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
       warn({ file, reason: `attack-pattern ${o.id} has no ATT&CK id: ignored` });
       continue;
     }
-    const id = ext.external_id!.trim().toUpperCase();
+    const id = ext.external_id!;
     if (!o.name) warn({ file, reason: `technique ${id} has no name` });
     const status = o.revoked ? 'revoked' : o.x_mitre_deprecated ? 'deprecated' : 'active';
     const isSub = o.x_mitre_is_subtechnique === true || /\.\d{3}$/.test(id);

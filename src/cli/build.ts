@@ -12,7 +12,7 @@ export function registerBuild(program: Command): void {
     .description('build the knowledge base from a data folder (every source found there)')
     .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
     .option('--db <file>', DB_OPTION_HELP)
-    .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
+    .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxBundleBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { data?: string; db?: string; config?: string; quiet?: boolean; json?: boolean }) => {

@@ -70,7 +70,7 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
 
   const manifest = readManifest(opts.dataDir, (reason) => attackWarnings.push({ source: 'manifest', file: 'MANIFEST.json', reason }));
   progress.update('Loading ATT&CK');
-  const attack = loadAttack(opts.dataDir, (w) => attackWarnings.push({ source: 'attack', ...w }));
+  const attack = loadAttack(opts.dataDir, (w) => attackWarnings.push({ source: 'attack', ...w }), limits);
   if (!attack.domains.length) attackWarnings.push({ source: 'attack', file: 'attack/', reason: 'no ATT&CK bundle could be loaded: every mapping will be unknown' });
 
   const profiles = loadThreatProfiles(opts.dataDir, attack, (file, reason) => attackWarnings.push({ source: 'adversaries', file, reason }));

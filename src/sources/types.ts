@@ -99,6 +99,11 @@ export interface Provenance {
 export interface Limits {
   /** Files larger than this are skipped with a warning. */
   maxFileBytes: number;
+  /**
+   * The same for the ATT&CK STIX bundles, which are one file per domain and legitimately large
+   * (enterprise-attack.json is 33 MB in ATT&CK 18.1 and grows with every release).
+   */
+  maxBundleBytes: number;
   /** YAML alias expansions allowed per document ("billion laughs" guard). */
   maxYamlAliases: number;
   /** Deepest nesting accepted in parsed documents. */
@@ -109,6 +114,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxFileBytes: 20 * 1024 * 1024,
+  maxBundleBytes: 200 * 1024 * 1024,
   maxYamlAliases: 100,
   maxDepth: 64,
   maxTechniquesPerResource: 1000,

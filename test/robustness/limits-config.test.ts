@@ -31,7 +31,7 @@ describe('build limits from purplebook.config.json', () => {
 
   it('refuses unknown keys by name, and limits that are not positive whole numbers', () => {
     const bad = (raw: unknown) => () => parseBuildLimits(raw, 'x.json');
-    expect(bad({ build: { limits: { maxFileByte: 5 } } })).toThrow('x.json: unknown limit "build.limits.maxFileByte" (known: maxFileBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource)');
+    expect(bad({ build: { limits: { maxFileByte: 5 } } })).toThrow('x.json: unknown limit "build.limits.maxFileByte" (known: maxFileBytes, maxBundleBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource)');
     expect(bad({ build: { limit: {} } })).toThrow('x.json: unknown setting "build.limit" (known: build.limits)');
     expect(bad({ build: [] })).toThrow('x.json: "build" must be an object');
     expect(bad({ build: { limits: 5 } })).toThrow('x.json: "build.limits" must be an object');
