@@ -353,6 +353,13 @@ export function aliasBomb(prefix: string, listItem: boolean): string[] {
   return lines;
 }
 
+/** First line of a YAML document's body: below leading comments, blank lines, directives and a `---` marker. */
+function bodyStart(lines: string[]): number {
+  let at = 0;
+  while (at < lines.length && (/^\s*(#.*)?$/.test(lines[at]!) || /^(---|%)/.test(lines[at]!))) at++;
+  return at;
+}
+
 export function billionLaughs(bytes: Buffer): Damage[] {
   const s = text(bytes);
   let doc: unknown;
@@ -362,9 +369,7 @@ export function billionLaughs(bytes: Buffer): Damage[] {
     return [];
   }
   const lines = s.split('\n');
-  // Below leading comments and a `---` marker, at the indentation of the top-level collection.
-  let at = 0;
-  while (at < lines.length && (/^\s*(#.*)?$/.test(lines[at]!) || /^(---|%)/.test(lines[at]!))) at++;
+  const at = bodyStart(lines);
   const out = [...lines.slice(0, at), ...aliasBomb('lol', Array.isArray(doc)), ...lines.slice(at)].join('\n');
   if (!throws(() => parseYamlText(out, { maxAliasCount: 100 }))) return [];
   return [{ kind: 'billion-laughs', name: 'billion-laughs 10^10', bytes: buf(out) }];
@@ -395,8 +400,7 @@ function nestOnce(bytes: Buffer, format: Format, depth: number, rand: Rand): Dam
         return [];
       }
       const lines = s.split('\n');
-      let at = 0;
-      while (at < lines.length && (/^\s*(#.*)?$/.test(lines[at]!) || /^(---|%)/.test(lines[at]!))) at++;
+      const at = bodyStart(lines);
       const piece = Array.isArray(doc) ? `- ${nested('[', ']', depth)}` : `purplebook_deep: ${nested('[', ']', depth)}`;
       return make([...lines.slice(0, at), piece, ...lines.slice(at)].join('\n'));
     }
