@@ -12,7 +12,7 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DATA_DIR = process.env.PURPLEBOOK_DATA ? resolve(process.env.PURPLEBOOK_DATA) : resolve(REPO, '..', 'shared', 'data');
 
 let attack: AttackIndex | undefined;
-/** The real ATT&CK v18.1, loaded once per test file. */
+/** The real ATT&CK of the data folder, loaded once per test file. */
 export function realAttack(): AttackIndex {
   attack ??= loadAttack(DATA_DIR);
   return attack;

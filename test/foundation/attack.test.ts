@@ -5,6 +5,7 @@ import { loadAttack, type AttackWarning } from '../../src/attack/load.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { computeStats } from '../../src/kb/stats.js';
 import { resolveTechniqueId } from '../../src/resolve.js';
+import { rawAttack } from '../attack-raw.js';
 import { DATA_DIR, fixtureDir, realAttack } from '../helpers.js';
 
 /** Independent count straight from the raw bundle: active = not revoked, not deprecated. */
@@ -21,13 +22,23 @@ function rawCounts(domain: string) {
   return c;
 }
 
-describe('ATT&CK on the real v18.1 bundles', () => {
+/** The release as the data states it: the bundle's x-mitre-collection, else MANIFEST.json's attack entry. */
+function rawRelease(): { version: string; source: string } {
+  const bundle = JSON.parse(readFileSync(join(DATA_DIR, 'attack', 'enterprise-attack.json'), 'utf8')) as { objects: Record<string, unknown>[] };
+  const collection = bundle.objects.find((o) => o.type === 'x-mitre-collection');
+  if (collection) return { version: String(collection.x_mitre_version), source: 'collection' };
+  const manifest = JSON.parse(readFileSync(join(DATA_DIR, 'MANIFEST.json'), 'utf8')) as { sources: { folder: string; version: string }[] };
+  return { version: manifest.sources.find((s) => s.folder.replace(/\/$/, '') === 'attack')!.version, source: 'manifest' };
+}
+
+describe('ATT&CK on the real bundles of the data folder', () => {
   const kb = KnowledgeBase.open(inject('kbPath'));
   const stats = computeStats(kb);
 
-  it('records the ATT&CK version from MANIFEST.json (mitre/cti bundles have no x-mitre-collection)', () => {
-    expect(stats.attack.version).toBe('18.1');
-    expect(stats.attack.versionSource).toBe('manifest');
+  it('records the ATT&CK version from the bundle\'s collection object, else MANIFEST.json', () => {
+    const release = rawRelease();
+    expect(stats.attack.version).toBe(release.version);
+    expect(stats.attack.versionSource).toBe(release.source);
   });
 
   it.each(['enterprise-attack', 'mobile-attack', 'ics-attack'])('stats counts of %s equal an independent count of the raw bundle', (domain) => {
@@ -37,7 +48,7 @@ describe('ATT&CK on the real v18.1 bundles', () => {
   it('orders tactics as the matrix does, from the bundle', () => {
     const enterprise = kb.tactics().filter((t) => t.domain === 'enterprise-attack').map((t) => t.name);
     expect(enterprise.slice(0, 3)).toEqual(['Reconnaissance', 'Resource Development', 'Initial Access']);
-    expect(enterprise).toHaveLength(14);
+    expect(enterprise).toEqual(rawAttack().matrixTactics.get('enterprise-attack'));
     const ics = kb.tactics().filter((t) => t.domain === 'ics-attack');
     expect(ics[0]!.name).toBe('Initial Access');
   });
@@ -47,7 +58,8 @@ describe('ATT&CK on the real v18.1 bundles', () => {
     const r = resolveTechniqueId(attack, ' attack.t1086 ');
     expect(r).toEqual({ kind: 'revoked', ids: ['T1059.001'], revoked: 'T1086', raw: ' attack.t1086 ' });
     expect(resolveTechniqueId(attack, 't1021.004')).toMatchObject({ kind: 'ok', id: 'T1021.004' });
-    expect(resolveTechniqueId(attack, 'T1685')).toMatchObject({ kind: 'unknown', id: 'T1685' });
+    const next = rawAttack().nextTechniqueId;
+    expect(resolveTechniqueId(attack, next)).toMatchObject({ kind: 'unknown', id: next });
     expect(resolveTechniqueId(attack, 'T1059.001\u0000')).toMatchObject({ kind: 'invalid' });
     expect(resolveTechniqueId(attack, 'T0000')).toMatchObject({ kind: 'unknown' });
   });
@@ -77,7 +89,8 @@ describe('ATT&CK from damaged bundles', () => {
     expect(warnings.some((w) => /without a type or id/.test(w.reason))).toBe(true);
     // The rest of the ICS bundle is still there.
     expect(attack.domains.map((d) => d.domain)).toEqual(['ics-attack']);
-    expect([...attack.techniques.values()].filter((t) => t.status === 'active').length).toBe(rawCounts('ics-attack').techniques);
+    const raw = rawCounts('ics-attack');
+    expect([...attack.techniques.values()].filter((t) => t.status === 'active').length).toBe(raw.techniques + raw.subtechniques);
   });
 
   it('a bundle without objects is skipped with a warning', () => {

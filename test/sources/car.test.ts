@@ -8,6 +8,7 @@ import { walkFiles } from '../../src/sources/lib/files.js';
 import { resolveTechniqueId } from '../../src/resolve.js';
 import type { AttackIndex } from '../../src/attack/types.js';
 import type { ResourceRecord } from '../../src/sources/types.js';
+import { rawAttack } from '../attack-raw.js';
 import { DATA_DIR, fixtureDir, realAttack } from '../helpers.js';
 
 function resolvedIds(a: AttackIndex, raw: string): string[] {
@@ -205,7 +206,7 @@ describe('car on the shared data', () => {
   type Any = Record<string, unknown>;
 
   /** Independent reading with the yaml library: analytics, and each unit test as its own item. */
-  function independent(a: AttackIndex) {
+  function independent() {
     const root = join(DATA_DIR, 'car');
     const files = walkFiles(root, (name, rel) => rel.startsWith('analytics/') && name.endsWith('.yaml'));
     const analytics = new Map<string, number>();
@@ -217,7 +218,7 @@ describe('car on the shared data', () => {
       const doc = parseYamlLib(readFileSync(join(root, f), 'utf8')) as Any;
       const ids = new Set<string>();
       for (const c of (doc.coverage ?? []) as Any[]) {
-        for (const raw of [c.technique as string, ...((c.subtechniques ?? []) as string[])]) for (const id of resolvedIds(a, raw)) ids.add(id);
+        for (const raw of [c.technique as string, ...((c.subtechniques ?? []) as string[])]) for (const id of rawAttack().resolve(raw)) ids.add(id);
       }
       const n = ((doc.unit_tests ?? []) as unknown[]).length;
       testCount += n;
@@ -234,7 +235,7 @@ describe('car on the shared data', () => {
 
   it('matches an independent count per technique and in total, for analytics and unit tests', async () => {
     const a = realAttack();
-    const ind = independent(a);
+    const ind = independent();
     const car = await collectSource(carSource, { dataDir: DATA_DIR, attack: a });
     const tests = await collectSource(carUnitTestsSource, { dataDir: DATA_DIR, attack: a });
     expect([car.warnings, tests.warnings]).toEqual([[], []]);
@@ -249,10 +250,9 @@ describe('car on the shared data', () => {
       expect([t, gotA.get(t)?.size ?? 0]).toEqual([t, ind.analytics.get(t) ?? 0]);
       expect([t, gotT.get(t)?.size ?? 0]).toEqual([t, ind.tests.get(t) ?? 0]);
     }
-    // Computed once by a separate script (Python PyYAML and its own ATT&CK revocation walk) over the raw files.
-    expect([ind.files, ind.pairs, ind.analytics.size, ind.testCount, ind.testPairs, ind.tests.size]).toEqual([102, 291, 122, 68, 175, 76]);
-    expect(['T1059.001', 'T1021.004', 'T1003.001', 'T1003', 'T1053.005', 'T1021'].map((t) => ind.analytics.get(t) ?? 0)).toEqual([2, 0, 5, 8, 6, 11]);
-    expect(['T1059.001', 'T1003.001', 'T1105', 'T1490'].map((t) => ind.tests.get(t) ?? 0)).toEqual([0, 6, 8, 5]);
+    // Computed once by a separate script (Python PyYAML) over the raw files.
+    // Per-technique numbers depend on the ATT&CK release's revocations: compared above, not pinned.
+    expect([ind.files, ind.testCount]).toEqual([102, 68]);
     expect(car.records.every((r) => /^https:\/\/car\.mitre\.org\/analytics\/CAR-\d{4}-\d{2}-\d{3}\/$/.test(r.url!))).toBe(true);
   });
 });

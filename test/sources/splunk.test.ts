@@ -8,6 +8,7 @@ import { walkFiles } from '../../src/sources/lib/files.js';
 import { resolveTechniqueId } from '../../src/resolve.js';
 import type { AttackIndex } from '../../src/attack/types.js';
 import type { ResourceRecord } from '../../src/sources/types.js';
+import { rawAttack } from '../attack-raw.js';
 import { DATA_DIR, fixtureDir, realAttack } from '../helpers.js';
 
 function resolvedIds(a: AttackIndex, raw: string): string[] {
@@ -195,7 +196,7 @@ describe('splunk on the shared data', () => {
   type Any = Record<string, unknown>;
 
   /** Independent reading with the yaml library and a traversal of its own. */
-  function independent(a: AttackIndex) {
+  function independent() {
     const root = join(DATA_DIR, 'splunk');
     const files = walkFiles(root, (name, rel) => rel.startsWith('detections/') && name.endsWith('.yml'));
     const exp = new Map<string, number>();
@@ -218,7 +219,7 @@ describe('splunk on the shared data', () => {
       const stories = ((doc.tags as Any).analytic_story ?? []) as string[];
       if (stories.some((s) => storyStems.has(s.toLowerCase().replace(/[^a-z0-9]/g, '_')))) withStoryPage++;
       const raw = ((doc.tags as Any).mitre_attack_id ?? []) as string[];
-      const ids = new Set(raw.flatMap((id) => resolvedIds(a, id)));
+      const ids = new Set(raw.flatMap((id) => rawAttack().resolve(id)));
       pairs += ids.size;
       for (const id of ids) exp.set(id, (exp.get(id) ?? 0) + 1);
     }
@@ -227,7 +228,7 @@ describe('splunk on the shared data', () => {
 
   it('matches an independent count per technique and in total', async () => {
     const a = realAttack();
-    const ind = independent(a);
+    const ind = independent();
     const { records, warnings } = await collectSource(splunkSource, { dataDir: DATA_DIR, attack: a });
     // Four upstream files continue a quoted scalar at column 0 (valid for PyYAML, not YAML 1.2).
     expect(ind.failed).toEqual(['detections/deprecated/okta_threatinsight_login_failure_with_high_unknown_users.yml', 'detections/deprecated/okta_threatinsight_suspected_passwordspray_attack.yml']);
@@ -240,9 +241,9 @@ describe('splunk on the shared data', () => {
     expect([...got.values()].reduce((n, s) => n + s.size, 0)).toBe(ind.pairs);
     expect(got.size).toBe(ind.exp.size);
     for (const t of FIXED) expect([t, got.get(t)?.size ?? 0]).toEqual([t, ind.exp.get(t) ?? 0]);
-    // Computed once by a separate script (Python PyYAML and its own ATT&CK revocation walk) over the raw files.
-    expect([ind.files, ind.resources, ind.deprecated, ind.pairs, ind.exp.size]).toEqual([1711, 1709, 96, 2865, 304]);
-    expect(['T1059.001', 'T1021.004', 'T1003.001', 'T1078', 'T1112', 'T1190'].map((t) => ind.exp.get(t))).toEqual([42, 2, 14, 59, 71, 72]);
+    // Computed once by a separate script (Python PyYAML) over the raw files.
+    // The per-technique numbers depend on the ATT&CK release's revocations: compared above, not pinned.
+    expect([ind.files, ind.resources, ind.deprecated]).toEqual([1711, 1709, 96]);
     // Every detection with an analytic story that has a story file links to it.
     expect(records.filter((r) => r.meta?.storyUrls)).toHaveLength(ind.withStoryPage);
     expect(records.every((r) => r.meta?.language === 'SPL' && typeof r.meta?.researchUrl === 'string')).toBe(true);

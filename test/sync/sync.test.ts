@@ -74,7 +74,15 @@ function bundle(version: string | undefined, id: string): Buffer {
   return Buffer.from(JSON.stringify({ type: 'bundle', id: `bundle--${id}`, objects }));
 }
 
-const ICS = real('attack/ics-attack.json');
+/**
+ * The real ICS bundle without its x-mitre-collection object: a bundle that states no release
+ * (as mitre/cti's did), so the enterprise and mobile bundles published beside it decide it.
+ */
+const ICS = (() => {
+  const b = JSON.parse(real('attack/ics-attack.json').toString('utf8')) as { objects: { type: string }[] };
+  b.objects = b.objects.filter((o) => o.type !== 'x-mitre-collection');
+  return Buffer.from(JSON.stringify(b));
+})();
 
 let server: TestServer;
 

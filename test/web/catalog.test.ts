@@ -13,6 +13,7 @@ import { createServer } from '../../src/server/app.js';
 import { writeSite } from '../../src/site/generate.js';
 import { ALL_SOURCES } from '../../src/sources/registry.js';
 import { UNAVAILABLE_SOURCES } from '../../src/sources/unavailable.js';
+import { rawAttack } from '../attack-raw.js';
 import { DATA_DIR, tempDir } from '../helpers.js';
 import { expectSafeDocument } from './checks.js';
 import { hostileKb } from './fixture.js';
@@ -163,7 +164,7 @@ describe('the source catalog on the real data', () => {
     const rows = db.prepare('SELECT name, resources, loaded FROM sources ORDER BY ord').all() as { name: string; resources: number; loaded: number }[];
     expect(body.sources.map((s) => s.name).sort()).toEqual(rows.map((r) => r.name).sort());
     expect(body.sources.find((s) => s.name === 'sigma')).toMatchObject({ loaded: true, resources: rows.find((r) => r.name === 'sigma')!.resources });
-    expect(body.attack.version).toBe('18.1');
+    expect(body.attack.version).toBe(rawAttack().collectionVersion);
     const expected = expectedCatalog();
     expect(body.catalog.map((c) => c.name).sort()).toEqual(expected.map((e) => e.name).sort());
     const stateWords: Record<string, Expected['state']> = { loaded: 'loaded', absent: 'not in the data', unavailable: 'not available offline' };
