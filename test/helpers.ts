@@ -11,6 +11,10 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The real upstream snapshots: ../shared/data, or $PURPLEBOOK_DATA. */
 export const DATA_DIR = process.env.PURPLEBOOK_DATA ? resolve(process.env.PURPLEBOOK_DATA) : resolve(REPO, '..', 'shared', 'data');
 
+/** The previous ATT&CK release's bundles, kept for crosswalk tests: ../shared/attack-18.1, or $PURPLEBOOK_ATTACK_PREVIOUS. */
+export const PREVIOUS_ATTACK_DIR = process.env.PURPLEBOOK_ATTACK_PREVIOUS
+  ? resolve(process.env.PURPLEBOOK_ATTACK_PREVIOUS) : resolve(REPO, '..', 'shared', 'attack-18.1');
+
 let attack: AttackIndex | undefined;
 /** The real ATT&CK of the data folder, loaded once per test file. */
 export function realAttack(): AttackIndex {
@@ -34,9 +38,9 @@ export function fixtureDir(files: Record<string, string | Buffer>): string {
 }
 
 /** Runs the compiled CLI (npm test compiles first) and returns its exit code and output. */
-export function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+export function cli(args: string[], env: Record<string, string> = {}, stdin = ''): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), ...args], {
-    encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, maxBuffer: 256 * 1024 * 1024, input: stdin,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

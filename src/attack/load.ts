@@ -69,17 +69,30 @@ function techniqueUrl(id: string): string {
   return `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
 }
 
-/** Version from MANIFEST.json's entry for the attack folder, when the data folder has one. */
-function manifestAttackVersion(dataDir: string): string | undefined {
-  const file = join(dataDir, 'MANIFEST.json');
+/**
+ * Version from MANIFEST.json's entry for the attack folder: a data folder's `sources[]`, or the
+ * single `source` entry a folder of bundles kept from an earlier release carries.
+ */
+function manifestAttackVersion(dir: string): string | undefined {
+  const file = join(dir, 'MANIFEST.json');
   if (!existsSync(file)) return undefined;
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as { sources?: { folder?: string; version?: unknown }[] };
-    const v = m.sources?.find((s) => s.folder?.replace(/\/$/, '') === 'attack')?.version;
+    type Entry = { folder?: string; version?: unknown };
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { sources?: Entry[]; source?: Entry };
+    const entries = [...(Array.isArray(m.sources) ? m.sources : []), ...(m.source ? [m.source] : [])];
+    const v = entries.find((s) => s.folder?.replace(/\/$/, '') === 'attack')?.version;
     return typeof v === 'string' && v ? v : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Where a folder keeps its bundles: `attack/` of a data folder, or the folder itself (e.g. ../shared/attack-18.1). */
+export function bundleFolderOf(dir: string): string | undefined {
+  const has = (d: string) => DOMAINS.some((domain) => existsSync(join(dir, d, `${domain}.json`)));
+  if (has('attack')) return 'attack';
+  if (has('.')) return '.';
+  return undefined;
 }
 
 export function emptyAttack(): AttackIndex {
@@ -90,14 +103,15 @@ export function emptyAttack(): AttackIndex {
 }
 
 /**
- * Load `attack/<domain>.json` for every domain present under dataDir. `limits` are the build's
- * (maxBundleBytes, maxDepth); callers without a build configuration get the defaults.
+ * Load `attack/<domain>.json` for every domain present under dataDir (or `<domain>.json` when
+ * `folder` is "."). `limits` are the build's (maxBundleBytes, maxDepth); callers without a build
+ * configuration get the defaults.
  */
-export function loadAttack(dataDir: string, warn: (w: AttackWarning) => void = () => {}, limits: Limits = DEFAULT_LIMITS): AttackIndex {
+export function loadAttack(dataDir: string, warn: (w: AttackWarning) => void = () => {}, limits: Limits = DEFAULT_LIMITS, folder = 'attack'): AttackIndex {
   const index = emptyAttack();
   let collectionVersion: string | undefined;
   for (const domain of DOMAINS) {
-    const file = `attack/${domain}.json`;
+    const file = folder === '.' ? `${domain}.json` : `${folder}/${domain}.json`;
     const full = join(dataDir, file);
     if (!existsSync(full)) continue;
     const bundle = readBundle(dataDir, file, limits, warn);

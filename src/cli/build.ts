@@ -1,10 +1,27 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { newerHint, newerIds } from '../crosswalk/newer.js';
+import { releaseFromKb } from '../crosswalk/release.js';
 import { buildKnowledgeBase } from '../kb/build.js';
+import { KnowledgeBase } from '../kb/open.js';
 import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
 import { removeStaleTempFiles } from '../kb/temp-files.js';
 import { defaultDataDir, defaultDbPath } from '../util/paths.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT } from './common.js';
+
+/** One line when public rule sets already tag ids of a newer ATT&CK than the one just loaded. */
+function newerSourcesHint(dbPath: string, sources: string[]): string | undefined {
+  if (!sources.length) return undefined;
+  const kb = KnowledgeBase.open(dbPath);
+  try {
+    const release = releaseFromKb(kb);
+    const bySource = sources.map((s) => ({ s, ids: newerIds(kb.unknownIds(s).map((u) => u.technique), release) })).filter((x) => x.ids.length);
+    const ids = [...new Set(bySource.flatMap((x) => x.ids))].sort();
+    return newerHint(`${bySource.map((x) => x.s).join(', ')}`, ids, kb.attackVersion);
+  } finally {
+    kb.close();
+  }
+}
 
 export function registerBuild(program: Command): void {
   program
@@ -47,6 +64,8 @@ export function registerBuild(program: Command): void {
         err.write(`${s.name.padEnd(w)}  ${String(s.resources).padStart(9)}  ${String(s.mappings).padStart(8)}  ${String(s.techniques).padStart(10)}  ${String(s.deprecated).padStart(10)}  ${String(s.unknownIds).padStart(11)}  ${String(s.warnings).padStart(8)}\n`);
       }
       if (summary.skipped.length) err.write(`Not in the data folder (skipped): ${summary.skipped.join(', ')}\n`);
+      const hint = newerSourcesHint(summary.dbPath, loaded.filter((s) => s.unknownIds).map((s) => s.name));
+      if (hint) err.write(`${hint}\n`);
       err.write(`${summary.warnings} warnings: \`purplebook stats\` summarizes them, \`purplebook warnings\` lists them\n`);
     });
 }

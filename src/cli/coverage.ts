@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
+import { newerHint } from '../crosswalk/newer.js';
 import { readOwnRules } from '../rules/read.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
@@ -84,6 +85,9 @@ export function registerCoverage(program: Command): void {
         else if (raw.format === 'csv') await out(renderCoverageCsv(report));
         else if (raw.format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
         else await out(renderCoverageMarkdown(report));
+        // The markdown report says it at the top; the machine formats say it where a person sees it.
+        const newer = newerHint('Own rules', report.rules.newerIds, report.attackVersion);
+        if (newer && raw.format !== 'markdown') process.stderr.write(`purplebook: ${newer}\n`);
         const s = report.summary;
         if (raw.failOnGaps !== undefined && s.gaps > threshold) {
           throw new CliError(`${s.gaps} of ${s.total} prioritized techniques have no own rule (allowed: ${threshold})`, EXIT_GAPS);

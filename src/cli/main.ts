@@ -16,6 +16,7 @@ import { registerSources } from './sources.js';
 import { registerStats } from './stats.js';
 import { registerSyncCommands } from './sync.js';
 import { registerThreats } from './threats.js';
+import { registerTranslate } from './translate.js';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerCoverage(program);
   registerLayer(program);
   registerPlan(program);
+  registerTranslate(program);
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);

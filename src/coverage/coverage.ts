@@ -10,6 +10,10 @@ import { buildPage } from '../page/build.js';
 import type { OwnRuleSet, RuleWarning } from '../rules/types.js';
 import { summarize, type TechniqueSummary } from '../site/measures.js';
 import type { ThreatSelection } from '../threats/select.js';
+import { normalizeTechniqueId } from '../resolve.js';
+import { Crosswalk } from '../crosswalk/translate.js';
+import { releaseFromKb } from '../crosswalk/release.js';
+import { newerIds } from '../crosswalk/newer.js';
 import { compareBaseline, type BaselineDiff } from './baseline.js';
 import { NOT_ADOPTABLE, prioritize } from './priority.js';
 import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
@@ -104,6 +108,8 @@ export interface CoverageReport {
     unknownIds: UnknownRuleId[];
     /** Revoked ids carried to their replacement. */
     revoked: { rule: string; file: string; raw: string; ids: string[] }[];
+    /** Unknown ids numbered just above the loaded release: the rules follow a newer ATT&CK. */
+    newerIds: string[];
     warnings: RuleWarning[];
     files: number;
   };
@@ -200,9 +206,15 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
     },
     rules: {
       total: resolved.total, deprecated: resolved.deprecated, mapped: resolved.mapped, inScope, unmapped: resolved.unmapped,
-      unknownIds: resolved.unknownIds, revoked: resolved.revoked, warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0,
+      unknownIds: resolved.unknownIds, revoked: resolved.revoked, newerIds: newerOwnIds(kb, resolved.unknownIds), warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0,
     },
   };
-  if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline);
+  if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline, new Crosswalk(releaseFromKb(kb)));
   return report;
+}
+
+/** Own-rule ids unknown to the loaded ATT&CK because they come from a newer release. */
+function newerOwnIds(kb: KnowledgeBase, unknown: readonly UnknownRuleId[]): string[] {
+  const ids = unknown.filter((u) => u.reason === 'unknown to the loaded ATT&CK').map((u) => normalizeTechniqueId(u.raw));
+  return ids.length ? newerIds(ids, releaseFromKb(kb)) : [];
 }

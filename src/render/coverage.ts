@@ -1,4 +1,5 @@
 /** Coverage report → markdown (to read and print), CSV (one stable row per technique) or JSON. */
+import { newerHint } from '../crosswalk/newer.js';
 import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage/coverage.js';
 import { csvRow } from './csv.js';
 import { mdText, safeUrl } from './markdown.js';
@@ -55,6 +56,8 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')} · `
     + `${r.rules.total} own rules read from ${r.rules.files} files (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
     + `${r.rules.inScope} mapped to techniques of this report)`, '');
+  const newer = newerHint('Own rules', r.rules.newerIds, r.attackVersion);
+  if (newer) out.push(`> ${mdText(newer)}`, '');
   if (r.threats?.length) {
     out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
   }
@@ -70,6 +73,10 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     const b = r.baseline;
     out.push('## Against the baseline', '');
     out.push(`Baseline: ${b.covered} covered techniques in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
+    if (b.carried.length) {
+      const carried = b.carried.map((c) => `${c.from} → ${c.to.join(', ') || 'no counterpart'}`).join(', ');
+      out.push(`Baseline ids carried to ATT&CK ${mdText(r.attackVersion)} (\`purplebook translate\` explains each): ${carried}`, '');
+    }
     out.push(`**Gained (${b.gained.length}):** ${b.gained.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
     out.push(`**Lost (${b.lost.length}):** ${b.lost.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
   }

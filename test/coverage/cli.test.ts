@@ -43,7 +43,7 @@ describe('coverage, layer and plan commands', () => {
     ] }));
     const r = run('coverage', '--group', 'G0016', '--baseline', layer, '--format', 'json');
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { baseline: unknown }).baseline).toEqual({ covered: inScope.length, gained: [], lost: inScope, ignored: 1 });
+    expect((JSON.parse(r.stdout) as { baseline: unknown }).baseline).toEqual({ covered: inScope.length, gained: [], lost: inScope, ignored: 1, carried: [] });
     expect(run('coverage', '--group', 'G0016', '--baseline', layer).stdout).toContain(`**Lost (${inScope.length}):** ${inScope[0]} `);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"name": "not a layer"}');
