@@ -34,7 +34,7 @@ export function pageUrlOf(base: string | undefined): ((id: string) => string) | 
   return (id) => `${b}techniques/${id}.html`;
 }
 
-function readBaselineFile(file: string): string[] {
+export function readBaselineFile(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

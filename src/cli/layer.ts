@@ -5,7 +5,7 @@ import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from 
 import { listMeasures, type Measure } from '../site/measures.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
-import { collect, loadRules, pageUrlOf } from './coverage.js';
+import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
@@ -14,6 +14,7 @@ interface LayerOpts extends RawThreatOpts {
   rules?: string[];
   domain?: string;
   pageBase?: string;
+  baseline?: string;
   db?: string;
 }
 
@@ -37,6 +38,7 @@ export function registerLayer(program: Command): void {
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--page-base <url>', 'address of a Purplebook site: each technique links to its page there')
+    .option('--baseline <layer>', 'with --measure own: an earlier coverage layer (any ATT&CK release; ids go through the crosswalk); entries say gained or lost')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: LayerOpts) => {
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
@@ -48,10 +50,12 @@ export function registerLayer(program: Command): void {
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
         if (measures.includes('threat') && !selection) throw new CliError('--measure threat needs a threat (--group, --software, --campaign, --techniques or a profile option)', EXIT_BAD_INPUT);
         if (measures.includes('own') && !raw.rules?.length) throw new CliError('--measure own needs --rules PATH', EXIT_BAD_INPUT);
+        if (raw.baseline && !measures.includes('own')) throw new CliError('--baseline compares own-rule coverage: it needs --measure own', EXIT_BAD_INPUT);
+        const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
         const rules = measures.includes('own') ? loadRules(raw.rules) : undefined;
         const layers: NavigatorLayer[] = measures.map((m) => {
           if (m === 'threat') return threatLayer({ kb, selection: selection!, domain, pageUrl });
-          if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection, rules, domain }), pageUrl });
+          if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection, rules, domain, baseline }), pageUrl });
           return navigatorLayer({ kb, measure: m, domain, selection, pageUrl });
         });
         if (raw.pageBase) for (const l of layers) l.links = [{ label: 'Purplebook', url: raw.pageBase }, ...l.links];

@@ -263,6 +263,8 @@ export function ownRulesLayer(opts: OwnRulesLayerOptions): NavigatorLayer {
   const byId = new Map(r.techniques.map((t) => [t.id, t]));
   const selection = r.threats !== undefined;
   const ids = selection ? activeIds(opts.kb, r.domain) : r.techniques.map((t) => t.id);
+  const gained = new Set(r.baseline?.gained);
+  const lost = new Set(r.baseline?.lost);
   const entries = ids.map((id): LayerTechnique => {
     const t = byId.get(id);
     if (!t) return outsideSelection(id, techniqueLinks(id, opts.pageUrl));
@@ -278,6 +280,7 @@ export function ownRulesLayer(opts: OwnRulesLayerOptions): NavigatorLayer {
       { name: 'controls', value: String(t.policyVolume) },
       ...(t.priority ? [{ name: 'gap priority', value: String(t.priority) }] : []),
       ...(t.threats.length ? [{ name: 'threats', value: t.threats.join(', ') }] : []),
+      ...(gained.has(id) ? [{ name: 'since baseline', value: 'gained' }] : lost.has(id) ? [{ name: 'since baseline', value: 'lost' }] : []),
     ];
     return {
       techniqueID: id, score: own, color: OWN_COLOURS[t.status],
@@ -304,6 +307,7 @@ export function ownRulesLayer(opts: OwnRulesLayerOptions): NavigatorLayer {
       { name: 'generator', value: 'purplebook' }, { name: 'measure', value: 'own' },
       { name: 'covered', value: `${r.summary.covered} / ${r.summary.total}` },
       ...(names.length ? [{ name: 'threats', value: names.join(', ') }] : []),
+      ...(r.baseline ? [{ name: 'since baseline', value: `${r.baseline.gained.length} gained, ${r.baseline.lost.length} lost of ${r.baseline.covered} covered then` }] : []),
     ],
   });
 }

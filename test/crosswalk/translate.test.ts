@@ -130,6 +130,14 @@ describe('purplebook translate on the real releases', () => {
     expect(b.covered).toBe(2);
     expect(b.lost).toEqual(['T1685.005']);
     expect(b.gained).not.toContain('T1685');
+    // The own-rule layer takes the same baseline through the same crosswalk.
+    const layer = JSON.parse(cli(['layer', '--measure', 'own', '--rules', rules, '--baseline', baseline, '--db', db()]).stdout) as {
+      techniques: { techniqueID: string; metadata: { name: string; value: string }[] }[]; metadata: { name: string; value: string }[];
+    };
+    const since = (id: string) => layer.techniques.find((t) => t.techniqueID === id)!.metadata.find((m) => m.name === 'since baseline')?.value;
+    expect([since('T1685'), since('T1685.005')]).toEqual([undefined, 'lost']);
+    expect(layer.metadata).toContainEqual({ name: 'since baseline', value: '0 gained, 1 lost of 2 covered then' });
+    expect(cli(['layer', '--baseline', baseline, '--db', db()]).stderr).toBe('purplebook: --baseline compares own-rule coverage: it needs --measure own\n');
     const md = cli(['coverage', '--rules', rules, '--baseline', baseline, '--db', db()]).stdout;
     expect(md).toContain('Baseline ids carried to ATT&CK');
     expect(md).toContain('T1070.001 → T1685.005, T1562.001 → T1685');
