@@ -4,10 +4,12 @@
  * CLI's JSON for the same question, pages concatenated; expected counts come from the knowledge base's tables.
  */
 import { spawn } from 'node:child_process';
+import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COVERAGE_TECHNIQUES, GAP_ROWS, SIDE_LIST_MAX, TECHNIQUE_ITEMS } from '../../src/mcp/limits.js';
-import { cli, fixtureDir, REPO } from '../helpers.js';
+import { cli, fixtureDir, REPO, tempDir } from '../helpers.js';
 import { groupScope, openDb } from '../coverage/sql.js';
 import { McpChild, type Structured } from './client.js';
 
@@ -157,6 +159,13 @@ describe('purplebook mcp over stdio, with the SDK client', () => {
     expect(await mcp.fails('get_technique', { id: 'Lateral Movment Over Carrier Pigeon' })).toMatch(/^no technique named/);
   });
 
+  it('get_technique: a revoked id answers its page with what replaced it', async () => {
+    const revoked = db.prepare("SELECT id, revoked_by FROM techniques WHERE status = 'revoked' AND revoked_by <> '[]' ORDER BY id LIMIT 1").get() as { id: string; revoked_by: string };
+    const page = (await mcp.ok('get_technique', { id: revoked.id })).data as { status: string; replacedBy: { id: string }[] };
+    expect(page.status).toBe('revoked');
+    expect(page.replacedBy.map((t) => t.id)).toEqual(expect.arrayContaining(JSON.parse(revoked.revoked_by) as string[]));
+  });
+
   it('invalid input is a tool error and the server keeps answering', async () => {
     expect(await mcp.fails('get_technique', {})).toMatch(/Input validation error/);
     expect(await mcp.fails('get_technique', { id: 'T1021.004', groups: ['G0016'] })).toMatch(/Unrecognized key/);
@@ -278,6 +287,31 @@ describe('purplebook mcp over stdio, with the SDK client', () => {
     expect(sheet).toContain('`plan` with group ["G0016"], platform ["linux"]');
     expect(sheet).toContain('started without --rules');
     await expect(mcp.client.getPrompt({ name: 'assess_coverage', arguments: { group: 'APT2999' } })).rejects.toThrow(/did you mean/);
+  });
+
+  it('answers from a rebuilt knowledge base once `build` has renamed it over the old file', async () => {
+    const dir = tempDir();
+    const live = join(dir, 'live.db');
+    copyFileSync(kbPath, live);
+    const child = await McpChild.start(['--db', live]);
+    try {
+      const name = (await child.ok('threat_techniques', { group: ['G0016'] })).data as { threats: { name: string }[] };
+      expect(name.threats[0]!.name).toBe('APT29');
+      // What `build` does: a new file, then a rename over the old one.
+      const next = join(dir, 'next.db');
+      copyFileSync(kbPath, next);
+      const w = new Database(next);
+      w.prepare("UPDATE actors SET name = 'APT29 (rebuilt)' WHERE id = 'G0016'").run();
+      w.close();
+      renameSync(next, live);
+      // The server looks at the file at most once a second.
+      await new Promise((r) => setTimeout(r, 1200));
+      const after = (await child.ok('threat_techniques', { group: ['G0016'] })).data as { threats: { name: string }[] };
+      expect(after.threats[0]!.name).toBe('APT29 (rebuilt)');
+    } finally {
+      await child.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a line that is not JSON-RPC does not stop the server', async () => {
