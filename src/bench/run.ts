@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { defaultDataDir, REPO_ROOT } from '../util/paths.js';
 import type { D3fendResult } from './d3fend.js';
+import type { McpResult } from './mcp.js';
 import { scratchDb } from './measure.js';
 import type { ServeResult } from './serve.js';
 import type { ShowResult } from './show.js';
@@ -71,6 +72,18 @@ function serveRows(s: ServeResult): Row[] {
   ];
 }
 
+function mcpRows(m: McpResult): Row[] {
+  const row = (what: string, s: McpResult['stdio']['getTechnique'], b: McpResult['inProcess']['getTechnique']): Row => ({
+    measure: `mcp ${what} over stdio (${s.calls} calls, median)`, value: `p50 ${fmt(s.p50Ms, 2)} ms, p99 ${fmt(s.p99Ms, 2)} ms`,
+    baseline: `in-process transport p50 ${fmt(b.p50Ms, 2)} ms`, ratio: times(s.p50Ms / b.p50Ms), target: '', met: null,
+  });
+  return [
+    row('get_technique', m.stdio.getTechnique, m.inProcess.getTechnique),
+    row('coverage --group G0016', m.stdio.coverage, m.inProcess.coverage),
+    { measure: 'mcp start (spawn to initialized)', value: `${fmt(m.startMs, 0)} ms`, baseline: '', ratio: '', target: '', met: null },
+  ];
+}
+
 async function main() {
   const started = performance.now();
   const dataDir = defaultDataDir(process.argv[2]);
@@ -112,6 +125,7 @@ async function main() {
     });
 
     rows.push(...serveRows(step<ServeResult>('serve')));
+    rows.push(...mcpRows(step<McpResult>('mcp')));
   } finally {
     cleanup();
   }

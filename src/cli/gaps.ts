@@ -1,15 +1,37 @@
 import type { Command } from 'commander';
+import type { Domain } from '../attack/types.js';
+import type { KnowledgeBase } from '../kb/open.js';
 import { activePages } from '../page/iterate.js';
-import type { ValidationClass } from '../page/types.js';
+import type { PageSummary, ValidationClass } from '../page/types.js';
 import { csvRow } from '../render/csv.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
 import { parseDomain } from './export.js';
 
+export const GAP_PILLARS = ['detection', 'test'] as const;
+export type GapPillar = (typeof GAP_PILLARS)[number];
+
 /** Which validation classes are a gap for each pillar. */
-const GAP: Record<string, ValidationClass[]> = {
+const GAP: Record<GapPillar, ValidationClass[]> = {
   detection: ['testable, no public detection', 'neither'],
   test: ['detectable, no public test', 'neither'],
 };
+
+export interface GapRow extends PageSummary {
+  id: string;
+  name: string;
+  domain: Domain;
+  tactics: string[];
+}
+
+/** The rows of `gaps --json` (shared with the MCP `gaps` tool): active techniques, optionally only one pillar's gaps. */
+export function gapRows(kb: KnowledgeBase, opts: { pillar?: GapPillar; domain?: Domain }): GapRow[] {
+  const rows: GapRow[] = [];
+  for (const p of activePages(kb, { domain: opts.domain })) {
+    if (opts.pillar && !GAP[opts.pillar].includes(p.summary.validation)) continue;
+    rows.push({ id: p.id, name: p.name, domain: p.domain, tactics: p.tactics, ...p.summary });
+  }
+  return rows;
+}
 
 export function registerGaps(program: Command): void {
   program
@@ -21,14 +43,10 @@ export function registerGaps(program: Command): void {
     .option('--csv', 'CSV output')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (opts: { pillar?: string; domain?: string; json?: boolean; csv?: boolean; db?: string }) => {
-      if (opts.pillar && !GAP[opts.pillar]) throw new CliError('--pillar must be detection or test', EXIT_BAD_INPUT);
+      if (opts.pillar && !(GAP_PILLARS as readonly string[]).includes(opts.pillar)) throw new CliError('--pillar must be detection or test', EXIT_BAD_INPUT);
       const domain = parseDomain(opts.domain);
       await withKb(opts.db, async (kb) => {
-        const rows = [];
-        for (const p of activePages(kb, { domain })) {
-          if (opts.pillar && !GAP[opts.pillar]!.includes(p.summary.validation)) continue;
-          rows.push({ id: p.id, name: p.name, domain: p.domain, tactics: p.tactics, ...p.summary });
-        }
+        const rows = gapRows(kb, { pillar: opts.pillar as GapPillar | undefined, domain });
         if (opts.json) return out(`${JSON.stringify(rows, null, 2)}\n`);
         if (opts.csv) {
           return out(csvRow(['id', 'name', 'domain', 'tactics', 'policy_volume', 'detection_volume', 'test_volume', 'validation'])

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import type { Domain } from '../attack/types.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
-import { hasThreatOptions } from '../threats/select.js';
+import type { OwnRuleSet } from '../rules/types.js';
+import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
@@ -31,6 +33,24 @@ export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own'
   return m;
 }
 
+export interface LayerInputs {
+  /** Required by the `threat` measure. */
+  selection?: ThreatSelection;
+  /** The own rules of the `own` measure. */
+  rules?: OwnRuleSet;
+  domain: Domain;
+  pageUrl?: (id: string) => string;
+  /** Covered ids of an earlier own-rule layer (any ATT&CK release: the crosswalk carries them). */
+  baseline?: string[];
+}
+
+/** One measure's layer, as `layer` prints it (shared with the MCP `layer` tool); the caller checks `threat` has a selection. */
+export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat', o: LayerInputs): NavigatorLayer {
+  if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
+  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline }), pageUrl: o.pageUrl });
+  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl });
+}
+
 export function registerLayer(program: Command): void {
   withThreatOptions(program.command('layer'))
     .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers')
@@ -53,11 +73,7 @@ export function registerLayer(program: Command): void {
         if (raw.baseline && !measures.includes('own')) throw new CliError('--baseline compares own-rule coverage: it needs --measure own', EXIT_BAD_INPUT);
         const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
         const rules = measures.includes('own') ? loadRules(raw.rules) : undefined;
-        const layers: NavigatorLayer[] = measures.map((m) => {
-          if (m === 'threat') return threatLayer({ kb, selection: selection!, domain, pageUrl });
-          if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection, rules, domain, baseline }), pageUrl });
-          return navigatorLayer({ kb, measure: m, domain, selection, pageUrl });
-        });
+        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline }));
         if (raw.pageBase) for (const l of layers) l.links = [{ label: 'Purplebook', url: raw.pageBase }, ...l.links];
         await out(`${JSON.stringify(layers.length === 1 ? layers[0] : layers, null, 1)}\n`);
       });

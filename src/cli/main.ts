@@ -7,6 +7,7 @@ import { registerCoverage } from './coverage.js';
 import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
 import { registerLayer } from './layer.js';
+import { registerMcp } from './mcp.js';
 import { registerPlan } from './plan.js';
 import { registerSearch } from './search.js';
 import { registerServe } from './serve.js';
@@ -41,6 +42,7 @@ export function createProgram(): Command {
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);
+  registerMcp(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
-import type { KnowledgeBase } from '../kb/open.js';
+import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import type { KnowledgeBase, ProfileRow } from '../kb/open.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
@@ -55,6 +55,25 @@ export function selectOrFail(kb: KnowledgeBase, o: ThreatOptions): ThreatSelecti
   }
 }
 
+/** Without any option, every profiled group (the threat-modeling catalog). */
+export function threatOptionsOrCatalog(kb: KnowledgeBase, o: ThreatOptions): ThreatOptions {
+  return hasThreatOptions(o) ? o : { group: [...new Set(selectProfiles(kb, {}).map((p) => p.actor).filter((x): x is string => !!x))] };
+}
+
+export interface ThreatListing {
+  threats: (Threat & { profile?: ProfileRow })[];
+  unjoined: { name: string; stixId: string }[];
+  /** Distinct techniques of all the threats. */
+  techniques: number;
+}
+
+/** What `threats --json` prints (shared with the MCP `threat_techniques` tool): each threat with its profile. */
+export function threatListing(kb: KnowledgeBase, sel: ThreatSelection): ThreatListing {
+  const profiles = new Map(kb.profiles().filter((p) => p.actor).map((p) => [p.actor!, p]));
+  const threats = sel.threats.map((t) => ({ ...t, profile: t.profile ?? (t.kind === 'group' ? profiles.get(t.id) : undefined) }));
+  return { threats, unjoined: sel.unjoined.map((p) => ({ name: p.name, stixId: p.stixId })), techniques: sel.techniques.size };
+}
+
 export function registerThreats(program: Command): void {
   withThreatOptions(program.command('threats'))
     .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts')
@@ -62,21 +81,15 @@ export function registerThreats(program: Command): void {
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: RawThreatOpts & { json?: boolean; db?: string }) => {
       await withKb(raw.db, async (kb) => {
-        const o = threatOptions(raw);
-        // Without any option, list every profiled group (the threat-modeling catalog).
-        const sel = hasThreatOptions(o) ? selectOrFail(kb, o) : selectOrFail(kb, { group: [...new Set(selectProfiles(kb, {}).map((p) => p.actor).filter((x): x is string => !!x))] });
-        const profiles = new Map(kb.profiles().filter((p) => p.actor).map((p) => [p.actor!, p]));
-        const rows = sel.threats.map((t) => ({ ...t, profile: t.profile ?? (t.kind === 'group' ? profiles.get(t.id) : undefined) }));
-        if (raw.json) {
-          return out(`${JSON.stringify({ threats: rows, unjoined: sel.unjoined.map((p) => ({ name: p.name, stixId: p.stixId })), techniques: sel.techniques.size }, null, 2)}\n`);
-        }
-        const lines = rows.map((t) => {
+        const listing = threatListing(kb, selectOrFail(kb, threatOptionsOrCatalog(kb, threatOptions(raw))));
+        if (raw.json) return out(`${JSON.stringify(listing, null, 2)}\n`);
+        const lines = listing.threats.map((t) => {
           const p = t.profile;
           const prof = p ? ` — origin ${p.originCountry ?? '?'}; ${p.motivation.join(', ') || 'motivation unknown'}; targets ${p.victimIndustries.slice(0, 6).join(', ')}${p.victimIndustries.length > 6 ? '…' : ''}` : '';
           return `${t.id.padEnd(6)} ${t.name} (${t.techniques.length} techniques)${prof}`;
         });
-        if (sel.unjoined.length) lines.push('', `Not joined to the loaded ATT&CK ${kb.attackVersion}: ${sel.unjoined.map((p) => p.name).join(', ')}`);
-        lines.push('', `${sel.threats.length} threats, ${sel.techniques.size} techniques in all`);
+        if (listing.unjoined.length) lines.push('', `Not joined to the loaded ATT&CK ${kb.attackVersion}: ${listing.unjoined.map((p) => p.name).join(', ')}`);
+        lines.push('', `${listing.threats.length} threats, ${listing.techniques} techniques in all`);
         return out(`${lines.join('\n')}\n`);
       });
     });

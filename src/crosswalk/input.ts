@@ -3,7 +3,6 @@
  * ids, or plain text with technique ids anywhere in it (one per line, CSV, rule tags such as
  * `attack.t1059.001`). Recognised by content.
  */
-import { normalizeTechniqueId } from '../resolve.js';
 import { isLayer, LayerInputError } from './layer.js';
 
 export type CrosswalkInput =
@@ -28,7 +27,8 @@ export function parseCrosswalkInput(text: string): CrosswalkInput {
     if (Array.isArray(doc) && doc.length && doc.every((x) => typeof x === 'string')) return { kind: 'list', ids: doc };
     throw new LayerInputError('JSON that is neither an ATT&CK Navigator layer (with a "techniques" list), a list of layers, nor a list of technique ids');
   }
-  const ids = (trimmed.match(ID_IN_TEXT) ?? []).map(normalizeTechniqueId);
+  // As written: the crosswalk normalizes, and its report shows each id the way the user wrote it.
+  const ids = trimmed.match(ID_IN_TEXT) ?? [];
   if (!ids.length) throw new LayerInputError('no technique ids in the input (expected ids such as T1059.001, or a Navigator layer)');
   return { kind: 'list', ids };
 }

@@ -31,6 +31,9 @@ export interface Translation {
 /** How far above the loaded release's highest technique number an unknown id still reads as "newer". */
 export const NEWER_RANGE = 100;
 
+/** Translations remembered per crosswalk: every id of a few releases, not every string a client can send. */
+const MEMO_MAX = 20_000;
+
 export const translated = (t: Translation): boolean => t.outcome === 'same' || t.outcome === 'replaced';
 
 /** "19.1" → "19": Navigator layers and people name releases by their major version. */
@@ -54,8 +57,8 @@ export class Crosswalk {
     const hit = this.memo.get(input);
     if (hit) return { ...hit, notes: [...hit.notes] };
     const t = this.compute(input);
-    // Inputs are user files: only well-formed ids are remembered, so junk cannot grow the memo.
-    if (t.outcome !== 'invalid') this.memo.set(input, t);
+    // Inputs come from users (files, MCP clients): only well-formed ids are remembered, and only so many.
+    if (t.outcome !== 'invalid' && this.memo.size < MEMO_MAX) this.memo.set(input, t);
     return { ...t, notes: [...t.notes] };
   }
 

@@ -53,15 +53,20 @@ export function renderCrosswalkList(r: CrosswalkReport): string {
   return ids.length ? `${ids.join('\n')}\n` : '';
 }
 
-export function renderCrosswalkJson(r: CrosswalkReport, layer?: unknown): string {
-  return `${JSON.stringify({
+/** The report as data: what `translate --format json` prints and the MCP `translate` tool answers. */
+export function crosswalkJson(r: CrosswalkReport, layer?: unknown) {
+  return {
     from: r.from ?? null, to: r.to, input: r.input, summary: summarize(r.translations),
     translations: r.translations.map((t) => ({ input: t.input, id: t.id, ids: t.ids, outcome: t.outcome, notes: t.notes, ...(t.newer ? { newer: true } : {}) })),
     ...(r.entries ? { entries: r.entries } : {}),
     ...(r.rules ? { rules: r.rules } : {}),
     warnings: r.warnings,
     ...(layer !== undefined ? { layer } : {}),
-  }, null, 2)}\n`;
+  };
+}
+
+export function renderCrosswalkJson(r: CrosswalkReport, layer?: unknown): string {
+  return `${JSON.stringify(crosswalkJson(r, layer), null, 2)}\n`;
 }
 
 const cell = (s: string) => mdText(s);
