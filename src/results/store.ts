@@ -1,0 +1,258 @@
+/**
+ * The results store: what a team ran and what fired, in its own SQLite file beside the
+ * knowledge base (which `build` replaces; this file it never touches). WAL mode, so readers
+ * (a server, a report) never block a writer and several writers queue on the lock. Every write
+ * is one transaction: a crash leaves the file as it was before it, or with all of it.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ExecutionInput, ExecutionRow, ExerciseRow, ExerciseSpec, ImportBatch, OutcomeInput, OutcomeRow, WriteSummary } from './model.js';
+import type { Outcome } from './outcomes.js';
+import { MIGRATIONS, RESULTS_SCHEMA_VERSION } from './schema.js';
+import { isoSeconds } from './time.js';
+
+export class ResultsError extends Error {}
+
+export interface OpenOptions {
+  /** Create the file (and its folder) when missing; otherwise a missing file is an error. */
+  create?: boolean;
+  /** How long a writer waits for another one's lock (default 10 s). */
+  busyTimeoutMs?: number;
+}
+
+export interface HistoryFilter {
+  exercise?: string;
+  /** Stored technique ids (callers translate through the crosswalk first). */
+  techniques?: readonly string[];
+}
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const clean = (v: string | undefined): string | null => {
+  const t = v?.trim();
+  return t ? t : null;
+};
+
+export class ResultsStore {
+  readonly db: Database.Database;
+
+  private constructor(readonly path: string, opts: OpenOptions) {
+    if (opts.create) mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path, { fileMustExist: !opts.create, timeout: opts.busyTimeoutMs ?? 10_000 });
+    } catch (e) {
+      throw new ResultsError(`cannot open results file ${path}: ${(e as Error).message}`);
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a committed import survives power loss too, not only a killed process.
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      if (e instanceof ResultsError) throw e;
+      throw new ResultsError(`${path} is not a Purplebook results file: ${(e as Error).message}`);
+    }
+  }
+
+  /** Opens (and migrates) a results file. */
+  static open(path: string, opts: OpenOptions = {}): ResultsStore {
+    if (!opts.create && !existsSync(path)) throw new ResultsError(`no results file at ${path}: \`purplebook results import\` creates it`);
+    return new ResultsStore(path, opts);
+  }
+
+  get version(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs the migrations the file lacks; two processes opening an old file at once migrate it once. */
+  private migrate(): void {
+    const step = this.db.transaction(() => {
+      const from = this.version;
+      if (from > RESULTS_SCHEMA_VERSION) {
+        throw new ResultsError(`${this.path} was written by a newer Purplebook (results schema ${from}, this one knows up to ${RESULTS_SCHEMA_VERSION})`);
+      }
+      if (from > 0 && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'executions'").get()) {
+        throw new ResultsError(`${this.path} is not a Purplebook results file (schema ${from} without an executions table)`);
+      }
+      if (from === 0 && this.db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").pluck().get() !== 0) {
+        throw new ResultsError(`${this.path} is an SQLite file of something else, not a Purplebook results file`);
+      }
+      for (let v = from; v < RESULTS_SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${RESULTS_SCHEMA_VERSION}`);
+    });
+    if (this.version !== RESULTS_SCHEMA_VERSION) step.immediate();
+  }
+
+  /* ------------------------------------------------------------------ writes */
+
+  /** Stores a batch in one transaction: all of it or, on any error, none of it. */
+  write(batch: ImportBatch): WriteSummary {
+    const now = isoSeconds(batch.now ?? new Date());
+    const summary: WriteSummary = { executionsAdded: 0, executionsKnown: 0, outcomesAdded: 0, outcomesKnown: 0, exercises: [] };
+    const exercises = new Map<string, number>();
+    const run = this.db.transaction(() => {
+      for (const rec of batch.records) {
+        const spec = batch.exercise ?? rec.exercise;
+        const exercise = spec ? this.exerciseId(spec, batch, now, exercises) : undefined;
+        let executionId: number;
+        let created: boolean;
+        if (rec.startedAt) ({ id: executionId, created } = this.keyedExecution(rec, exercise ?? this.defaultExercise(batch, now, exercises), now));
+        else ({ id: executionId, created } = this.markedExecution(rec, exercise, () => this.defaultExercise(batch, now, exercises), now));
+        if (created) summary.executionsAdded++;
+        else summary.executionsKnown++;
+        for (const o of rec.outcomes) {
+          if (this.addOutcome(executionId, o, created, batch.recordedBy, now)) summary.outcomesAdded++;
+          else summary.outcomesKnown++;
+        }
+      }
+    });
+    run.immediate();
+    summary.exercises = [...exercises.keys()];
+    return summary;
+  }
+
+  /** The exercise's id, created on first use; an existing one keeps its fields and only gains missing ones. */
+  private exerciseId(spec: ExerciseSpec, batch: ImportBatch, now: string, seen: Map<string, number>): number {
+    const name = spec.name.trim();
+    const records = batch.exercise ? batch.records : batch.records.filter((r) => r.exercise?.name.trim() === name);
+    const known = seen.get(name);
+    if (known !== undefined) return known;
+    const row = this.db.prepare('SELECT id, date, threats, stack FROM exercises WHERE name = ?').get(name) as Row | undefined;
+    let id: number;
+    if (row) {
+      id = row.id as number;
+      // Fill what was unknown; never overwrite what was recorded.
+      if (row.date === null && spec.date) this.db.prepare('UPDATE exercises SET date = ? WHERE id = ?').run(spec.date, id);
+      if (row.stack === null && spec.stack) this.db.prepare('UPDATE exercises SET stack = ? WHERE id = ?').run(spec.stack, id);
+      if (row.threats === '[]' && spec.threats?.length) this.db.prepare('UPDATE exercises SET threats = ? WHERE id = ?').run(JSON.stringify(spec.threats), id);
+    } else {
+      const date = spec.date ?? earliestDay(records) ?? now.slice(0, 10);
+      id = Number(this.db.prepare('INSERT INTO exercises (name, date, threats, stack, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(name, date, JSON.stringify(spec.threats ?? []), clean(spec.stack), now).lastInsertRowid);
+    }
+    seen.set(name, id);
+    return id;
+  }
+
+  /** Records that name no exercise go to one named after the day of the batch's earliest execution. */
+  private defaultExercise(batch: ImportBatch, now: string, seen: Map<string, number>): number {
+    const day = earliestDay(batch.records.filter((r) => !r.exercise)) ?? now.slice(0, 10);
+    return this.exerciseId({ name: `exercise ${day}`, date: day }, { records: [] }, now, seen);
+  }
+
+  private keyedExecution(rec: ExecutionInput, exercise: number, now: string): { id: number; created: boolean } {
+    const host = normalizeHost(rec.host);
+    const info = this.db.prepare(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, test_name, platform, host, user, started_at, ended_at, exit_status, recorded_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, test_id, host, started_at) DO NOTHING`)
+      .run(exercise, rec.technique, rec.techniqueRaw, rec.source, rec.testId, clean(rec.testName), clean(rec.platform), host, clean(rec.user),
+        rec.startedAt!, clean(rec.endedAt), rec.exitStatus ?? null, now);
+    if (info.changes) return { id: Number(info.lastInsertRowid), created: true };
+    const id = this.db.prepare('SELECT id FROM executions WHERE source = ? AND test_id = ? AND host = ? AND started_at = ?')
+      .pluck().get(rec.source, rec.testId, host, rec.startedAt!) as number;
+    return { id, created: false };
+  }
+
+  /** The latest execution of the test (narrowed by host and exercise when given), else a new one without a start time. */
+  private markedExecution(rec: ExecutionInput, exercise: number | undefined, fallback: () => number, now: string): { id: number; created: boolean } {
+    const host = normalizeHost(rec.host);
+    const where = ['source = ?', 'test_id = ?'];
+    const args: unknown[] = [rec.source, rec.testId];
+    if (host) {
+      where.push('host = ?');
+      args.push(host);
+    }
+    if (exercise !== undefined) {
+      where.push('exercise = ?');
+      args.push(exercise);
+    }
+    const found = this.db.prepare(`SELECT id FROM executions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT 1`).pluck().get(...args) as number | undefined;
+    if (found !== undefined) return { id: found, created: false };
+    return this.keyedExecution({ ...rec, startedAt: '' }, exercise ?? fallback(), now);
+  }
+
+  /** Appends an outcome unless it is already there: the same export re-imported, the same mark made twice. */
+  private addOutcome(execution: number, o: OutcomeInput, executionCreated: boolean, recordedBy: string | undefined, now: string): boolean {
+    if (o.initial && !executionCreated) return false;
+    const values = [o.outcome, clean(o.rule), clean(o.alertId), clean(o.note)] as const;
+    const same = 'outcome = ? AND rule IS ? AND alert_id IS ? AND note IS ?';
+    if (o.recordedAt) {
+      if (this.db.prepare(`SELECT 1 FROM outcomes WHERE execution = ? AND ${same} AND recorded_at = ?`).get(execution, ...values, o.recordedAt)) return false;
+    } else {
+      const last = this.db.prepare('SELECT outcome, rule, alert_id, note FROM outcomes WHERE execution = ? ORDER BY id DESC LIMIT 1').get(execution) as Row | undefined;
+      if (last && last.outcome === values[0] && last.rule === values[1] && last.alert_id === values[2] && last.note === values[3]) return false;
+    }
+    this.db.prepare('INSERT INTO outcomes (execution, outcome, rule, alert_id, note, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(execution, ...values, clean(o.recordedBy) ?? clean(recordedBy), o.recordedAt ?? now);
+    return true;
+  }
+
+  /* ------------------------------------------------------------------ reads */
+
+  exercises(): ExerciseRow[] {
+    return (this.db.prepare(`SELECT x.*, (SELECT COUNT(*) FROM executions e WHERE e.exercise = x.id) AS n FROM exercises x ORDER BY x.date, x.name`).all() as Row[])
+      .map((r) => ({
+        id: r.id as number, name: r.name as string, date: str(r.date), threats: JSON.parse(r.threats as string) as string[], stack: str(r.stack),
+        createdAt: r.created_at as string, executions: r.n as number,
+      }));
+  }
+
+  /** Executions with their whole outcome history, newest first. */
+  history(filter: HistoryFilter = {}): ExecutionRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.exercise !== undefined) {
+      where.push('x.name = ?');
+      args.push(filter.exercise);
+    }
+    if (filter.techniques) {
+      where.push('e.technique IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(filter.techniques));
+    }
+    const rows = this.db.prepare(`SELECT e.*, x.name AS exercise_name, x.date AS exercise_date FROM executions e JOIN exercises x ON x.id = e.exercise
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.started_at DESC, e.id DESC`).all(...args) as Row[];
+    const byExecution = new Map<number, OutcomeRow[]>();
+    if (rows.length) {
+      const outcomes = this.db.prepare('SELECT * FROM outcomes WHERE execution IN (SELECT value FROM json_each(?)) ORDER BY id')
+        .all(JSON.stringify(rows.map((r) => r.id))) as Row[];
+      for (const o of outcomes) {
+        const list = byExecution.get(o.execution as number) ?? [];
+        list.push({
+          id: o.id as number, outcome: o.outcome as Outcome, rule: str(o.rule), alertId: str(o.alert_id), note: str(o.note),
+          recordedBy: str(o.recorded_by), recordedAt: o.recorded_at as string,
+        });
+        byExecution.set(o.execution as number, list);
+      }
+    }
+    return rows.map((r) => ({
+      id: r.id as number, exercise: r.exercise_name as string, exerciseDate: str(r.exercise_date), technique: r.technique as string,
+      techniqueRaw: r.technique_raw as string, source: r.source as string, testId: r.test_id as string, testName: str(r.test_name),
+      platform: str(r.platform), host: r.host as string, user: str(r.user), startedAt: r.started_at as string, endedAt: str(r.ended_at),
+      exitStatus: typeof r.exit_status === 'number' ? r.exit_status : null, recordedAt: r.recorded_at as string,
+      outcomes: byExecution.get(r.id as number) ?? [],
+    }));
+  }
+
+  counts(): { exercises: number; executions: number; outcomes: number } {
+    const n = (table: string) => this.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+    return { exercises: n('exercises'), executions: n('executions'), outcomes: n('outcomes') };
+  }
+}
+
+/** Host names are case-insensitive: `WS01` from one logger and `ws01` from another are one host. */
+export function normalizeHost(host: string | undefined): string {
+  return (host ?? '').trim().toLowerCase();
+}
+
+function earliestDay(records: readonly ExecutionInput[]): string | undefined {
+  let min: string | undefined;
+  for (const r of records) if (r.startedAt && (!min || r.startedAt < min)) min = r.startedAt;
+  return min?.slice(0, 10);
+}
