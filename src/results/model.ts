@@ -47,12 +47,23 @@ export interface ExecutionInput {
   endedAt?: string;
   exitStatus?: number;
   outcomes: OutcomeInput[];
-  /** Where it came from, for warnings: `file:line`. */
-  origin?: string;
+  /** The record names its execution exactly (an export): an empty start time is part of the key, not a mark. */
+  exact?: boolean;
+  /** Index in `ImportBatch.files` of the file it was read from. */
+  file?: number;
+}
+
+export interface ImportedFile {
+  /** As given on the command line (or the upload's name). */
+  name: string;
+  format: string;
+  sha256: string;
 }
 
 export interface ImportBatch {
   records: ExecutionInput[];
+  /** The files the records were read from: each one that adds something gets a row in `imports`. */
+  files?: ImportedFile[];
   /** `--exercise`: every record goes there. */
   exercise?: ExerciseSpec;
   /** Who recorded outcomes that do not say. */

@@ -51,6 +51,23 @@ CREATE TABLE outcomes (
 );
 CREATE INDEX outcomes_execution ON outcomes(execution, id);
 `,
+  // 2: where results came from: each imported file (name, format, SHA-256, who, when) that added
+  // something, and on every execution and outcome the import that added it (null: marked by hand
+  // or through the API, or stored before this version).
+  `
+CREATE TABLE imports (
+  id INTEGER PRIMARY KEY,
+  file TEXT NOT NULL,
+  format TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  imported_by TEXT,
+  executions INTEGER NOT NULL DEFAULT 0,
+  outcomes INTEGER NOT NULL DEFAULT 0
+);
+ALTER TABLE executions ADD COLUMN import INTEGER REFERENCES imports(id);
+ALTER TABLE outcomes ADD COLUMN import INTEGER REFERENCES imports(id);
+`,
 ];
 
 export const RESULTS_SCHEMA_VERSION = MIGRATIONS.length;

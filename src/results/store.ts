@@ -37,6 +37,8 @@ const clean = (v: string | undefined): string | null => {
 
 export class ResultsStore {
   readonly db: Database.Database;
+  /** The `imports` row of the file whose record is being written (null for marks made by hand or through the API). */
+  private importId: number | null = null;
 
   private constructor(readonly path: string, opts: OpenOptions) {
     if (opts.create) mkdirSync(dirname(path), { recursive: true });
@@ -99,22 +101,32 @@ export class ResultsStore {
     const summary: WriteSummary = { executionsAdded: 0, executionsKnown: 0, outcomesAdded: 0, outcomesKnown: 0, exercises: [] };
     const exercises = new Map<string, number>();
     const run = this.db.transaction(() => {
+      const imports = new Imports(this.db, batch, now);
       for (const rec of batch.records) {
+        this.importId = imports.idOf(rec.file);
         const spec = batch.exercise ?? rec.exercise;
         const exercise = spec ? this.exerciseId(spec, batch, now, exercises) : undefined;
         let executionId: number;
         let created: boolean;
-        if (rec.startedAt) ({ id: executionId, created } = this.keyedExecution(rec, exercise ?? this.defaultExercise(batch, now, exercises), now));
+        if (rec.startedAt || rec.exact) ({ id: executionId, created } = this.keyedExecution(rec, exercise ?? this.defaultExercise(batch, now, exercises), now));
         else ({ id: executionId, created } = this.markedExecution(rec, exercise, () => this.defaultExercise(batch, now, exercises), now));
         if (created) summary.executionsAdded++;
         else summary.executionsKnown++;
+        if (created) imports.count(rec.file, 'executions');
         for (const o of rec.outcomes) {
-          if (this.addOutcome(executionId, o, created, batch.recordedBy, now)) summary.outcomesAdded++;
-          else summary.outcomesKnown++;
+          if (this.addOutcome(executionId, o, created, batch.recordedBy, now)) {
+            summary.outcomesAdded++;
+            imports.count(rec.file, 'outcomes');
+          } else summary.outcomesKnown++;
         }
       }
+      imports.finish();
     });
-    run.immediate();
+    try {
+      run.immediate();
+    } finally {
+      this.importId = null;
+    }
     summary.exercises = [...exercises.keys()];
     return summary;
   }
@@ -150,13 +162,13 @@ export class ResultsStore {
 
   private keyedExecution(rec: ExecutionInput, exercise: number, now: string): { id: number; created: boolean } {
     const host = normalizeHost(rec.host);
-    const info = this.db.prepare(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, test_name, platform, host, user, started_at, ended_at, exit_status, recorded_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, test_id, host, started_at) DO NOTHING`)
+    const info = this.db.prepare(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, test_name, platform, host, user, started_at, ended_at, exit_status, recorded_at, import)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, test_id, host, started_at) DO NOTHING`)
       .run(exercise, rec.technique, rec.techniqueRaw, rec.source, rec.testId, clean(rec.testName), clean(rec.platform), host, clean(rec.user),
-        rec.startedAt!, clean(rec.endedAt), rec.exitStatus ?? null, now);
+        rec.startedAt ?? '', clean(rec.endedAt), rec.exitStatus ?? null, now, this.importId);
     if (info.changes) return { id: Number(info.lastInsertRowid), created: true };
     const id = this.db.prepare('SELECT id FROM executions WHERE source = ? AND test_id = ? AND host = ? AND started_at = ?')
-      .pluck().get(rec.source, rec.testId, host, rec.startedAt!) as number;
+      .pluck().get(rec.source, rec.testId, host, rec.startedAt ?? '') as number;
     return { id, created: false };
   }
 
@@ -189,8 +201,8 @@ export class ResultsStore {
       const last = this.db.prepare('SELECT outcome, rule, alert_id, note FROM outcomes WHERE execution = ? ORDER BY id DESC LIMIT 1').get(execution) as Row | undefined;
       if (last && last.outcome === values[0] && last.rule === values[1] && last.alert_id === values[2] && last.note === values[3]) return false;
     }
-    this.db.prepare('INSERT INTO outcomes (execution, outcome, rule, alert_id, note, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(execution, ...values, clean(o.recordedBy) ?? clean(recordedBy), o.recordedAt ?? now);
+    this.db.prepare('INSERT INTO outcomes (execution, outcome, rule, alert_id, note, recorded_by, recorded_at, import) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(execution, ...values, clean(o.recordedBy) ?? clean(recordedBy), o.recordedAt ?? now, this.importId);
     return true;
   }
 
@@ -240,9 +252,50 @@ export class ResultsStore {
     }));
   }
 
+  /** Imported files that added something, oldest first. */
+  imports(): { id: number; file: string; format: string; sha256: string; importedAt: string; importedBy: string | null; executions: number; outcomes: number }[] {
+    return (this.db.prepare('SELECT * FROM imports ORDER BY id').all() as Row[]).map((r) => ({
+      id: r.id as number, file: r.file as string, format: r.format as string, sha256: r.sha256 as string, importedAt: r.imported_at as string,
+      importedBy: str(r.imported_by), executions: r.executions as number, outcomes: r.outcomes as number,
+    }));
+  }
+
   counts(): { exercises: number; executions: number; outcomes: number } {
     const n = (table: string) => this.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
     return { exercises: n('exercises'), executions: n('executions'), outcomes: n('outcomes') };
+  }
+}
+
+/** The `imports` rows of a batch's files: written up front, dropped again when the file added nothing. */
+class Imports {
+  private readonly ids: (number | null)[];
+  private readonly added = new Map<number, { executions: number; outcomes: number }>();
+
+  constructor(private readonly db: Database.Database, private readonly batch: ImportBatch, now: string) {
+    const insert = db.prepare('INSERT INTO imports (file, format, sha256, imported_at, imported_by) VALUES (?, ?, ?, ?, ?)');
+    this.ids = (batch.files ?? []).map((f) => Number(insert.run(f.name, f.format, f.sha256, now, clean(batch.recordedBy)).lastInsertRowid));
+  }
+
+  idOf(file: number | undefined): number | null {
+    return file === undefined ? null : this.ids[file] ?? null;
+  }
+
+  count(file: number | undefined, what: 'executions' | 'outcomes'): void {
+    const id = this.idOf(file);
+    if (id === null) return;
+    const c = this.added.get(id) ?? { executions: 0, outcomes: 0 };
+    c[what]++;
+    this.added.set(id, c);
+  }
+
+  finish(): void {
+    for (const id of this.ids) {
+      if (id === null) continue;
+      const c = this.added.get(id);
+      // A log imported again added nothing: it leaves no trace either.
+      if (!c) this.db.prepare('DELETE FROM imports WHERE id = ?').run(id);
+      else this.db.prepare('UPDATE imports SET executions = ?, outcomes = ? WHERE id = ?').run(c.executions, c.outcomes, id);
+    }
   }
 }
 

@@ -134,3 +134,58 @@ describe('results store', () => {
     expect(() => ResultsStore.open(text)).toThrow(ResultsError);
   });
 });
+
+/** The first schema version, as its files are on disk: frozen here, never derived from the code. */
+const SCHEMA_V1 = `
+CREATE TABLE exercises (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, date TEXT, threats TEXT NOT NULL DEFAULT '[]', stack TEXT, created_at TEXT NOT NULL);
+CREATE TABLE executions (
+  id INTEGER PRIMARY KEY, exercise INTEGER NOT NULL REFERENCES exercises(id), technique TEXT NOT NULL, technique_raw TEXT NOT NULL, source TEXT NOT NULL,
+  test_id TEXT NOT NULL CHECK (test_id <> ''), test_name TEXT, platform TEXT, host TEXT NOT NULL DEFAULT '', user TEXT, started_at TEXT NOT NULL DEFAULT '',
+  ended_at TEXT, exit_status INTEGER, recorded_at TEXT NOT NULL, UNIQUE (source, test_id, host, started_at)
+);
+CREATE INDEX executions_technique ON executions(technique);
+CREATE INDEX executions_exercise ON executions(exercise);
+CREATE TABLE outcomes (
+  id INTEGER PRIMARY KEY, execution INTEGER NOT NULL REFERENCES executions(id),
+  outcome TEXT NOT NULL CHECK (outcome IN ('not-run', 'blocked', 'not-detected', 'ran', 'logged', 'alerted', 'prevented')),
+  rule TEXT, alert_id TEXT, note TEXT, recorded_by TEXT, recorded_at TEXT NOT NULL
+);
+CREATE INDEX outcomes_execution ON outcomes(execution, id);
+PRAGMA user_version = 1;
+`;
+
+describe('results schema migrations', () => {
+  it('a file of the first schema version opens, migrates to the current one, and keeps every row', () => {
+    const path = join(tempDir(), 'v1.db');
+    const v1 = new Database(path);
+    v1.pragma('journal_mode = WAL');
+    v1.exec(SCHEMA_V1);
+    v1.prepare("INSERT INTO exercises (name, date, threats, stack, created_at) VALUES ('Q4 2024', '2024-11-02', '[\"G0016\"]', 'EDR A', '2024-11-02T09:00:00Z')").run();
+    v1.prepare(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, host, started_at, exit_status, recorded_at)
+      VALUES (1, 'T1562.001', 'T1562.001', 'atomic-red-team', ?, 'ws01', '2024-11-02T09:30:00Z', 0, '2024-11-02T10:00:00Z')`).run(GUID);
+    v1.prepare("INSERT INTO outcomes (execution, outcome, rule, recorded_by, recorded_at) VALUES (1, 'alerted', 'edr-tamper', 'alice', '2024-11-03T08:00:00Z')").run();
+    v1.close();
+
+    const s = ResultsStore.open(path);
+    open.push(s);
+    expect(RESULTS_SCHEMA_VERSION).toBeGreaterThan(1);
+    expect(s.version).toBe(RESULTS_SCHEMA_VERSION);
+    expect(s.exercises()).toMatchObject([{ name: 'Q4 2024', date: '2024-11-02', threats: ['G0016'], stack: 'EDR A', executions: 1 }]);
+    const [e] = s.history();
+    expect(e).toMatchObject({ technique: 'T1562.001', host: 'ws01', startedAt: '2024-11-02T09:30:00Z', exitStatus: 0 });
+    expect(e!.outcomes).toMatchObject([{ outcome: 'alerted', rule: 'edr-tamper', recordedBy: 'alice', recordedAt: '2024-11-03T08:00:00Z' }]);
+    // Version 2's provenance: empty for old rows, filled by new imports.
+    expect(s.db.prepare('SELECT import FROM executions').pluck().all()).toEqual([null]);
+    expect(s.imports()).toEqual([]);
+    s.write({ records: [run({ file: 0 })], files: [{ name: 'log.csv', format: 'atomic-csv', sha256: 'ab'.repeat(32) }], recordedBy: 'carol' });
+    expect(s.imports()).toMatchObject([{ file: 'log.csv', format: 'atomic-csv', importedBy: 'carol', executions: 1, outcomes: 1 }]);
+    // The same log again adds nothing, not even an import row.
+    s.write({ records: [run({ file: 0 })], files: [{ name: 'log.csv', format: 'atomic-csv', sha256: 'ab'.repeat(32) }] });
+    expect(s.imports()).toHaveLength(1);
+    s.close();
+    // Reopening a migrated file changes nothing.
+    const again = ResultsStore.open(path);
+    open.push(again);
+    expect(again.counts()).toEqual({ exercises: 2, executions: 2, outcomes: 2 });
+  });
+});
