@@ -9,6 +9,7 @@ import { registerGaps } from './gaps.js';
 import { registerLayer } from './layer.js';
 import { registerMcp } from './mcp.js';
 import { registerPlan } from './plan.js';
+import { registerResults } from './results.js';
 import { registerSearch } from './search.js';
 import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerCoverage(program);
   registerLayer(program);
   registerPlan(program);
+  registerResults(program);
   registerTranslate(program);
   registerSyncCommands(program);
   registerSite(program);

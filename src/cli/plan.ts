@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { buildPlan } from '../coverage/plan.js';
 import { renderPlanJson, renderPlanMarkdown } from '../render/plan.js';
+import { planSheet, previousOutcomes } from '../results/plan-sheet.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
 import { collect, loadRules } from './coverage.js';
 import { parseDomain } from './export.js';
+import { openResults, RESULTS_OPTION_HELP } from './results.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
-const FORMATS = ['markdown', 'json'] as const;
+const FORMATS = ['markdown', 'json', 'csv'] as const;
 
 interface PlanOpts extends RawThreatOpts {
   rules?: string[];
@@ -15,6 +17,7 @@ interface PlanOpts extends RawThreatOpts {
   domain?: string;
   format: string;
   maxDetections?: string;
+  results?: string | boolean;
   db?: string;
 }
 
@@ -26,6 +29,7 @@ export function registerPlan(program: Command): void {
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--max-detections <n>', 'public detection candidates per technique (default 8)')
+    .option('--results [file]', `list each test's previous outcome; ${RESULTS_OPTION_HELP}`)
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: PlanOpts) => {
       if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
@@ -37,7 +41,18 @@ export function registerPlan(program: Command): void {
         if (!hasThreatOptions(o)) throw new CliError('plan needs a threat: --group, --software, --campaign, --techniques or a profile option', EXIT_BAD_INPUT);
         const selection = selectOrFail(kb, o);
         const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections });
-        await out(raw.format === 'json' ? renderPlanJson(plan) : renderPlanMarkdown(plan));
+        let previous;
+        if (raw.results) {
+          const store = openResults({ results: raw.results === true ? undefined : raw.results, db: raw.db });
+          try {
+            previous = previousOutcomes(store.history());
+          } finally {
+            store.close();
+          }
+        }
+        // csv: the outcome sheet the team fills in and `results import` reads back.
+        if (raw.format === 'csv') await out(planSheet(plan, previous));
+        else await out(raw.format === 'json' ? renderPlanJson(plan) : renderPlanMarkdown(plan, previous));
       });
     });
 }

@@ -12,20 +12,24 @@ export function renderPlanJson(p: Plan): string {
   return `${JSON.stringify(p, null, 2)}\n`;
 }
 
-function testLine(t: PlanTest): string {
+/** A test's previous outcome from a results file ("alerted 2025-03-04 (rule x)"), shown beside it. */
+export type PreviousOutcome = (source: string, testId: string | null) => string | undefined;
+
+function testLine(t: PlanTest, previous?: PreviousOutcome): string {
   const ids = [t.number, t.id].filter((x): x is string => !!x).map(code).join(' ');
   const facts = [t.platforms.join('/'), t.executors.join('/'), t.elevation ? 'elevated' : ''].filter(Boolean).map(mdText).join('; ');
-  return `- [ ] ${mdText(t.sourceTitle)} ${ids} ${link(mdText(t.name), t.url)}${facts ? ` (${facts})` : ''}`;
+  const before = previous?.(t.source, t.id);
+  return `- [ ] ${mdText(t.sourceTitle)} ${ids} ${link(mdText(t.name), t.url)}${facts ? ` (${facts})` : ''}${before ? ` — previously: ${mdText(before)}` : ''}`;
 }
 
-function techniqueBlock(t: PlanTechnique, tacticNames: Map<string, string>): string[] {
+function techniqueBlock(t: PlanTechnique, tacticNames: Map<string, string>, previous?: PreviousOutcome): string[] {
   const out = [`### ${link(t.id, t.url)} ${mdText(t.name)}`, ''];
   const also = t.tactics.slice(1).map((x) => tacticNames.get(x) ?? x);
   const facts = [`Used by: ${t.threats.join(', ') || '–'}`];
   if (also.length) facts.push(`also under ${also.map(mdText).join(', ')}`);
   out.push(facts.join(' · '), '');
   out.push(`**Tests to run (${t.tests.length})**`, '');
-  out.push(...(t.tests.length ? t.tests.map(testLine) : ['- no public test for these platforms: write one, or test manually']), '');
+  out.push(...(t.tests.length ? t.tests.map((x) => testLine(x, previous)) : ['- no public test for these platforms: write one, or test manually']), '');
   const own = t.detections.some((d) => d.kind === 'own');
   out.push(own ? `**Own detections that should fire (${t.detections.length})**` : `**Public detection candidates (no own rule; ${t.publicDetections} public in all)**`, '');
   const detectionLine = (d: PlanTechnique['detections'][number]) => (d.kind === 'own'
@@ -43,7 +47,7 @@ function techniqueBlock(t: PlanTechnique, tacticNames: Map<string, string>): str
   return out;
 }
 
-export function renderPlanMarkdown(p: Plan): string {
+export function renderPlanMarkdown(p: Plan, previous?: PreviousOutcome): string {
   const s = p.summary;
   const tacticNames = new Map(p.tactics.map((t) => [t.shortname, t.name]));
   const out = [`# ${mdText(p.title)}`, ''];
@@ -52,7 +56,7 @@ export function renderPlanMarkdown(p: Plan): string {
     + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`, '');
   p.tactics.forEach((tac, i) => {
     out.push(`## ${i + 1}. ${mdText(tac.name)}${tac.id ? ` (${tac.id})` : ''}`, '');
-    for (const t of tac.techniques) out.push(...techniqueBlock(t, tacticNames));
+    for (const t of tac.techniques) out.push(...techniqueBlock(t, tacticNames, previous));
   });
   out.push(`## Techniques no public test covers (${p.untested.length})`, '');
   out.push(...(p.untested.length ? p.untested.map((t) => `- ${t.id} ${mdText(t.name)} (${t.tactics.map((x) => mdText(tacticNames.get(x) ?? x)).join(', ')})`) : ['- none']));

@@ -79,6 +79,8 @@ export interface WriteSummary {
   /** Outcomes already recorded, left out. */
   outcomesKnown: number;
   exercises: string[];
+  /** The execution each record went to, in record order. */
+  touched: number[];
 }
 
 export interface OutcomeRow {

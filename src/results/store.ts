@@ -23,6 +23,7 @@ export interface OpenOptions {
 
 export interface HistoryFilter {
   exercise?: string;
+  ids?: readonly number[];
   /** Stored technique ids (callers translate through the crosswalk first). */
   techniques?: readonly string[];
 }
@@ -96,13 +97,14 @@ export class ResultsStore {
   /* ------------------------------------------------------------------ writes */
 
   /** Stores a batch in one transaction: all of it or, on any error, none of it. */
-  write(batch: ImportBatch): WriteSummary {
+  write(batch: ImportBatch, progress?: (done: number, total: number) => void): WriteSummary {
     const now = isoSeconds(batch.now ?? new Date());
-    const summary: WriteSummary = { executionsAdded: 0, executionsKnown: 0, outcomesAdded: 0, outcomesKnown: 0, exercises: [] };
+    const summary: WriteSummary = { executionsAdded: 0, executionsKnown: 0, outcomesAdded: 0, outcomesKnown: 0, exercises: [], touched: [] };
     const exercises = new Map<string, number>();
     const run = this.db.transaction(() => {
       const imports = new Imports(this.db, batch, now);
-      for (const rec of batch.records) {
+      for (const [i, rec] of batch.records.entries()) {
+        if (progress && i % 500 === 0) progress(i, batch.records.length);
         this.importId = imports.idOf(rec.file);
         const spec = batch.exercise ?? rec.exercise;
         const exercise = spec ? this.exerciseId(spec, batch, now, exercises) : undefined;
@@ -110,6 +112,7 @@ export class ResultsStore {
         let created: boolean;
         if (rec.startedAt || rec.exact) ({ id: executionId, created } = this.keyedExecution(rec, exercise ?? this.defaultExercise(batch, now, exercises), now));
         else ({ id: executionId, created } = this.markedExecution(rec, exercise, () => this.defaultExercise(batch, now, exercises), now));
+        summary.touched.push(executionId);
         if (created) summary.executionsAdded++;
         else summary.executionsKnown++;
         if (created) imports.count(rec.file, 'executions');
@@ -223,6 +226,10 @@ export class ResultsStore {
     if (filter.exercise !== undefined) {
       where.push('x.name = ?');
       args.push(filter.exercise);
+    }
+    if (filter.ids) {
+      where.push('e.id IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(filter.ids));
     }
     if (filter.techniques) {
       where.push('e.technique IN (SELECT value FROM json_each(?))');

@@ -1,0 +1,40 @@
+/** What a reader makes of one file, before the knowledge base names its techniques and tests. */
+import type { ExerciseSpec, OutcomeInput } from '../model.js';
+
+export const IMPORT_FORMATS = ['atomic-csv', 'attire', 'caldera', 'sheet', 'purplebook-json'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export interface RawExecution {
+  /** `file:line` or `file: procedures[3]`: where a warning points. */
+  origin: string;
+  /** Technique id as written. */
+  technique: string;
+  /** As first written, when the file carries it (an export of an earlier import); default: `technique`. */
+  techniqueRaw?: string;
+  /** Knowledge-base source of the test, when the format says (Atomic logs, Caldera); else found by the test id. */
+  source?: string;
+  testId?: string;
+  /** Atomic test number, for loggers that write no GUID. */
+  testNumber?: number;
+  testName?: string;
+  platform?: string;
+  host?: string;
+  user?: string;
+  startedAt?: string;
+  endedAt?: string;
+  exitStatus?: number;
+  exercise?: ExerciseSpec;
+  outcomes: OutcomeInput[];
+  exact?: boolean;
+}
+
+export interface ParsedFile {
+  format: ImportFormat;
+  records: RawExecution[];
+  /** One line each, naming the row: rows left out and why. */
+  warnings: string[];
+  /** Rows with nothing to record (a sheet row nobody filled in). */
+  empty: number;
+}
+
+export class ImportError extends Error {}
