@@ -164,7 +164,7 @@ export function registerResults(program: Command): void {
         if (o.quiet) return;
         const s = report.summary;
         const lines = [`Imported ${s.executionsAdded} executions and ${s.outcomesAdded} outcomes from ${files.length} file${files.length === 1 ? '' : 's'} `
-          + `(${report.files.map((f) => `${f.name}: ${f.format}`).join(', ')}) into ${store.path}; exercise${s.exercises.length === 1 ? '' : 's'} ${s.exercises.join(', ') || '(existing executions)'}`];
+          + `(${report.files.map((f) => `${f.name}: ${f.format}`).join(', ')}) into ${store.path}${s.exercises.length ? `; exercise${s.exercises.length === 1 ? '' : 's'} ${s.exercises.join(', ')}` : ''}`];
         if (s.executionsKnown || s.outcomesKnown) lines.push(`Already recorded, left as they were: ${s.executionsKnown} executions, ${s.outcomesKnown} outcomes`);
         const empty = report.files.reduce((n, f) => n + f.empty, 0);
         const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;

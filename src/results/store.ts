@@ -101,17 +101,17 @@ export class ResultsStore {
     const now = isoSeconds(batch.now ?? new Date());
     const summary: WriteSummary = { executionsAdded: 0, executionsKnown: 0, outcomesAdded: 0, outcomesKnown: 0, exercises: [], touched: [] };
     const exercises = new Map<string, number>();
+    /** Executions that gained something: their exercises are the ones the summary names. */
+    const changed = new Set<number>();
     const run = this.db.transaction(() => {
       const imports = new Imports(this.db, batch, now);
       for (const [i, rec] of batch.records.entries()) {
         if (progress && i % 500 === 0) progress(i, batch.records.length);
         this.importId = imports.idOf(rec.file);
         const spec = batch.exercise ?? rec.exercise;
-        const exercise = spec ? this.exerciseId(spec, batch, now, exercises) : undefined;
-        let executionId: number;
-        let created: boolean;
-        if (rec.startedAt || rec.exact) ({ id: executionId, created } = this.keyedExecution(rec, exercise ?? this.defaultExercise(batch, now, exercises), now));
-        else ({ id: executionId, created } = this.markedExecution(rec, exercise, () => this.defaultExercise(batch, now, exercises), now));
+        // Exercises are created only when an execution goes into them: re-importing a log into no exercise makes no empty one.
+        const exercise = () => (spec ? this.exerciseId(spec, batch, now, exercises) : this.defaultExercise(batch, now, exercises));
+        const { id: executionId, created } = rec.startedAt || rec.exact ? this.keyedExecution(rec, exercise, now) : this.markedExecution(rec, spec, exercise, now);
         summary.touched.push(executionId);
         if (created) summary.executionsAdded++;
         else summary.executionsKnown++;
@@ -120,17 +120,20 @@ export class ResultsStore {
           if (this.addOutcome(executionId, o, created, batch.recordedBy, now)) {
             summary.outcomesAdded++;
             imports.count(rec.file, 'outcomes');
+            changed.add(executionId);
           } else summary.outcomesKnown++;
         }
+        if (created) changed.add(executionId);
       }
       imports.finish();
+      summary.exercises = this.db.prepare('SELECT DISTINCT x.name FROM executions e JOIN exercises x ON x.id = e.exercise WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY x.name')
+        .pluck().all(JSON.stringify([...changed])) as string[];
     });
     try {
       run.immediate();
     } finally {
       this.importId = null;
     }
-    summary.exercises = [...exercises.keys()];
     return summary;
   }
 
@@ -163,20 +166,20 @@ export class ResultsStore {
     return this.exerciseId({ name: `exercise ${day}`, date: day }, { records: [] }, now, seen);
   }
 
-  private keyedExecution(rec: ExecutionInput, exercise: number, now: string): { id: number; created: boolean } {
+  private keyedExecution(rec: ExecutionInput, exercise: () => number, now: string): { id: number; created: boolean } {
     const host = normalizeHost(rec.host);
+    const known = this.db.prepare('SELECT id FROM executions WHERE source = ? AND test_id = ? AND host = ? AND started_at = ?')
+      .pluck().get(rec.source, rec.testId, host, rec.startedAt ?? '') as number | undefined;
+    if (known !== undefined) return { id: known, created: false };
     const info = this.db.prepare(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, test_name, platform, host, user, started_at, ended_at, exit_status, recorded_at, import)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, test_id, host, started_at) DO NOTHING`)
-      .run(exercise, rec.technique, rec.techniqueRaw, rec.source, rec.testId, clean(rec.testName), clean(rec.platform), host, clean(rec.user),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(exercise(), rec.technique, rec.techniqueRaw, rec.source, rec.testId, clean(rec.testName), clean(rec.platform), host, clean(rec.user),
         rec.startedAt ?? '', clean(rec.endedAt), rec.exitStatus ?? null, now, this.importId);
-    if (info.changes) return { id: Number(info.lastInsertRowid), created: true };
-    const id = this.db.prepare('SELECT id FROM executions WHERE source = ? AND test_id = ? AND host = ? AND started_at = ?')
-      .pluck().get(rec.source, rec.testId, host, rec.startedAt ?? '') as number;
-    return { id, created: false };
+    return { id: Number(info.lastInsertRowid), created: true };
   }
 
   /** The latest execution of the test (narrowed by host and exercise when given), else a new one without a start time. */
-  private markedExecution(rec: ExecutionInput, exercise: number | undefined, fallback: () => number, now: string): { id: number; created: boolean } {
+  private markedExecution(rec: ExecutionInput, spec: ExerciseSpec | undefined, exercise: () => number, now: string): { id: number; created: boolean } {
     const host = normalizeHost(rec.host);
     const where = ['source = ?', 'test_id = ?'];
     const args: unknown[] = [rec.source, rec.testId];
@@ -184,13 +187,13 @@ export class ResultsStore {
       where.push('host = ?');
       args.push(host);
     }
-    if (exercise !== undefined) {
-      where.push('exercise = ?');
-      args.push(exercise);
+    if (spec) {
+      where.push('exercise IN (SELECT id FROM exercises WHERE name = ?)');
+      args.push(spec.name.trim());
     }
     const found = this.db.prepare(`SELECT id FROM executions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT 1`).pluck().get(...args) as number | undefined;
     if (found !== undefined) return { id: found, created: false };
-    return this.keyedExecution({ ...rec, startedAt: '' }, exercise ?? fallback(), now);
+    return this.keyedExecution({ ...rec, startedAt: '' }, exercise, now);
   }
 
   /** Appends an outcome unless it is already there: the same export re-imported, the same mark made twice. */
