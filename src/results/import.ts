@@ -46,10 +46,11 @@ export function importParsed(store: ResultsStore, kb: KnowledgeBase, files: read
   const carried = new Map<string, number>();
   const reports: FileReport[] = [];
   files.forEach((f, i) => {
-    warnings.push(...f.warnings);
+    // Loops, not push(...list): a file of 200 000 rows would overflow the call stack.
+    for (const w of f.warnings) warnings.push(w);
     const r = resolveRecords(f.records, { crosswalk, catalog, file: i });
-    records.push(...r.records);
-    warnings.push(...r.warnings);
+    for (const x of r.records) records.push(x);
+    for (const w of r.warnings) warnings.push(w);
     for (const [k, n] of r.carried) carried.set(k, (carried.get(k) ?? 0) + n);
     reports.push({ name: f.name, format: f.format, records: r.records.length, empty: f.empty });
   });

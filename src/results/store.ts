@@ -40,6 +40,8 @@ export class ResultsStore {
   readonly db: Database.Database;
   /** The `imports` row of the file whose record is being written (null for marks made by hand or through the API). */
   private importId: number | null = null;
+  /** Statements of the write path, prepared once: preparing per row was most of an import's time. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(readonly path: string, opts: OpenOptions) {
     if (opts.create) mkdirSync(dirname(path), { recursive: true });
@@ -96,6 +98,12 @@ export class ResultsStore {
 
   /* ------------------------------------------------------------------ writes */
 
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
+
   /** Stores a batch in one transaction: all of it or, on any error, none of it. */
   write(batch: ImportBatch, progress?: (done: number, total: number) => void): WriteSummary {
     const now = isoSeconds(batch.now ?? new Date());
@@ -126,7 +134,7 @@ export class ResultsStore {
         if (created) changed.add(executionId);
       }
       imports.finish();
-      summary.exercises = this.db.prepare('SELECT DISTINCT x.name FROM executions e JOIN exercises x ON x.id = e.exercise WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY x.name')
+      summary.exercises = this.sql('SELECT DISTINCT x.name FROM executions e JOIN exercises x ON x.id = e.exercise WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY x.name')
         .pluck().all(JSON.stringify([...changed])) as string[];
     });
     try {
@@ -140,20 +148,20 @@ export class ResultsStore {
   /** The exercise's id, created on first use; an existing one keeps its fields and only gains missing ones. */
   private exerciseId(spec: ExerciseSpec, batch: ImportBatch, now: string, seen: Map<string, number>): number {
     const name = spec.name.trim();
-    const records = batch.exercise ? batch.records : batch.records.filter((r) => r.exercise?.name.trim() === name);
     const known = seen.get(name);
     if (known !== undefined) return known;
-    const row = this.db.prepare('SELECT id, date, threats, stack FROM exercises WHERE name = ?').get(name) as Row | undefined;
+    const records = batch.exercise ? batch.records : batch.records.filter((r) => r.exercise?.name.trim() === name);
+    const row = this.sql('SELECT id, date, threats, stack FROM exercises WHERE name = ?').get(name) as Row | undefined;
     let id: number;
     if (row) {
       id = row.id as number;
       // Fill what was unknown; never overwrite what was recorded.
-      if (row.date === null && spec.date) this.db.prepare('UPDATE exercises SET date = ? WHERE id = ?').run(spec.date, id);
-      if (row.stack === null && spec.stack) this.db.prepare('UPDATE exercises SET stack = ? WHERE id = ?').run(spec.stack, id);
-      if (row.threats === '[]' && spec.threats?.length) this.db.prepare('UPDATE exercises SET threats = ? WHERE id = ?').run(JSON.stringify(spec.threats), id);
+      if (row.date === null && spec.date) this.sql('UPDATE exercises SET date = ? WHERE id = ?').run(spec.date, id);
+      if (row.stack === null && spec.stack) this.sql('UPDATE exercises SET stack = ? WHERE id = ?').run(spec.stack, id);
+      if (row.threats === '[]' && spec.threats?.length) this.sql('UPDATE exercises SET threats = ? WHERE id = ?').run(JSON.stringify(spec.threats), id);
     } else {
       const date = spec.date ?? earliestDay(records) ?? now.slice(0, 10);
-      id = Number(this.db.prepare('INSERT INTO exercises (name, date, threats, stack, created_at) VALUES (?, ?, ?, ?, ?)')
+      id = Number(this.sql('INSERT INTO exercises (name, date, threats, stack, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(name, date, JSON.stringify(spec.threats ?? []), clean(spec.stack), now).lastInsertRowid);
     }
     seen.set(name, id);
@@ -162,16 +170,21 @@ export class ResultsStore {
 
   /** Records that name no exercise go to one named after the day of the batch's earliest execution. */
   private defaultExercise(batch: ImportBatch, now: string, seen: Map<string, number>): number {
+    const known = seen.get('');
+    if (known !== undefined) return known;
     const day = earliestDay(batch.records.filter((r) => !r.exercise)) ?? now.slice(0, 10);
-    return this.exerciseId({ name: `exercise ${day}`, date: day }, { records: [] }, now, seen);
+    const id = this.exerciseId({ name: `exercise ${day}`, date: day }, { records: [] }, now, seen);
+    // Keyed by '' (no exercise name is empty): computed once per batch, not once per record.
+    seen.set('', id);
+    return id;
   }
 
   private keyedExecution(rec: ExecutionInput, exercise: () => number, now: string): { id: number; created: boolean } {
     const host = normalizeHost(rec.host);
-    const known = this.db.prepare('SELECT id FROM executions WHERE source = ? AND test_id = ? AND host = ? AND started_at = ?')
+    const known = this.sql('SELECT id FROM executions WHERE source = ? AND test_id = ? AND host = ? AND started_at = ?')
       .pluck().get(rec.source, rec.testId, host, rec.startedAt ?? '') as number | undefined;
     if (known !== undefined) return { id: known, created: false };
-    const info = this.db.prepare(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, test_name, platform, host, user, started_at, ended_at, exit_status, recorded_at, import)
+    const info = this.sql(`INSERT INTO executions (exercise, technique, technique_raw, source, test_id, test_name, platform, host, user, started_at, ended_at, exit_status, recorded_at, import)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(exercise(), rec.technique, rec.techniqueRaw, rec.source, rec.testId, clean(rec.testName), clean(rec.platform), host, clean(rec.user),
         rec.startedAt ?? '', clean(rec.endedAt), rec.exitStatus ?? null, now, this.importId);
@@ -191,7 +204,7 @@ export class ResultsStore {
       where.push('exercise IN (SELECT id FROM exercises WHERE name = ?)');
       args.push(spec.name.trim());
     }
-    const found = this.db.prepare(`SELECT id FROM executions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT 1`).pluck().get(...args) as number | undefined;
+    const found = this.sql(`SELECT id FROM executions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT 1`).pluck().get(...args) as number | undefined;
     if (found !== undefined) return { id: found, created: false };
     return this.keyedExecution({ ...rec, startedAt: '' }, exercise, now);
   }
@@ -202,12 +215,12 @@ export class ResultsStore {
     const values = [o.outcome, clean(o.rule), clean(o.alertId), clean(o.note)] as const;
     const same = 'outcome = ? AND rule IS ? AND alert_id IS ? AND note IS ?';
     if (o.recordedAt) {
-      if (this.db.prepare(`SELECT 1 FROM outcomes WHERE execution = ? AND ${same} AND recorded_at = ?`).get(execution, ...values, o.recordedAt)) return false;
+      if (this.sql(`SELECT 1 FROM outcomes WHERE execution = ? AND ${same} AND recorded_at = ?`).get(execution, ...values, o.recordedAt)) return false;
     } else {
-      const last = this.db.prepare('SELECT outcome, rule, alert_id, note FROM outcomes WHERE execution = ? ORDER BY id DESC LIMIT 1').get(execution) as Row | undefined;
+      const last = this.sql('SELECT outcome, rule, alert_id, note FROM outcomes WHERE execution = ? ORDER BY id DESC LIMIT 1').get(execution) as Row | undefined;
       if (last && last.outcome === values[0] && last.rule === values[1] && last.alert_id === values[2] && last.note === values[3]) return false;
     }
-    this.db.prepare('INSERT INTO outcomes (execution, outcome, rule, alert_id, note, recorded_by, recorded_at, import) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO outcomes (execution, outcome, rule, alert_id, note, recorded_by, recorded_at, import) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(execution, ...values, clean(o.recordedBy) ?? clean(recordedBy), o.recordedAt ?? now, this.importId);
     return true;
   }
