@@ -7,9 +7,12 @@ import { readOwnRules } from '../rules/read.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
+import { addResults } from '../results/coverage.js';
+import { ResultsReader } from '../results/reader.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
 import { parseDomain } from './export.js';
+import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 /** More prioritized techniques without an own rule than `--fail-on-gaps` allows. */
@@ -56,6 +59,8 @@ interface CoverageOpts extends RawThreatOpts {
   failOnGaps?: boolean | string;
   baseline?: string;
   pageBase?: string;
+  results?: string | boolean;
+  maxAge?: string;
   db?: string;
 }
 
@@ -68,6 +73,8 @@ export function registerCoverage(program: Command): void {
     .option('--fail-on-gaps [n]', `exit ${EXIT_GAPS} when more than n (default 0) prioritized techniques have no own rule`)
     .option('--baseline <layer>', 'an earlier coverage layer (score > 0 = covered): list techniques gained and lost')
     .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
+    .option('--results [file]', `add the validated state per technique (a test ran and was prevented, or alerted by an own rule); ${RESULTS_OPTION_HELP}`)
+    .option('--max-age <days>', 'with --results: results older than this are stale and do not count (default 180)')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: CoverageOpts) => {
       if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
@@ -75,12 +82,22 @@ export function registerCoverage(program: Command): void {
       const threshold = raw.failOnGaps === undefined || raw.failOnGaps === true ? 0 : parsePositiveInt(raw.failOnGaps as string, '--fail-on-gaps');
       const pageUrl = pageUrlOf(raw.pageBase);
       const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
+      if (raw.maxAge !== undefined && !raw.results) throw new CliError('--max-age applies to results: give --results', EXIT_BAD_INPUT);
       const rules = loadRules(raw.rules);
       if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
         const report = computeCoverage(kb, { selection, rules, domain, baseline });
+        if (raw.results) {
+          const maxAgeDays = maxAgeOf(raw.maxAge);
+          const store = openResults({ results: raw.results === true ? undefined : raw.results, db: raw.db });
+          try {
+            addResults(report, new ResultsReader(store).all(kb, { maxAgeDays, rules }), { file: store.path, maxAgeDays, alerts: rules ? 'own' : 'any' });
+          } finally {
+            store.close();
+          }
+        }
         if (raw.format === 'json') await out(renderCoverageJson(report));
         else if (raw.format === 'csv') await out(renderCoverageCsv(report));
         else if (raw.format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);

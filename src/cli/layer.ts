@@ -5,10 +5,14 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
 import type { OwnRuleSet } from '../rules/types.js';
+import { resultsLayer } from '../results/layer.js';
+import { ResultsReader } from '../results/reader.js';
+import type { TechniqueResults } from '../results/view.js';
 import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
+import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 interface LayerOpts extends RawThreatOpts {
@@ -17,17 +21,19 @@ interface LayerOpts extends RawThreatOpts {
   domain?: string;
   pageBase?: string;
   baseline?: string;
+  results?: string | boolean;
+  maxAge?: string;
   db?: string;
 }
 
-/** `sigma` and `source-sigma` name the same measure; `own` and `threat` are computed here. */
-export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own' | 'threat' {
+/** `sigma` and `source-sigma` name the same measure; `own`, `threat` and `results` are computed here. */
+export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own' | 'threat' | 'results' {
   const n = name.trim().toLowerCase();
-  if (n === 'own' || n === 'threat') return n;
+  if (n === 'own' || n === 'threat' || n === 'results') return n;
   const all = listMeasures(kb);
   const m = all.find((x) => x.id === n) ?? all.find((x) => x.id === `source-${n}`);
   if (!m) {
-    const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat'];
+    const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat', 'results'];
     throw new CliError(`unknown measure "${name}"; valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
   }
   return m;
@@ -42,10 +48,14 @@ export interface LayerInputs {
   pageUrl?: (id: string) => string;
   /** Covered ids of an earlier own-rule layer (any ATT&CK release: the crosswalk carries them). */
   baseline?: string[];
+  /** Results per technique, for the `results` measure. */
+  results?: ReadonlyMap<string, TechniqueResults>;
+  maxAgeDays?: number;
 }
 
 /** One measure's layer, as `layer` prints it (shared with the MCP `layer` tool); the caller checks `threat` has a selection. */
-export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat', o: LayerInputs): NavigatorLayer {
+export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'results', o: LayerInputs): NavigatorLayer {
+  if (m === 'results') return resultsLayer({ kb, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
   if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
   if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline }), pageUrl: o.pageUrl });
   return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl });
@@ -59,6 +69,8 @@ export function registerLayer(program: Command): void {
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--page-base <url>', 'address of a Purplebook site: each technique links to its page there')
     .option('--baseline <layer>', 'with --measure own: an earlier coverage layer (any ATT&CK release; ids go through the crosswalk); entries say gained or lost')
+    .option('--results [file]', `results file of the "results" measure (best outcome per technique); ${RESULTS_OPTION_HELP}`)
+    .option('--max-age <days>', 'with --measure results: results older than this are stale (default 180)')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: LayerOpts) => {
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
@@ -73,7 +85,18 @@ export function registerLayer(program: Command): void {
         if (raw.baseline && !measures.includes('own')) throw new CliError('--baseline compares own-rule coverage: it needs --measure own', EXIT_BAD_INPUT);
         const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
         const rules = measures.includes('own') ? loadRules(raw.rules) : undefined;
-        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline }));
+        if ((raw.results || raw.maxAge !== undefined) && !measures.includes('results')) throw new CliError('--results and --max-age go with --measure results', EXIT_BAD_INPUT);
+        const maxAgeDays = maxAgeOf(raw.maxAge);
+        let results: Map<string, TechniqueResults> | undefined;
+        if (measures.includes('results')) {
+          const store = openResults({ results: typeof raw.results === 'string' ? raw.results : undefined, db: raw.db });
+          try {
+            results = new ResultsReader(store).all(kb, { maxAgeDays, rules: raw.rules?.length ? loadRules(raw.rules) : undefined });
+          } finally {
+            store.close();
+          }
+        }
+        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline, results, maxAgeDays }));
         if (raw.pageBase) for (const l of layers) l.links = [{ label: 'Purplebook', url: raw.pageBase }, ...l.links];
         await out(`${JSON.stringify(layers.length === 1 ? layers[0] : layers, null, 1)}\n`);
       });

@@ -21,7 +21,7 @@ import { evidenceOf, exportCsv, exportJson, listCsv, listJson, listMarkdown, tre
 import { ResultsError, ResultsStore } from '../results/store.js';
 import { normalizeDate } from '../results/time.js';
 import { trend } from '../results/trend.js';
-import { viewExecutions, type ViewOptions } from '../results/view.js';
+import { DEFAULT_MAX_AGE_DAYS, viewExecutions, type ViewOptions } from '../results/view.js';
 import { normalizeTechniqueId } from '../resolve.js';
 import { createProgress } from '../util/progress.js';
 import { defaultDbPath } from '../util/paths.js';
@@ -34,6 +34,13 @@ export const RESULTS_OPTION_HELP = 'results file (default: $PURPLEBOOK_RESULTS, 
 interface StoreOpts {
   results?: string;
   db?: string;
+}
+
+/** `--max-age DAYS` (default 180): results older than that are stale. */
+export function maxAgeOf(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_AGE_DAYS;
+  if (!/^\d{1,5}$/.test(value.trim())) throw new CliError(`--max-age must be a number of days, got "${value}"`, EXIT_BAD_INPUT);
+  return Number(value);
 }
 
 function badFormat(value: string, allowed: readonly string[]): never {

@@ -4,6 +4,9 @@ import { renderMarkdown } from '../render/markdown.js';
 import { closeMatches } from '../page/suggest.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
 import { renderHtmlPage } from '../render/html.js';
+import { pageResultsHtml, pageResultsJson, pageResultsMarkdown } from '../results/page.js';
+import { ResultsReader } from '../results/reader.js';
+import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 
 const FORMATS = ['markdown', 'json', 'html'] as const;
 
@@ -15,9 +18,14 @@ export function registerShow(program: Command): void {
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--detail', 'markdown: show ids, tactics, "why" chains and notes of every item')
     .option('--include-deprecated', 'also list deprecated rules')
+    .option('--results [file]', `add the Validation results block; ${RESULTS_OPTION_HELP}`)
+    .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; db?: string }) => {
+    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; results?: string | boolean; maxAge?: string; db?: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+      if (opts.maxAge !== undefined && !opts.results) throw new CliError('--max-age applies to results: give --results', EXIT_BAD_INPUT);
+      const maxAgeDays = maxAgeOf(opts.maxAge);
+      const store = opts.results ? openResults({ results: opts.results === true ? undefined : opts.results, db: opts.db }) : undefined;
       await withKb(opts.db, async (kb) => {
         const page = buildPage(kb, id, { includeDeprecated: opts.includeDeprecated });
         if (!page) {
@@ -27,9 +35,10 @@ export function registerShow(program: Command): void {
         if (page.status === 'revoked') {
           process.stderr.write(`${page.id} was revoked in ATT&CK${page.replacedBy.length ? `; replaced by ${page.replacedBy.map((t) => `${t.id} (${t.name})`).join(', ')}` : ''}\n`);
         }
-        if (opts.format === 'json') await out(`${JSON.stringify(page, null, 2)}\n`);
-        else if (opts.format === 'html') await out(renderHtmlPage(page, { base: '' }));
-        else await out(renderMarkdown(page, { detail: opts.detail }));
-      });
+        const results = store && new ResultsReader(store).technique(kb, page.id, { maxAgeDays });
+        if (opts.format === 'json') await out(`${JSON.stringify(store ? { ...page, validationResults: pageResultsJson(results, maxAgeDays) } : page, null, 2)}\n`);
+        else if (opts.format === 'html') await out(renderHtmlPage(page, { base: '', appendix: store && pageResultsHtml(results, maxAgeDays) }));
+        else await out(renderMarkdown(page, { detail: opts.detail }) + (store ? `\n${pageResultsMarkdown(results, maxAgeDays)}` : ''));
+      }).finally(() => store?.close());
     });
 }

@@ -18,6 +18,7 @@ import { compareBaseline, type BaselineDiff } from './baseline.js';
 import { NOT_ADOPTABLE, prioritize } from './priority.js';
 import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
+import type { CoverageResults, TechniqueResultSummary } from '../results/coverage.js';
 
 export type { OwnRuleRef, UnknownRuleId } from './rules.js';
 export type { BaselineDiff } from './baseline.js';
@@ -63,6 +64,8 @@ export interface CoverageTechnique {
   validation: ValidationClass;
   /** 1-based rank in the gap list (uncovered techniques only). */
   priority?: number;
+  /** With a results file: what ran against the technique and whether it was validated. */
+  results?: TechniqueResultSummary;
 }
 
 export interface TacticCoverage {
@@ -115,6 +118,8 @@ export interface CoverageReport {
   };
   /** Present when a baseline was given: changes of covered techniques against it. */
   baseline?: BaselineDiff;
+  /** Present when a results file was given (see results/coverage.ts). */
+  results?: CoverageResults;
 }
 
 export interface CoverageOptions {

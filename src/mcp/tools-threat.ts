@@ -166,6 +166,7 @@ export function registerThreatTools(server: McpServer, ctx: McpContext): void {
     const selection = selectionOf(gen.kb, a);
     if (measure === 'threat' && !selection) throw new ToolInputError('measure threat needs a threat: group, software, campaign, techniques or a threat-profile field');
     if (measure === 'own' && !ctx.rules.current) throw new ToolInputError(`measure own needs own rules: ${NO_RULES}`);
+    if (measure === 'results') throw new ToolInputError('measure results reads a results file: use `purplebook layer --measure results --results FILE`; the MCP server has none');
     const layer = layerOf(gen.kb, measure, { selection, rules: ctx.rules.current, domain, pageUrl: pageUrlOf(a.page_base) });
     if (a.page_base) layer.links = [{ label: 'Purplebook', url: a.page_base }, ...layer.links];
     const { items, paging } = pageOf(layer.techniques, a, LAYER_TECHNIQUES);

@@ -2,6 +2,7 @@
 import { newerHint } from '../crosswalk/newer.js';
 import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage/coverage.js';
 import { csvRow } from './csv.js';
+import { RESULTS_CSV_COLUMNS, resultsCsvCells, resultsSummaryMarkdown } from '../results/coverage.js';
 import { mdText, safeUrl } from './markdown.js';
 
 const pct = (n: number, total: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
@@ -22,11 +23,14 @@ export const COVERAGE_CSV_COLUMNS = [
   'threats', 'threat_ids', 'policy_volume', 'detection_volume', 'adoptable_detections', 'test_volume', 'validation', 'control_sources', 'detection_sources', 'test_sources',
 ] as const;
 
+/** With results, five more columns at the end (RESULTS_CSV_COLUMNS). */
 export function renderCoverageCsv(r: CoverageReport): string {
-  return csvRow([...COVERAGE_CSV_COLUMNS]) + r.techniques.map((t) => csvRow([
+  const extra = r.results ? RESULTS_CSV_COLUMNS : [];
+  return csvRow([...COVERAGE_CSV_COLUMNS, ...extra]) + r.techniques.map((t) => csvRow([
     t.id, t.name, t.domain, t.tactics.join('; '), t.parent ?? '', t.status, t.priority ?? '', t.ownRules.length, t.ownViaSubtechniques,
     [...new Set(t.ownRules.map((x) => x.file))].join('; '), t.threats.length, t.threats.join('; '), t.policyVolume, t.detectionVolume,
     t.adoptableDetections, t.testVolume, t.validation, counts(t.controls), counts(t.detections), counts(t.tests),
+    ...(r.results ? resultsCsvCells(t) : []),
   ])).join('');
 }
 
@@ -68,6 +72,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     + '(own rules on some sub-techniques only) · ' + `${s.gaps} without an own rule on the technique itself`, '');
   out.push(...table(['Tactic', 'Covered', 'Partial', 'Total', '%'],
     s.byTactic.map((t) => [mdText(`${t.name} (${t.id})`), String(t.covered), String(t.partial), String(t.total), pct(t.covered, t.total)])), '');
+  out.push(...resultsSummaryMarkdown(r, mdText));
 
   if (r.baseline) {
     const b = r.baseline;

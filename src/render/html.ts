@@ -11,6 +11,8 @@ export interface HtmlOptions {
   techniqueHref?: (id: string) => string;
   /** Suffix of technique page links: '.html' in the static site, '' on the server. */
   ext?: string;
+  /** Already-escaped HTML shown after the description (the Validation results block). */
+  appendix?: string;
 }
 
 function techniqueLink(opts: HtmlOptions, id: string, label: string): string {
@@ -83,6 +85,7 @@ export function renderPageBody(page: Page, opts: HtmlOptions): string {
   }
   parts.push(`<p><strong><a href="${safeHref(page.url)}" rel="noopener noreferrer">MITRE ATT&amp;CK Description</a></strong></p>`);
   parts.push(`<blockquote>${richText(page.description)}</blockquote>`);
+  if (opts.appendix) parts.push(opts.appendix);
   for (const section of page.sections) {
     parts.push(`<section class="pillar" data-pillar="${section.pillar}"><h2>${esc(section.title)}</h2>`);
     if (!section.sources.length) parts.push('<p>No source of this pillar is loaded.</p>');

@@ -20,7 +20,8 @@ export function layerHref(links: Links, slug: string, measure: string): string {
 
 /* ---------------------------------------------------------------- technique page */
 
-export function techniquePage(model: SiteModel, page: Page, links: Links): string {
+/** `appendix`: escaped HTML after the description (the Validation results block of `--results`). */
+export function techniquePage(model: SiteModel, page: Page, links: Links, appendix?: string): string {
   const base = '../';
   const domain = DOMAIN_PAGES.find((d) => d.domain === page.domain);
   const crumbs = [`<li><a href="${esc(base + topHref('index', links))}">Purplebook</a></li>`];
@@ -31,7 +32,7 @@ export function techniquePage(model: SiteModel, page: Page, links: Links): strin
   if (links.api) formats.push(`<a href="${esc(`${base}api/techniques/${page.id}`)}" type="application/json">JSON</a>`);
   const body = `<nav class="crumbs" aria-label="Breadcrumb"><ol>${crumbs.join('')}</ol></nav>
 <p class="formats">This page as ${formats.join(' · ')}</p>
-${renderPageBody(page, { base, ext: links.ext })}`;
+${renderPageBody(page, { base, ext: links.ext, appendix })}`;
   return shell(model, links, { title: `${page.id}: ${page.name}`, base, page: 'technique', body, script: false });
 }
 
