@@ -12,7 +12,7 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { TestCatalog, type CatalogTest } from '../results/catalog.js';
 import { importParsed } from '../results/import.js';
 import { readImportFile, type ReadFile } from '../results/importers/read.js';
-import { parseTestNumber } from '../results/importers/sheet.js';
+import { findTestOf, TestNotFound } from '../results/find-test.js';
 import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
 import type { ExerciseSpec } from '../results/model.js';
 import { isOutcome, OUTCOMES } from '../results/outcomes.js';
@@ -117,18 +117,14 @@ function exerciseSpecOf(o: ImportOpts): ExerciseSpec | undefined {
   return { name: o.exercise.trim(), ...(date ? { date } : {}), ...(o.threats?.length ? { threats: o.threats } : {}), ...(o.stack ? { stack: o.stack } : {}) };
 }
 
-/** `3`, `T1059.001-3`, an Atomic GUID or a Caldera ability id → the test, for this technique. */
+/** The test named on the command line, for this technique; unknown is bad input. */
 function findTest(catalog: TestCatalog, technique: { id: string; ids: string[] }, test: string): CatalogTest {
-  const number = /^\d{1,4}$/.test(test.trim()) ? { technique: technique.id, number: Number(test) } : parseTestNumber(test);
-  const found = number ? catalog.atomicNumber([number.technique, technique.id, ...technique.ids], number.number) : catalog.find(test);
-  if (!found) {
-    const known = technique.ids.flatMap((id) => catalog.testsOf(id)).slice(0, 6).map((t) => `${t.id}${t.number ? ` (Atomic #${t.number})` : ''} ${t.name}`);
-    throw new CliError(`unknown test "${test}" for ${technique.ids.join(', ')}${known.length ? `; its tests include: ${known.join('; ')}` : ': the knowledge base has no test for it'}`, EXIT_BAD_INPUT);
+  try {
+    return findTestOf(catalog, technique, test);
+  } catch (e) {
+    if (e instanceof TestNotFound) throw new CliError(e.message, EXIT_BAD_INPUT);
+    throw e;
   }
-  if (!found.techniques.some((t) => technique.ids.includes(t))) {
-    throw new CliError(`test "${test}" (${found.name}) is a test of ${found.techniques.join(', ') || 'no technique'}, not of ${technique.ids.join(', ')}`, EXIT_BAD_INPUT);
-  }
-  return found;
 }
 
 export function registerResults(program: Command): void {

@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
 import { createServer } from '../server/app.js';
+import { readTokenFile, TokenFileError, type WriteToken } from '../server/results.js';
+import { ResultsError } from '../results/store.js';
+import { defaultResultsPath } from '../results/paths.js';
+import { maxAgeOf, RESULTS_OPTION_HELP } from './results.js';
 import { defaultDbPath } from '../util/paths.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
@@ -30,10 +34,27 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
     .option('--db <file>', DB_OPTION_HELP)
     .option('--rules <path>', 'own rules (folder or file; repeatable) for coverage and plan requests that upload none; re-read when the knowledge base is reloaded', collect)
+    .option('--results [file]', `technique pages show validation results; ${RESULTS_OPTION_HELP}`)
+    .option('--token-file <file>', 'with --results: bearer tokens ("TOKEN" or "NAME TOKEN" per line) that may POST /api/results; without, the server stays read-only')
+    .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
     .option('--log', 'log every request as a JSON line on stderr')
     .option('--quiet', 'print nothing but errors')
-    .action(async (opts: { port: string; host: string; db?: string; rules?: string[]; log?: boolean; quiet?: boolean }) => {
+    .action(async (opts: { port: string; host: string; db?: string; rules?: string[]; results?: string | boolean; tokenFile?: string; maxAge?: string; log?: boolean; quiet?: boolean }) => {
       const port = parsePort(opts.port);
+      if ((opts.tokenFile || opts.maxAge !== undefined) && !opts.results) throw new CliError('--token-file and --max-age go with --results', EXIT_BAD_INPUT);
+      let tokens: WriteToken[] | undefined;
+      if (opts.tokenFile) {
+        try {
+          const read = readTokenFile(opts.tokenFile);
+          tokens = read.tokens;
+          if (read.warning) process.stderr.write(`purplebook: warning: ${read.warning}\n`);
+        } catch (e) {
+          if (e instanceof TokenFileError) throw new CliError(e.message, EXIT_BAD_INPUT);
+          throw e;
+        }
+      }
+      const resultsFile = opts.results ? defaultResultsPath(opts.results === true ? undefined : opts.results, opts.db) : undefined;
+      const maxAgeDays = maxAgeOf(opts.maxAge);
       for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
       const say = (line: string) => {
@@ -43,12 +64,14 @@ export function registerServe(program: Command): void {
       try {
         app = createServer({
           dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules,
+          results: resultsFile ? { file: resultsFile, tokens, maxAgeDays } : undefined,
           onRulesError: (e) => process.stderr.write(`purplebook: could not re-read --rules, still using the rules read before: ${e.message}\n`),
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
           onError: (e) => process.stderr.write(`purplebook: could not reopen ${dbPath}, still serving the previous build: ${e.message}\n`),
         });
       } catch (e) {
         if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
+        if (e instanceof ResultsError) throw new CliError(e.message, EXIT_BAD_INPUT);
         throw e;
       }
       const stop = shutdownSignal();
@@ -61,6 +84,7 @@ export function registerServe(program: Command): void {
       }
       const rules = app.purplebookRules;
       if (rules) say(`Own rules for coverage: ${rules.rules} rules in ${rules.files} files from ${opts.rules!.join(', ')}`);
+      if (resultsFile) say(`Results from ${resultsFile}${tokens ? `; POST ${address}/api/results and /api/results/import accept ${tokens.length} token${tokens.length === 1 ? '' : 's'}` : ' (read-only: no --token-file)'}`);
       say(`Serving ${dbPath} at ${address}/ (API: ${address}/api/openapi.json). Ctrl-C stops.`);
       const signal = await stop;
       say(`${signal}: finishing requests in flight…`);

@@ -24,6 +24,7 @@ import { sourcesPage } from '../site/sources.js';
 import { coverageRoutes } from './coverage.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
+import { ServerResults, resultsRoutes, type ResultsServerOptions } from './results.js';
 import { ServerRules } from './rules.js';
 import {
   DEFAULT_MAX_BODY_BYTES, MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
@@ -42,6 +43,8 @@ export interface ServerOptions extends HolderOptions {
   maxBodyBytes?: number;
   /** Told when the rules folder cannot be re-read on a reload (the rules read before stay in use). */
   onRulesError?: (error: Error) => void;
+  /** `serve --results`: technique pages show validation results; with tokens, POST /api/results writes them. */
+  results?: ResultsServerOptions;
 }
 
 declare module 'fastify' {
@@ -64,7 +67,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 const isApi = (req: FastifyRequest) => /^\/(api\/|healthz)/.test(req.url);
 const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!;
@@ -96,6 +99,13 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       opts.onReload?.(g);
     },
   });
+  let results: ServerResults | undefined;
+  try {
+    results = opts.results ? new ServerResults(opts.results) : undefined;
+  } catch (e) {
+    holder.close();
+    throw e;
+  }
   const app = Fastify({
     logger: opts.logger ?? false,
     forceCloseConnections: 'idle',
@@ -106,13 +116,16 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   app.decorate('purplebookRules', { getter: () => rules.summary });
   app.decorateRequest('gen', null);
   app.decorateRequest('etag', null);
-  app.addHook('onClose', async () => holder.close());
+  app.addHook('onClose', async () => {
+    holder.close();
+    results?.close();
+  });
   hooks(app, holder);
   app.register(compress, {
     global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   // Routes load after the compress plugin, so its onRoute hook sees every one of them.
-  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, results };
   app.register(async (scope) => routes(scope, ctx));
   return app;
 }
@@ -169,6 +182,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, status: number, mes
 interface RouteContext {
   rules: ServerRules;
   maxBodyBytes: number;
+  results?: ServerResults;
 }
 
 async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
@@ -203,10 +217,14 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     const t = g.kb.technique(id);
     if (!t) throw new HttpError(404, `unknown technique ${id} in ATT&CK ${g.kb.attackVersion}`, closeMatches(g.kb, id));
     const markdown = m[2] === 'md';
-    return sendCached(req, reply, markdown ? TYPES.md : TYPES.html, () => {
+    const render = () => {
       const p = buildPage(g.kb, id)!;
-      return markdown ? renderMarkdown(p, { techniqueHref: (x) => `${x}.md` }) : techniquePage(g.model, p, SERVER_LINKS);
-    });
+      if (markdown) return renderMarkdown(p, { techniqueHref: (x) => `${x}.md` }) + (ctx.results?.pageMarkdown(g.kb, id) ?? '');
+      return techniquePage(g.model, p, SERVER_LINKS, ctx.results?.pageHtml(g.kb, id));
+    };
+    // Results change without a rebuild: pages that show them are rendered per request, never cached.
+    if (ctx.results) return reply.header('cache-control', 'no-store').type(markdown ? TYPES.md : TYPES.html).send(render());
+    return sendCached(req, reply, markdown ? TYPES.md : TYPES.html, render);
   });
 
   app.get('/assets/purplebook.css', async (req, reply) => sendCached(req, reply, TYPES.css, () => SITE_CSS));
@@ -305,6 +323,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   }));
 
   coverageRoutes(app, ctx);
+  if (ctx.results) resultsRoutes(app, ctx.results);
 
   app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
     gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),

@@ -1,0 +1,286 @@
+/**
+ * Results on the server (`serve --results FILE`): technique pages show the Validation results
+ * block. With `--token-file`, two write routes exist: POST /api/results (records as JSON) and
+ * POST /api/results/import (a log or sheet uploaded inside a JSON body). Writes need a bearer
+ * token (compared in constant time, never logged), JSON bodies of bounded size, and no
+ * cross-site origin; without a token file the server stays read-only.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Crosswalk, translated } from '../crosswalk/translate.js';
+import { releaseFromKb } from '../crosswalk/release.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import { TestCatalog } from '../results/catalog.js';
+import { findTestOf, TestNotFound } from '../results/find-test.js';
+import { importParsed } from '../results/import.js';
+import { parseImport } from '../results/importers/read.js';
+import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
+import { MAX_API_BODY_BYTES, MAX_API_RECORDS, MAX_TEXT, MAX_UPLOAD_BYTES } from '../results/limits.js';
+import type { ExecutionInput } from '../results/model.js';
+import { OUTCOMES, type Outcome } from '../results/outcomes.js';
+import { pageResultsHtml, pageResultsMarkdown } from '../results/page.js';
+import { ResultsReader } from '../results/reader.js';
+import { ResultsStore } from '../results/store.js';
+import { normalizeTime } from '../results/time.js';
+import { DEFAULT_MAX_AGE_DAYS } from '../results/view.js';
+import { HttpError, TYPES, gen } from './http.js';
+
+export interface WriteToken {
+  /** Who the outcomes recorded with it are recorded by. */
+  name: string;
+  /** SHA-256 of the token: the token itself is not kept. */
+  digest: Buffer;
+}
+
+export interface ResultsServerOptions {
+  file: string;
+  /** From `--token-file`; absent or empty: no write route. */
+  tokens?: WriteToken[];
+  maxAgeDays?: number;
+}
+
+export class TokenFileError extends Error {}
+
+/** Shortest token accepted: 16 characters (`openssl rand -hex 32` gives 64). */
+export const MIN_TOKEN_LENGTH = 16;
+const TOKEN = /^[\x21-\x7e]+$/;
+
+const digestOf = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+/** Token file lines: `TOKEN` or `NAME TOKEN`; blank lines and `#` comments ignored. */
+export function parseTokens(text: string, file = 'token file'): WriteToken[] {
+  const tokens: WriteToken[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const parts = line.split(/\s+/);
+    if (parts.length > 2) throw new TokenFileError(`${file}:${i + 1}: expected "TOKEN" or "NAME TOKEN"`);
+    const [name, token] = parts.length === 2 ? [parts[0]!, parts[1]!] : ['api', parts[0]!];
+    // The message names the line, never the token.
+    if (token.length < MIN_TOKEN_LENGTH || !TOKEN.test(token)) {
+      throw new TokenFileError(`${file}:${i + 1}: a token must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (e.g. \`openssl rand -hex 32\`)`);
+    }
+    tokens.push({ name: name.slice(0, 100), digest: digestOf(token) });
+  });
+  if (!tokens.length) throw new TokenFileError(`${file}: no token in it`);
+  return tokens;
+}
+
+export function readTokenFile(path: string): { tokens: WriteToken[]; warning?: string } {
+  let text: string;
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TokenFileError(`cannot read --token-file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const tokens = parseTokens(text, path);
+  const warning = process.platform !== 'win32' && mode & 0o077 ? `${path} can be read by other users: chmod 600 ${path}` : undefined;
+  return { tokens, ...(warning ? { warning } : {}) };
+}
+
+/** The token that matches, compared against every one in constant time (no early exit). */
+export function matchToken(given: string, tokens: readonly WriteToken[]): WriteToken | undefined {
+  const d = digestOf(given);
+  let found: WriteToken | undefined;
+  for (const t of tokens) if (timingSafeEqual(d, t.digest)) found = t;
+  return found;
+}
+
+/** The results file as the server uses it: one connection, pages read through it, writes queued on SQLite's lock. */
+export class ServerResults {
+  readonly store: ResultsStore;
+  readonly reader: ResultsReader;
+  readonly tokens: readonly WriteToken[];
+  readonly maxAgeDays: number;
+
+  constructor(opts: ResultsServerOptions) {
+    this.tokens = opts.tokens ?? [];
+    // A server that may write creates the file; a read-only one needs it to exist.
+    this.store = ResultsStore.open(opts.file, { create: this.tokens.length > 0 });
+    this.reader = new ResultsReader(this.store);
+    this.maxAgeDays = opts.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
+  }
+
+  get writable(): boolean {
+    return this.tokens.length > 0;
+  }
+
+  pageHtml(kb: KnowledgeBase, id: string): string {
+    return pageResultsHtml(this.reader.technique(kb, id, { maxAgeDays: this.maxAgeDays }), this.maxAgeDays);
+  }
+
+  pageMarkdown(kb: KnowledgeBase, id: string): string {
+    return `\n${pageResultsMarkdown(this.reader.technique(kb, id, { maxAgeDays: this.maxAgeDays }), this.maxAgeDays)}`;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+/* ------------------------------------------------------------------ schemas */
+
+const text = (max: number, description: string) => ({ type: 'string', minLength: 1, maxLength: max, description });
+const strict = (properties: Record<string, unknown>, required: string[]) => ({
+  // propertyNames, not additionalProperties: Fastify's Ajv would silently drop a misspelt field.
+  type: 'object', properties, required, propertyNames: { enum: Object.keys(properties) },
+});
+
+export const resultRecordSchema = strict({
+  technique: { type: 'string', pattern: '^[Tt][0-9]{4}(\\.[0-9]{3})?$', description: 'technique id (a revoked one is carried to its replacement)' },
+  test: text(200, 'Atomic GUID or number (3, T1059.001-3), Caldera ability id, Prelude TTP id …'),
+  outcome: { type: 'string', enum: [...OUTCOMES] },
+  rule: text(MAX_TEXT, 'the rule that fired (needed for alerted)'),
+  alertId: text(MAX_TEXT, 'id of the alert'),
+  note: text(MAX_TEXT, 'free text'),
+  host: text(255, 'host the test ran on'),
+  user: text(255, 'user it ran as'),
+  start: text(40, 'when it started (ISO 8601); without, the outcome goes to the test\'s latest execution'),
+  end: text(40, 'when it ended (ISO 8601)'),
+  exitStatus: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
+}, ['technique', 'test', 'outcome']);
+
+export const resultsBody = strict({
+  exercise: text(200, 'exercise (created if new)'),
+  records: { type: 'array', minItems: 1, maxItems: MAX_API_RECORDS, items: resultRecordSchema },
+}, ['records']);
+
+export const importBody = strict({
+  name: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$', description: 'file name, for warnings and the import record' },
+  format: { type: 'string', enum: [...IMPORT_FORMATS], description: 'default: recognised by content' },
+  exercise: text(200, 'put every execution in this exercise'),
+  content: { type: 'string', minLength: 1, maxLength: MAX_UPLOAD_BYTES, description: 'the file\'s text: an Atomic CSV or Attire log, a Caldera report, an outcome sheet or a results export' },
+}, ['name', 'content']);
+
+interface RecordBody {
+  technique: string; test: string; outcome: Outcome; rule?: string; alertId?: string; note?: string; host?: string; user?: string;
+  start?: string; end?: string; exitStatus?: number;
+}
+
+/* ------------------------------------------------------------------ routes */
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    writer?: WriteToken;
+  }
+}
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+  propertyName?: string;
+}
+
+/** One message per body: a misspelt field is named with the fields known where it stands (the body, or a record). */
+const bodyErrors = (top: readonly string[]) => (errors: SchemaError[], dataVar: string): Error => {
+  const unknown = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
+  const name = unknown?.propertyName ?? (unknown?.params.propertyName as string | undefined);
+  if (unknown && name !== undefined) {
+    const m = /^\/records\/(\d+)/.exec(unknown.instancePath);
+    const where = m ? `records[${m[1]}]` : 'the body';
+    const known = m ? resultRecordSchema.propertyNames.enum : unknown.instancePath ? [] : top;
+    return new Error(`unknown field "${name.slice(0, 60)}" in ${where}${known.length ? `; known fields: ${known.join(', ')}` : ''}`);
+  }
+  return new Error(errors.slice(0, 5).map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '));
+};
+
+function sameOrigin(req: FastifyRequest): boolean {
+  // Browsers say where a request comes from; scripts (curl, the CLI) send no Origin and pass.
+  if (req.headers['sec-fetch-site'] === 'cross-site') return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null" (sandboxed frames, file: pages) and garbage
+  }
+  const m = /^([^:]+|\[[^\]]+\])(?::(\d+))?$/.exec(req.headers.host ?? '');
+  if (!m || !/^https?:$/.test(url.protocol)) return false;
+  const defaultPort = url.protocol === 'https:' ? '443' : '80';
+  return url.hostname.toLowerCase() === m[1]!.toLowerCase() && (url.port || defaultPort) === (m[2] ?? defaultPort);
+}
+
+/** Origin, then token, then JSON: checked before the body is read, so a refused request costs nothing. */
+function guard(results: ServerResults) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!sameOrigin(req)) throw new HttpError(403, 'cross-origin writes are refused');
+    const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.headers.authorization ?? '');
+    const writer = m ? matchToken(m[1]!, results.tokens) : undefined;
+    if (!writer) {
+      reply.header('www-authenticate', 'Bearer realm="purplebook"');
+      throw new HttpError(401, m ? 'the token is not valid' : 'a write needs "Authorization: Bearer <token>" (serve --token-file)');
+    }
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'the body must be JSON (content-type: application/json)');
+    req.writer = writer;
+  };
+}
+
+function recordOf(crosswalk: Crosswalk, catalog: TestCatalog, r: RecordBody, i: number): ExecutionInput {
+  const where = `records[${i}]`;
+  const t = crosswalk.translate(r.technique);
+  if (!translated(t)) throw new HttpError(400, `${where}: technique "${r.technique}": ${t.notes[0] ?? t.outcome}`);
+  let test;
+  try {
+    test = findTestOf(catalog, t, r.test);
+  } catch (e) {
+    if (e instanceof TestNotFound) throw new HttpError(400, `${where}: ${e.message}`);
+    throw e;
+  }
+  if (r.outcome === 'alerted' && !r.rule) throw new HttpError(400, `${where}: an alerted outcome needs its rule`);
+  const startedAt = r.start === undefined ? undefined : normalizeTime(r.start);
+  if (r.start !== undefined && !startedAt) throw new HttpError(400, `${where}: start "${r.start}" is not a time`);
+  const endedAt = r.end === undefined ? undefined : normalizeTime(r.end);
+  if (r.end !== undefined && !endedAt) throw new HttpError(400, `${where}: end "${r.end}" is not a time`);
+  return {
+    technique: t.ids.find((id) => test.techniques.includes(id)) ?? t.ids[0]!, techniqueRaw: t.id, source: test.source, testId: test.id, testName: test.name,
+    platform: test.platforms.length === 1 ? test.platforms[0] : undefined, host: r.host, user: r.user, startedAt, endedAt, exitStatus: r.exitStatus,
+    outcomes: [{ outcome: r.outcome, rule: r.rule, alertId: r.alertId, note: r.note }],
+  };
+}
+
+export function resultsRoutes(app: FastifyInstance, results: ServerResults): void {
+  if (!results.writable) return;
+  const onRequest = guard(results);
+  const contexts = new WeakMap<KnowledgeBase, { crosswalk: Crosswalk; catalog: TestCatalog }>();
+  const contextOf = (kb: KnowledgeBase) => {
+    let c = contexts.get(kb);
+    if (!c) contexts.set(kb, (c = { crosswalk: new Crosswalk(releaseFromKb(kb)), catalog: new TestCatalog(kb) }));
+    return c;
+  };
+
+  app.post<{ Body: { exercise?: string; records: RecordBody[] } }>('/api/results', {
+    onRequest, bodyLimit: MAX_API_BODY_BYTES, schema: { body: resultsBody }, schemaErrorFormatter: bodyErrors(resultsBody.propertyNames.enum),
+  }, async (req, reply) => {
+    const kb = gen(req).kb;
+    const { crosswalk, catalog } = contextOf(kb);
+    // Every record checked before anything is written: a request is stored whole or not at all.
+    const records = req.body.records.map((r, i) => recordOf(crosswalk, catalog, r, i));
+    const { touched, ...s } = results.store.write({ records, exercise: req.body.exercise ? { name: req.body.exercise } : undefined, recordedBy: req.writer!.name });
+    reply.code(201).header('cache-control', 'no-store').type(TYPES.json);
+    return JSON.stringify({ ...s, executions: touched });
+  });
+
+  app.post<{ Body: { name: string; format?: ImportFormat; exercise?: string; content: string } }>('/api/results/import', {
+    // The file's text plus the JSON around it (escapes, the other fields).
+    onRequest, bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024, schema: { body: importBody }, schemaErrorFormatter: bodyErrors(importBody.propertyNames.enum),
+  }, async (req, reply) => {
+    const b = req.body;
+    let report;
+    try {
+      const parsed = parseImport(b.name, Buffer.from(b.content, 'utf8'), b.format);
+      report = importParsed(results.store, gen(req).kb, [{ ...parsed, name: b.name }], { exercise: b.exercise ? { name: b.exercise } : undefined, recordedBy: req.writer!.name });
+    } catch (e) {
+      if (e instanceof ImportError) throw new HttpError(400, e.message);
+      throw e;
+    }
+    reply.code(200).header('cache-control', 'no-store').type(TYPES.json);
+    const { touched: _touched, ...summary } = report.summary;
+    return JSON.stringify({ ...summary, files: report.files, warnings: report.warnings.slice(0, 100), moreWarnings: Math.max(0, report.warnings.length - 100), carried: Object.fromEntries(report.carried) });
+  });
+}
