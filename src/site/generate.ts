@@ -26,6 +26,8 @@ export interface SiteOptions {
   kb: KnowledgeBase;
   outDir: string;
   quiet?: boolean;
+  /** Added to a technique's page (`site --results`: the Validation results block), HTML escaped by the caller. */
+  pageExtra?: (id: string) => { html: string; markdown: string };
   progress?: Progress;
 }
 
@@ -81,8 +83,9 @@ export function writeSite(opts: SiteOptions): SiteSummary {
       const page = buildPage(kb, row.id);
       if (!page) return;
       summaries.push(summarize(page, row));
-      write(`techniques/${page.id}.md`, renderMarkdown(page, { techniqueHref: (id) => `${id}.md` }));
-      write(`techniques/${page.id}.html`, techniquePage(model, page, SITE_LINKS));
+      const extra = opts.pageExtra?.(page.id);
+      write(`techniques/${page.id}.md`, renderMarkdown(page, { techniqueHref: (id) => `${id}.md` }) + (extra ? `\n${extra.markdown}` : ''));
+      write(`techniques/${page.id}.html`, techniquePage(model, page, SITE_LINKS, extra?.html));
     });
     progress.update('Matrices, search, sources');
 

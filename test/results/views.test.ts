@@ -4,7 +4,7 @@
  * latest outcome of each execution, the freshness window, the group's scope from SQL, revoked ids
  * from the raw STIX); the results layer passes the Navigator 4.5 schema; show and plan show them.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { rawAttack } from '../attack-raw.js';
@@ -157,5 +157,17 @@ describe('results in coverage, layer, show and plan', () => {
 
     const plan = cli(['plan', '--group', 'G0016', '--platform', 'windows', '--results', results, '--db', kbPath]).stdout;
     expect(plan).toMatch(new RegExp(`\`${tests[2]!.guid}\`.* — previously: prevented \\d{4}-\\d{2}-\\d{2}`));
+  });
+
+  it('site --results: every technique page (HTML and markdown) carries the block as of the build', () => {
+    setup();
+    const out = join(dir, 'site');
+    const r = cli(['site', '--out', out, '--results', results, '--db', kbPath, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const replacement = rawAttack().resolve('T1562.001')[0]!;
+    const page = readFileSync(join(out, 'techniques', `${replacement}.html`), 'utf8');
+    expect(page).toContain('<section class="results" id="validation-results"><h2>Validation results</h2><p>1 execution recorded; best outcome within 180 days: prevented.</p>');
+    expect(readFileSync(join(out, 'techniques', 'T1021.md'), 'utf8')).toContain('No result recorded for this technique.');
+    expect(cli(['site', '--out', join(dir, 'site2'), '--max-age', '5', '--db', kbPath]).code).toBe(2);
   });
 });
