@@ -4,12 +4,12 @@
  * crosswalk (expected ids from the raw STIX, not from src/), unknown rows warned and skipped,
  * re-imports adding nothing, exports that import back to the same store, and bad input.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { parseCsv } from '../../src/results/importers/csv.js';
 import { rawAttack } from '../attack-raw.js';
-import { cli, tempDir } from '../helpers.js';
+import { DATA_DIR, cli, fixtureDir, tempDir } from '../helpers.js';
 import { atomicCsv, atomicTests, attireLog, calderaAbilities, calderaReport, daysAgo, type AtomicRun } from './fixtures.js';
 
 interface Outcome { outcome: string; rule: string | null; alertId: string | null; note: string | null; recordedBy: string | null; recordedAt: string }
@@ -209,5 +209,33 @@ describe('results import, set, list and export on the real knowledge base', () =
     bad(['list', '--exercise', 'Q3'], /unknown exercise "Q3"; known: /);
     bad(['list'], /no results file at .*missing\.db/, join(dir, 'missing.db'));
     expect(run(['export']).stdout).toBe(before);
+  });
+});
+
+describe('the results file beside the knowledge base', () => {
+  it('is results.db next to --db by default ($PURPLEBOOK_RESULTS overrides); build never touches it; deleting the knowledge base loses no result', () => {
+    const kbPath = inject('kbPath');
+    const dir = tempDir();
+    const db = join(dir, 'purplebook.db');
+    copyFileSync(kbPath, db);
+    const test = atomicTests('T1047')[0]!;
+    const log = join(dir, 'log.csv');
+    writeFileSync(log, atomicCsv([{ technique: 'T1047', test, host: 'ws1', user: 'u', start: daysAgo(1) }]));
+    const imp = cli(['results', 'import', log, '--db', db]);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stderr).toContain(`into ${join(dir, 'results.db')}`);
+    const before = readFileSync(join(dir, 'results.db'));
+
+    const small = fixtureDir({ 'attack/ics-attack.json': readFileSync(join(DATA_DIR, 'attack', 'ics-attack.json')) });
+    const built = cli(['build', '--data', small, '--db', db, '--quiet']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'results.db')).equals(before)).toBe(true);
+
+    rmSync(db);
+    const listed = cli(['results', 'list', '--format', 'json', '--db', db]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as Execution[]).map((e) => [e.technique, e.testId])).toEqual([['T1047', test.guid]]);
+    const other = join(dir, 'elsewhere.db');
+    expect(cli(['results', 'list', '--db', db], { PURPLEBOOK_RESULTS: other }).stderr).toContain(`no results file at ${other}`);
   });
 });
