@@ -55,6 +55,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')} · `
     + `${r.rules.total} own rules read from ${r.rules.files} files (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
     + `${r.rules.inScope} mapped to techniques of this report)`, '');
+  if (r.stack) out.push(`Public controls, rules and tests counted from the control stack only: ${mdText(r.stack.name ? `${r.stack.name} (${r.stack.sources.join(', ')})` : r.stack.sources.join(', '))}`, '');
   if (r.threats?.length) {
     out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
   }
