@@ -7,6 +7,7 @@ import { registerCoverage } from './coverage.js';
 import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
 import { registerLayer } from './layer.js';
+import { registerLineup } from './lineup.js';
 import { registerPlan } from './plan.js';
 import { registerSearch } from './search.js';
 import { registerServe } from './serve.js';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerCoverage(program);
   registerLayer(program);
   registerPlan(program);
+  registerLineup(program);
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);
