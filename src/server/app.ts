@@ -23,7 +23,8 @@ import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../
 import { sourcesPage } from '../site/sources.js';
 import type { NamedStacks, Stack } from '../kb/stack.js';
 import { coverageRoutes } from './coverage.js';
-import { lineupRoutes, stackFromQuery } from './lineup.js';
+import { lineupRoutes } from './lineup.js';
+import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
 import { ServerRules } from './rules.js';

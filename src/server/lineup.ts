@@ -1,12 +1,11 @@
 /**
  * The line-up routes: the page (`/lineup`, a GET form whose URL is the view) and `/api/lineup`,
  * both computed from the query and the knowledge base only, so they are cached per URL like pages.
- * Also the `stack` query parameter every counting route shares.
  */
 import type { FastifyInstance } from 'fastify';
 import { buildLineup, LineupError, type Lineup, type LineupSort } from '../coverage/lineup.js';
 import type { KnowledgeBase } from '../kb/open.js';
-import { resolveStack, stackableSources, StackError, type NamedStacks, type Stack } from '../kb/stack.js';
+import type { NamedStacks } from '../kb/stack.js';
 import { renderLineupCsv, renderLineupJson, renderLineupMarkdown } from '../render/lineup.js';
 import { SERVER_LINKS } from '../site/layout.js';
 import { lineupPage, type LineupForm } from '../site/lineup-page.js';
@@ -15,17 +14,7 @@ import { selectThreats, ThreatError, type ThreatSelection } from '../threats/sel
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import type { Generation } from './holder.js';
 import { lineupQuery } from './schemas.js';
-
-/** The stack a query names, or undefined without one; unknown names are a 400 that lists the valid ones. */
-export function stackFromQuery(kb: KnowledgeBase, raw: string[] | undefined, named: NamedStacks): Stack | undefined {
-  if (!raw?.length) return undefined;
-  try {
-    return resolveStack(raw, stackableSources(kb), named);
-  } catch (e) {
-    if (e instanceof StackError) throw new HttpError(400, `stack: ${e.message}`);
-    throw e;
-  }
-}
+import { stackFromQuery } from './stack.js';
 
 interface LineupQuery {
   group?: string[];

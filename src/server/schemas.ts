@@ -105,6 +105,7 @@ const THREAT_FIELDS = {
   victimCountry: words('groups that targeted this country'),
   originCountry: words('groups attributed to this country (RU, CN, KP, IR …)'),
   domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' },
+  stack: STACK_PARAM,
   rules: {
     type: 'array', maxItems: 10_000,
     description: 'own rule files (Sigma, Elastic TOML, Kibana NDJSON, Splunk ESCU YAML, savedsearches.conf), recognised by content; '

@@ -137,6 +137,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the line-up page in a browser', () => {
     expect(res.status).toBe(200);
     const l = (await res.json()) as Lineup;
     const atomic = countsOf(db, 'atomic-red-team');
+    const sigma = countsOf(db, 'sigma');
     const tests = l.rows.map((r) => r.tests);
     expect(tests).toEqual(l.rows.map((r) => atomic.get(r.id) ?? 0));
     expect(tests).toEqual([...tests].sort((a, b) => b - a));
@@ -148,11 +149,22 @@ describe.skipIf(!HAVE_CHROMIUM)('the line-up page in a browser', () => {
     const list = (await (await fetch(`${address}/api/techniques?domain=enterprise&validation=detect-only&stack=sigma,atomic-red-team&limit=500`)).json()) as {
       total: number; items: { id: string; counts: Record<string, number>; detection_volume: number; test_volume: number }[];
     };
-    const sigma = countsOf(db, 'sigma');
     const expected = (db.prepare("SELECT id FROM techniques WHERE status = 'active' AND domain = 'enterprise-attack' ORDER BY id").pluck().all() as string[])
       .filter((id) => (sigma.get(id) ?? 0) > 0 && !atomic.get(id));
     expect(list.items.map((t) => t.id)).toEqual(expected);
     expect(Object.keys(list.items[0]!.counts)).toEqual(['sigma', 'atomic-red-team']);
+    // The coverage and plan bodies take the stack too.
+    const cov = (await (await fetch(`${address}/api/coverage`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ group: ['G0016'], stack: ['sigma,atomic-red-team'] }),
+    })).json()) as { stack: unknown; techniques: { id: string; detectionVolume: number; testVolume: number; policyVolume: number }[] };
+    expect(cov.stack).toEqual({ name: null, sources: ['sigma', 'atomic-red-team'] });
+    for (const t of cov.techniques) expect([t.detectionVolume, t.testVolume, t.policyVolume], t.id).toEqual([sigma.get(t.id) ?? 0, atomic.get(t.id) ?? 0, 0]);
+    const plan = (await (await fetch(`${address}/api/plan`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ group: ['G0016'], stack: ['sigma'] }),
+    })).json()) as { tactics: { techniques: { id: string; tests: unknown[]; publicDetections: number }[] }[] };
+    for (const t of plan.tactics.flatMap((x) => x.techniques)) expect([t.tests.length, t.publicDetections], t.id).toEqual([0, sigma.get(t.id) ?? 0]);
+    expect((await fetch(`${address}/api/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ group: ['G0016'], stack: ['nope'] }) })).status).toBe(400);
+
     // What the user typed comes back escaped, in the field and in the error.
     const hostile = '"><img src=x onerror=alert(1)>';
     const page = await app.inject(`/lineup?group=${encodeURIComponent(hostile)}`);
