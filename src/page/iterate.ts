@@ -13,13 +13,6 @@ export function* activePages(kb: KnowledgeBase, opts: PageOptions & { domain?: D
   }
 }
 
-/** Count per source on a page (direct mappings), by source name. */
-export function sourceCounts(page: Page): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const s of page.sections) for (const src of s.sources) m.set(src.source, src.count);
-  return m;
-}
-
 /** Per domain, how many active techniques fall in each validation class (for the stack, if any). */
 export function classCountsByDomain(kb: KnowledgeBase, opts: PageOptions = {}): Record<string, Record<ValidationClass, number>> {
   const byDomain = new Map<string, PageSummary[]>();
