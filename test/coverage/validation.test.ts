@@ -85,6 +85,11 @@ describe('detection kinds and validation classes', () => {
       if (e.pillar !== 'detection') expect(e.detectionKind, e.name).toBeNull();
       else expect(e.detectionKind?.kind, e.name).toBe(GUIDANCE_SOURCES.includes(e.name) ? 'guidance' : e.name === 'car' ? 'per record' : 'rule');
     }
+    // Every detection connector states its kind and why; no other pillar does.
+    for (const src of ALL_SOURCES) {
+      if (src.pillar === 'detection') expect(src.detectionKind?.why.length ?? 0, src.name).toBeGreaterThan(40);
+      else expect(src.detectionKind, src.name).toBeUndefined();
+    }
     expect(cli(['sources', '--db', kbPath]).stdout).toMatch(/attack-detection-strategies .*\n\s+kind: guidance \(not counted as detections\): /);
   });
 
