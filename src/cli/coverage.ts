@@ -10,6 +10,7 @@ import { ownRulesLayer } from '../render/layer.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
 import { parseDomain } from './export.js';
+import { stackOf, withStackOption } from './stack.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 /** More prioritized techniques without an own rule than `--fail-on-gaps` allows. */
@@ -57,10 +58,11 @@ interface CoverageOpts extends RawThreatOpts {
   baseline?: string;
   pageBase?: string;
   db?: string;
+  stack?: string[];
 }
 
 export function registerCoverage(program: Command): void {
-  withThreatOptions(program.command('coverage'))
+  withStackOption(withThreatOptions(program.command('coverage')))
     .description('own detection rules against a threat (or a whole domain): covered / total by tactic, then the gaps in priority order')
     .option('--rules <path>', 'own rules: folder or file (Sigma, Elastic TOML, Kibana NDJSON, Splunk); repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
@@ -80,7 +82,7 @@ export function registerCoverage(program: Command): void {
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
-        const report = computeCoverage(kb, { selection, rules, domain, baseline });
+        const report = computeCoverage(kb, { selection, rules, domain, baseline, stack: stackOf(kb, raw.stack) });
         if (raw.format === 'json') await out(renderCoverageJson(report));
         else if (raw.format === 'csv') await out(renderCoverageCsv(report));
         else if (raw.format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);

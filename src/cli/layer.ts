@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Domain } from '../attack/types.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { stackLabel, type Stack } from '../kb/stack.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
 import type { OwnRuleSet } from '../rules/types.js';
@@ -9,6 +10,7 @@ import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
+import { stackOf, withStackOption } from './stack.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 interface LayerOpts extends RawThreatOpts {
@@ -18,14 +20,18 @@ interface LayerOpts extends RawThreatOpts {
   pageBase?: string;
   baseline?: string;
   db?: string;
+  stack?: string[];
 }
 
 /** `sigma` and `source-sigma` name the same measure; `own` and `threat` are computed here. */
-export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own' | 'threat' {
+export function resolveMeasure(kb: KnowledgeBase, name: string, stack?: Stack): Measure | 'own' | 'threat' {
   const n = name.trim().toLowerCase();
   if (n === 'own' || n === 'threat') return n;
-  const all = listMeasures(kb);
+  const all = listMeasures(kb, stack);
   const m = all.find((x) => x.id === n) ?? all.find((x) => x.id === `source-${n}`);
+  if (!m && stack && listMeasures(kb).some((x) => x.id === n || x.id === `source-${n}`)) {
+    throw new CliError(`measure "${name}" is a source outside the control stack ${stackLabel(stack)}`, EXIT_BAD_INPUT);
+  }
   if (!m) {
     const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat'];
     throw new CliError(`unknown measure "${name}"; valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
@@ -42,17 +48,19 @@ export interface LayerInputs {
   pageUrl?: (id: string) => string;
   /** Covered ids of an earlier own-rule layer (any ATT&CK release: the crosswalk carries them). */
   baseline?: string[];
+  /** Count public resources of these sources only. */
+  stack?: Stack;
 }
 
 /** One measure's layer, as `layer` prints it (shared with the MCP `layer` tool); the caller checks `threat` has a selection. */
 export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat', o: LayerInputs): NavigatorLayer {
   if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
-  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline }), pageUrl: o.pageUrl });
-  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl });
+  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
+  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl, stack: o.stack });
 }
 
 export function registerLayer(program: Command): void {
-  withThreatOptions(program.command('layer'))
+  withStackOption(withThreatOptions(program.command('layer')))
     .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers')
     .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules) or threat (needs threat options); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
@@ -65,7 +73,8 @@ export function registerLayer(program: Command): void {
       const pageUrl = pageUrlOf(raw.pageBase);
       const names = raw.measure?.length ? raw.measure : ['validation'];
       await withKb(raw.db, async (kb) => {
-        const measures = names.map((n) => resolveMeasure(kb, n));
+        const stack = stackOf(kb, raw.stack);
+        const measures = names.map((n) => resolveMeasure(kb, n, stack));
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
         if (measures.includes('threat') && !selection) throw new CliError('--measure threat needs a threat (--group, --software, --campaign, --techniques or a profile option)', EXIT_BAD_INPUT);
@@ -73,7 +82,7 @@ export function registerLayer(program: Command): void {
         if (raw.baseline && !measures.includes('own')) throw new CliError('--baseline compares own-rule coverage: it needs --measure own', EXIT_BAD_INPUT);
         const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
         const rules = measures.includes('own') ? loadRules(raw.rules) : undefined;
-        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline }));
+        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline, stack }));
         if (raw.pageBase) for (const l of layers) l.links = [{ label: 'Purplebook', url: raw.pageBase }, ...l.links];
         await out(`${JSON.stringify(layers.length === 1 ? layers[0] : layers, null, 1)}\n`);
       });

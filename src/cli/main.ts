@@ -8,6 +8,7 @@ import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
 import { registerLayer } from './layer.js';
 import { registerMcp } from './mcp.js';
+import { registerLineup } from './lineup.js';
 import { registerPlan } from './plan.js';
 import { registerSearch } from './search.js';
 import { registerServe } from './serve.js';
@@ -39,6 +40,7 @@ export function createProgram(): Command {
   registerLayer(program);
   registerPlan(program);
   registerTranslate(program);
+  registerLineup(program);
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);

@@ -5,6 +5,7 @@ import { hasThreatOptions } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
 import { collect, loadRules } from './coverage.js';
 import { parseDomain } from './export.js';
+import { stackOf, withStackOption } from './stack.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 const FORMATS = ['markdown', 'json'] as const;
@@ -16,10 +17,11 @@ interface PlanOpts extends RawThreatOpts {
   format: string;
   maxDetections?: string;
   db?: string;
+  stack?: string[];
 }
 
 export function registerPlan(program: Command): void {
-  withThreatOptions(program.command('plan'))
+  withStackOption(withThreatOptions(program.command('plan')))
     .description("purple-team test plan of a threat: per tactic and technique, the public tests to run, the detections that should fire, the controls to check")
     .option('--rules <path>', 'own rules (listed before public candidates): folder or file; repeatable', collect)
     .option('--platform <name>', 'windows, linux, macos … (repeatable, or comma-separated; default: every platform)', collect)
@@ -36,7 +38,8 @@ export function registerPlan(program: Command): void {
         const o = threatOptions(raw);
         if (!hasThreatOptions(o)) throw new CliError('plan needs a threat: --group, --software, --campaign, --techniques or a profile option', EXIT_BAD_INPUT);
         const selection = selectOrFail(kb, o);
-        const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections });
+        const stack = stackOf(kb, raw.stack);
+        const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections, stack });
         await out(raw.format === 'json' ? renderPlanJson(plan) : renderPlanMarkdown(plan));
       });
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
+import { loadStacks, StackError } from '../kb/stack.js';
 import { createServer } from '../server/app.js';
 import { defaultDbPath } from '../util/paths.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
@@ -36,13 +37,20 @@ export function registerServe(program: Command): void {
       const port = parsePort(opts.port);
       for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
+      let stacks;
+      try {
+        stacks = loadStacks().stacks;
+      } catch (e) {
+        if (e instanceof StackError) throw new CliError(e.message, EXIT_BAD_INPUT);
+        throw e;
+      }
       const say = (line: string) => {
         if (!opts.quiet) process.stderr.write(`${line}\n`);
       };
       let app;
       try {
         app = createServer({
-          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules,
+          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules, stacks,
           onRulesError: (e) => process.stderr.write(`purplebook: could not re-read --rules, still using the rules read before: ${e.message}\n`),
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
           onError: (e) => process.stderr.write(`purplebook: could not reopen ${dbPath}, still serving the previous build: ${e.message}\n`),

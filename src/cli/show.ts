@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildPage } from '../page/build.js';
+import { stackOf, withStackOption } from './stack.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { closeMatches } from '../page/suggest.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
@@ -8,18 +9,18 @@ import { renderHtmlPage } from '../render/html.js';
 const FORMATS = ['markdown', 'json', 'html'] as const;
 
 export function registerShow(program: Command): void {
-  program
-    .command('show')
+  withStackOption(program
+    .command('show'))
     .description('print the page of one ATT&CK technique or sub-technique (ID is case-insensitive)')
     .argument('<id>', 'technique id, e.g. T1021.004')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--detail', 'markdown: show ids, tactics, "why" chains and notes of every item')
     .option('--include-deprecated', 'also list deprecated rules')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; db?: string }) => {
+    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; db?: string; stack?: string[] }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
       await withKb(opts.db, async (kb) => {
-        const page = buildPage(kb, id, { includeDeprecated: opts.includeDeprecated });
+        const page = buildPage(kb, id, { includeDeprecated: opts.includeDeprecated, stack: stackOf(kb, opts.stack) });
         if (!page) {
           const near = closeMatches(kb, id);
           throw new CliError(`unknown technique "${id}" in ATT&CK ${kb.attackVersion}${near.length ? `; did you mean ${near.join(', ')}?` : ''}`, EXIT_BAD_INPUT);

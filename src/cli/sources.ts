@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
+import { kindText, sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
 import { DB_OPTION_HELP, openKb, out } from './common.js';
 import { defaultDbPath } from '../util/paths.js';
 import { existsSync } from 'node:fs';
@@ -38,6 +38,7 @@ export function registerSources(program: Command): void {
           lines.push(`## ${pillar === 'policy' ? 'Policy / Process Controls' : pillar === 'detection' ? 'Technical Controls (Detection Rules)' : 'Offensive Security Tests'}`);
           for (const s of catalog.filter((c) => c.pillar === pillar)) {
             lines.push(`${s.name.padEnd(30)} ${s.title} — ${stateText(s)}`);
+            if (s.detectionKind) lines.push(`${''.padEnd(30)} kind: ${kindText(s)}`);
           }
           lines.push('');
         }

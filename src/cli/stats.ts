@@ -1,21 +1,38 @@
 import type { Command } from 'commander';
 import { computeStats } from '../kb/stats.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import { stackLabel, type Stack } from '../kb/stack.js';
+import { classCountsByDomain } from '../page/iterate.js';
+import { VALIDATION_CLASSES } from '../page/validation.js';
 import { DB_OPTION_HELP, out, withKb } from './common.js';
+import { stackOf, withStackOption } from './stack.js';
+
+/** What `stats --json` prints (shared with the MCP stats resource). */
+export function statsJson(kb: KnowledgeBase, stack?: Stack) {
+  // Active techniques (and sub-techniques) per validation class: executable rules make a technique detectable.
+  const validation = classCountsByDomain(kb, { stack });
+  return { ...computeStats(kb), validation, ...(stack ? { stack: { name: stack.name, sources: stack.sources } } : {}) };
+}
 
 export function registerStats(program: Command): void {
-  program
-    .command('stats')
-    .description('ATT&CK version and counts per domain; per source: version, accessed date, resources, mappings, coverage, warnings')
+  withStackOption(program
+    .command('stats'))
+    .description('ATT&CK version and counts per domain (with the techniques of each validation class); per source: version, accessed date, resources, mappings, coverage, warnings')
     .option('--json', 'machine-readable output')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (opts: { json?: boolean; db?: string }) => {
+    .action(async (opts: { json?: boolean; db?: string; stack?: string[] }) => {
       await withKb(opts.db, async (kb) => {
-        const stats = computeStats(kb);
+        const stack = stackOf(kb, opts.stack);
+        const stats = statsJson(kb, stack);
+        const validation = stats.validation;
         if (opts.json) return out(`${JSON.stringify(stats, null, 2)}\n`);
         const lines = [`ATT&CK ${stats.attack.version} (version from ${stats.attack.versionSource})`];
         for (const [d, s] of Object.entries(stats.attack.domains)) {
           lines.push(`  ${d.padEnd(18)} ${s.techniques} techniques, ${s.subtechniques} sub-techniques active; ${s.revoked} revoked, ${s.deprecated} deprecated`);
+          const classes = validation[d];
+          if (classes) lines.push(`  ${''.padEnd(18)} validation: ${VALIDATION_CLASSES.map((c) => `${classes[c]} ${c}`).join(' · ')}`);
         }
+        if (stack) lines.push(`  (validation classes for the control stack ${stackLabel(stack)})`);
         lines.push('', 'source                          pillar     commit    accessed    resources  mappings  techniques  unknown  warnings');
         for (const s of stats.sources) {
           if (!s.loaded) {

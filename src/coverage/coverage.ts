@@ -5,17 +5,18 @@
  */
 import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { inStack, type Stack } from '../kb/stack.js';
 import type { ValidationClass } from '../page/types.js';
 import { buildPage } from '../page/build.js';
 import type { OwnRuleSet, RuleWarning } from '../rules/types.js';
-import { summarize, type TechniqueSummary } from '../site/measures.js';
+import { forStack, summarize, type TechniqueSummary } from '../site/measures.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { normalizeTechniqueId } from '../resolve.js';
 import { Crosswalk } from '../crosswalk/translate.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { newerIds } from '../crosswalk/newer.js';
 import { compareBaseline, type BaselineDiff } from './baseline.js';
-import { NOT_ADOPTABLE, prioritize } from './priority.js';
+import { prioritize } from './priority.js';
 import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
 
@@ -53,11 +54,15 @@ export interface CoverageTechnique {
   /** Ids of the selected threats that use the technique (empty without a threat selection). */
   threats: string[];
   controls: SourceCount[];
+  /** Executable public rules per source (guidance is in `guidance`). */
   detections: SourceCount[];
+  /** Public guidance per source: detection strategies, hunts, pseudocode (not counted as detections). */
+  guidance: SourceCount[];
   tests: SourceCount[];
   policyVolume: number;
   detectionVolume: number;
-  /** Public detections from sources with rules to adopt (ATT&CK detection strategies left out): the priority key. */
+  guidanceVolume: number;
+  /** Executable public rules a team can adopt (= detectionVolume): the priority key. */
   adoptableDetections: number;
   testVolume: number;
   validation: ValidationClass;
@@ -115,6 +120,8 @@ export interface CoverageReport {
   };
   /** Present when a baseline was given: changes of covered techniques against it. */
   baseline?: BaselineDiff;
+  /** Present when public resources were counted for a control stack only. */
+  stack?: { name: string | null; sources: string[] };
 }
 
 export interface CoverageOptions {
@@ -125,6 +132,8 @@ export interface CoverageOptions {
   baseline?: string[];
   /** Technique summaries already computed (the server keeps them per knowledge base). */
   summaries?: readonly TechniqueSummary[];
+  /** Count public controls, rules and tests of these sources only. */
+  stack?: Stack;
 }
 
 export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): CoverageReport {
@@ -132,7 +141,8 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
   const { ids, excluded, rows } = scopeOf(kb, domain, opts.selection);
   const resolved = resolveOwnRules(kb, opts.rules, domain);
   const given = new Map((opts.summaries ?? []).map((s) => [s.id, s]));
-  const sources = kb.sources().filter((s) => s.loaded);
+  const allSources = kb.sources();
+  const sources = allSources.filter((s) => s.loaded && inStack(opts.stack, s.name));
 
   // Rules on sub-techniques, per parent: a parent covered only through its sub-techniques is "partial".
   const viaSubs = new Map<string, Set<string>>();
@@ -147,27 +157,32 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
   const techniques: CoverageTechnique[] = [];
   for (const id of ids) {
     const row = rows.get(id)!;
-    let s = given.get(id);
+    const known = given.get(id);
+    let s = known ? forStack(known, allSources, opts.stack) : undefined;
     if (!s) {
-      const page = buildPage(kb, id);
+      const page = buildPage(kb, id, { stack: opts.stack });
       if (!page) continue;
       s = summarize(page, row);
     }
-    const bySource = (pillar: string): SourceCount[] => sources
-      .filter((src) => src.pillar === pillar && (s.counts[src.name] ?? 0) > 0)
-      .map((src) => ({ source: src.name, title: src.title, count: s.counts[src.name]! }));
+    const countOf = (name: string, which: 'rules' | 'guidance' | 'all') => {
+      const all = s.counts[name] ?? 0;
+      const guidance = s.guidance[name] ?? 0;
+      return which === 'all' ? all : which === 'guidance' ? guidance : all - guidance;
+    };
+    const bySource = (pillar: string, which: 'rules' | 'guidance' | 'all' = 'all'): SourceCount[] => sources
+      .filter((src) => src.pillar === pillar && countOf(src.name, which) > 0)
+      .map((src) => ({ source: src.name, title: src.title, count: countOf(src.name, which) }));
     const ownRules = resolved.byTechnique.get(id) ?? [];
-    const detections = bySource('detection');
+    const detections = bySource('detection', 'rules');
     const ownViaSubtechniques = row.isSub ? 0 : (viaSubs.get(id)?.size ?? 0);
     techniques.push({
       id, name: row.name, domain: row.domain, tactics: row.tactics, isSub: row.isSub, parent: row.parent, url: row.url,
       status: ownRules.length ? 'covered' : ownViaSubtechniques ? 'partial' : 'gap',
       ownRules, ownViaSubtechniques,
       threats: opts.selection?.techniques.get(id) ?? [],
-      controls: bySource('policy'), detections, tests: bySource('test'),
-      policyVolume: s.summary.policy_volume, detectionVolume: s.summary.detection_volume,
-      // A resource belongs to one source: the per-source counts add up to distinct resources.
-      adoptableDetections: detections.filter((d) => !NOT_ADOPTABLE.has(d.source)).reduce((n, d) => n + d.count, 0),
+      controls: bySource('policy'), detections, guidance: bySource('detection', 'guidance'), tests: bySource('test'),
+      policyVolume: s.summary.policy_volume, detectionVolume: s.summary.detection_volume, guidanceVolume: s.summary.guidance_volume,
+      adoptableDetections: s.summary.detection_volume,
       testVolume: s.summary.test_volume,
       validation: s.summary.validation,
     });
@@ -210,6 +225,7 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
     },
   };
   if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline, new Crosswalk(releaseFromKb(kb)));
+  if (opts.stack) report.stack = { name: opts.stack.name, sources: [...opts.stack.sources] };
   return report;
 }
 

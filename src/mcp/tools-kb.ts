@@ -9,7 +9,8 @@ import { renderMarkdown } from '../render/markdown.js';
 import type { Pillar } from '../sources/types.js';
 import { remember, type McpContext } from './context.js';
 import { ToolInputError } from './errors.js';
-import { domainField, domainOf, pageShape } from './inputs.js';
+import { domainField, domainOf, pageShape, stackField } from './inputs.js';
+import { stackOf } from '../cli/stack.js';
 import { findTechniqueId } from './lookup.js';
 import { GAP_ROWS, SEARCH_HITS, SOURCES, TECHNIQUE_ITEMS } from './limits.js';
 import { pageOf, pagingOf, windowOf } from './paging.js';
@@ -103,11 +104,14 @@ export function registerKbTools(server: McpServer, ctx: McpContext): void {
     input: {
       pillar: z.enum(GAP_PILLARS).optional().describe('detection: no public detection; test: no public test; default every technique'),
       domain: domainField.describe('ATT&CK domain (default: every domain)'),
+      stack: stackField,
       ...pageShape(GAP_ROWS, 'techniques'),
     },
   }, (gen, a) => {
     const domain = a.domain ? domainOf(a.domain) : undefined;
-    const rows = remember(gen, `gaps:${a.pillar ?? ''}:${domain ?? ''}`, () => gapRows(gen.kb, { pillar: a.pillar, domain }));
+    const stack = stackOf(gen.kb, a.stack);
+    const key = `gaps:${a.pillar ?? ''}:${domain ?? ''}:${stack ? [...stack.sources].sort().join(',') : ''}`;
+    const rows = remember(gen, key, () => gapRows(gen.kb, { pillar: a.pillar, domain, stack }));
     const { items, paging } = pageOf(rows, a, GAP_ROWS);
     const text = items.map((r) => `${r.id} ${r.name} — ${r.policy_volume} controls · ${r.detection_volume} detections · ${r.test_volume} tests — ${r.validation}`);
     return { data: items, paging, text: text.join('\n') || 'no technique' };

@@ -58,6 +58,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     + `${r.rules.inScope} mapped to techniques of this report)`, '');
   const newer = newerHint('Own rules', r.rules.newerIds, r.attackVersion);
   if (newer) out.push(`> ${mdText(newer)}`, '');
+  if (r.stack) out.push(`Public controls, rules and tests counted from the control stack only: ${mdText(r.stack.name ? `${r.stack.name} (${r.stack.sources.join(', ')})` : r.stack.sources.join(', '))}`, '');
   if (r.threats?.length) {
     out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
   }

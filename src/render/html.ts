@@ -1,5 +1,6 @@
 /** The technique page as an HTML document: same Page as markdown and JSON, every upstream string escaped. */
 import type { Page, PageItem, PageSource } from '../page/types.js';
+import { guidanceOf } from '../page/validation.js';
 import { longDate } from '../util/text.js';
 import { esc, linkOrText, richText, safeHref } from './escape.js';
 import { itemFacts, labelOf } from './facts.js';
@@ -35,6 +36,7 @@ function itemHtml(item: PageItem, src: PageSource): string {
   const flags = [
     item.via ? `<span class="flag">mapped via revoked ${esc(item.via.revoked)}</span>` : '',
     item.deprecated ? '<span class="flag">deprecated</span>' : '',
+    item.kind === 'guidance' ? '<span class="flag">guidance</span>' : '',
   ].join('');
   const details: string[] = [];
   if (item.id) details.push(`<dt>id</dt><dd><code>${esc(item.id)}</code></dd>`);
@@ -72,6 +74,12 @@ export function renderPageBody(page: Page, opts: HtmlOptions): string {
   const parts = [`<article class="technique" data-technique="${esc(page.id)}">`];
   parts.push(`<h1>${esc(page.id)}: ${esc(page.name)}</h1>`);
   parts.push(`<p class="validation" data-validation="${esc(s.validation)}"><strong>Validation:</strong> ${s.policy_volume} controls · ${s.detection_volume} detections · ${s.test_volume} tests — ${esc(s.validation)}</p>`);
+  const guidance = guidanceOf(page).flatMap((g) => g.items);
+  if (guidance.length) {
+    parts.push(`<p class="guidance"><strong>Guidance (not counted as detections):</strong> ${s.guidance_volume} — `
+      + `${guidance.map((i) => linkOrText(i.url, esc(i.id ? `${i.id} ${i.name}` : i.name))).join(' · ')}</p>`);
+  }
+  if (page.stack) parts.push(`<p class="stack"><strong>Control stack:</strong> ${esc(page.stack.name ? `${page.stack.name}: ` : '')}${esc(page.stack.sources.join(', '))} (other sources left out)</p>`);
   parts.push(`<p><strong>MITRE ATT&amp;CK Tactic(s):</strong> ${esc(page.tactics.join(', '))}</p>`);
   if (page.platforms.length) parts.push(`<p><strong>Platforms:</strong> ${esc(page.platforms.join(', '))}</p>`);
   if (page.status !== 'active') {

@@ -1,5 +1,6 @@
 /** Markdown page in the layout of Control Validation Compass (../shared/seed). */
 import type { Page, PageItem, PageSource } from '../page/types.js';
+import { guidanceOf } from '../page/validation.js';
 import { longDate } from '../util/text.js';
 import { itemFacts } from './facts.js';
 
@@ -43,6 +44,19 @@ export function validationLine(page: Page): string {
   return `**Validation:** ${s.policy_volume} controls · ${s.detection_volume} detections · ${s.test_volume} tests — ${s.validation}`;
 }
 
+/** Guidance items listed on one line of the page, at most this many (the source blocks list them all). */
+export const GUIDANCE_LINE_MAX = 12;
+
+/** `**Guidance:** …`: what describes detection without a rule to run; shown, never counted. Empty when there is none. */
+export function guidanceLine(page: Page): string {
+  const groups = guidanceOf(page);
+  if (!groups.length) return '';
+  const items = groups.flatMap((g) => g.items.map((i) => linked(mdText(i.id ? `${i.id} ${i.name}` : i.name), i.url)));
+  const shown = items.slice(0, GUIDANCE_LINE_MAX).join(' · ');
+  const more = items.length > GUIDANCE_LINE_MAX ? ` · … ${items.length - GUIDANCE_LINE_MAX} more` : '';
+  return `**Guidance (not counted as detections):** ${page.summary.guidance_volume} — ${shown}${more}`;
+}
+
 function itemLine(item: PageItem, src: PageSource, opts: MarkdownOptions): string[] {
   const title = mdText(item.name);
   const head = item.breadcrumb?.length
@@ -53,6 +67,7 @@ function itemLine(item: PageItem, src: PageSource, opts: MarkdownOptions): strin
   if (facts.length) line += ` — ${facts.map(mdText).join(' · ')}`;
   if (item.via) line += ` (mapped via revoked ${item.via.revoked})`;
   if (item.deprecated) line += ' (deprecated)';
+  if (item.kind === 'guidance') line += ' (guidance)';
   const lines = [line];
   if (item.note && (opts.detail || src.summaryFields.includes('note'))) lines.push(`  * ${mdText(oneLineCap(item.note, 600))}`);
   return lines;
@@ -93,6 +108,9 @@ export function renderMarkdown(page: Page, opts: MarkdownOptions = {}): string {
     out.push(`**Status:** ${page.status}${by ? ` — replaced by ${by}` : ''}`, '');
   }
   out.push(validationLine(page), '');
+  const guidance = guidanceLine(page);
+  if (guidance) out.push(guidance, '');
+  if (page.stack) out.push(`**Control stack:** ${page.stack.name ? `${mdText(page.stack.name)}: ` : ''}${page.stack.sources.map(mdText).join(', ')} (other sources left out)`, '');
   if (page.parent) out.push(`**Sub-technique of:** [${page.parent.id}: ${mdText(page.parent.name)}](${href(page.parent.id)})`, '');
   if (page.subtechniques.length) {
     out.push(`**Sub-techniques:** ${page.subtechniques.map((s) => `[${s.id}: ${mdText(s.name)}](${href(s.id)})`).join(', ')}`, '');

@@ -34,6 +34,10 @@ function techniqueBlock(t: PlanTechnique, tacticNames: Map<string, string>): str
   out.push(...(t.detections.length ? t.detections.map(detectionLine) : ['- none: a detection must be written']));
   if (t.moreDetections) out.push(`- … and ${t.moreDetections} more public candidates on the technique page`);
   out.push('');
+  if (t.guidance.length) {
+    const more = t.moreGuidance ? ` · … ${t.moreGuidance} more` : '';
+    out.push(`Guidance (not counted as detections): ${t.guidance.map((g) => link(mdText(g.id ? `${g.id} ${g.title}` : g.title), g.url)).join(' · ')}${more}`, '');
+  }
   if (t.controls.length) {
     out.push(`**Controls to check (${t.controls.length + t.moreControls})**`, '');
     out.push(...t.controls.map((c) => `- [ ] ${mdText(c.sourceTitle)}${c.id ? ` ${code(c.id)}` : ''} ${link(mdText(c.name), c.url)}`));
@@ -47,9 +51,10 @@ export function renderPlanMarkdown(p: Plan): string {
   const s = p.summary;
   const tacticNames = new Map(p.tactics.map((t) => [t.shortname, t.name]));
   const out = [`# ${mdText(p.title)}`, ''];
-  out.push(`ATT&CK ${mdText(p.attackVersion)} (${p.domain}) · knowledge base built ${mdText(p.builtAt ?? 'unknown')} · platforms: ${mdText(p.platforms.join(', ') || 'all')}`, '');
+  out.push(`ATT&CK ${mdText(p.attackVersion)} (${p.domain}) · knowledge base built ${mdText(p.builtAt ?? 'unknown')} · platforms: ${mdText(p.platforms.join(', ') || 'all')}`
+    + (p.stack ? ` · control stack: ${mdText(p.stack.name ? `${p.stack.name} (${p.stack.sources.join(', ')})` : p.stack.sources.join(', '))}` : ''), '');
   out.push(`${s.techniques} techniques · ${s.tested} with a public test (${s.tests} tests) · ${s.withOwnRule} with an own rule · `
-    + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`, '');
+    + `${s.withPublicDetection} with a public detection rule · ${p.untested.length} without a public test`, '');
   p.tactics.forEach((tac, i) => {
     out.push(`## ${i + 1}. ${mdText(tac.name)}${tac.id ? ` (${tac.id})` : ''}`, '');
     for (const t of tac.techniques) out.push(...techniqueBlock(t, tacticNames));

@@ -17,11 +17,14 @@ import { renderMarkdown } from '../render/markdown.js';
 import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
 import { coveragePage } from '../site/coverage-page.js';
 import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
-import { VALIDATION_ORDER, type TechniqueSummary } from '../site/measures.js';
+import { VALIDATION_ORDER, listMeasures, summariesForStack, type TechniqueSummary } from '../site/measures.js';
 import { DOMAIN_PAGES, dataScript } from '../site/model.js';
 import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
 import { sourcesPage } from '../site/sources.js';
+import type { NamedStacks, Stack } from '../kb/stack.js';
 import { coverageRoutes } from './coverage.js';
+import { lineupRoutes } from './lineup.js';
+import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
 import { ServerRules } from './rules.js';
@@ -42,6 +45,8 @@ export interface ServerOptions extends HolderOptions {
   maxBodyBytes?: number;
   /** Told when the rules folder cannot be re-read on a reload (the rules read before stay in use). */
   onRulesError?: (error: Error) => void;
+  /** Named control stacks (`"stacks"` of purplebook.config.json) that `stack=` may name. */
+  stacks?: NamedStacks;
 }
 
 declare module 'fastify' {
@@ -82,7 +87,7 @@ const json = (value: unknown) => JSON.stringify(value);
 function publicSummary(t: TechniqueSummary) {
   return {
     id: t.id, name: t.name, domain: t.domain, status: t.status, isSubtechnique: t.isSub, parent: t.parent, tactics: t.tactics,
-    platforms: t.platforms, ...t.summary, counts: t.counts,
+    platforms: t.platforms, ...t.summary, counts: t.counts, guidance: t.guidance,
   };
 }
 
@@ -112,7 +117,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   // Routes load after the compress plugin, so its onRoute hook sees every one of them.
-  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, stacks: opts.stacks ?? {} };
   app.register(async (scope) => routes(scope, ctx));
   return app;
 }
@@ -169,6 +174,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, status: number, mes
 interface RouteContext {
   rules: ServerRules;
   maxBodyBytes: number;
+  stacks: NamedStacks;
 }
 
 async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
@@ -234,20 +240,22 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
 
   interface ListQuery {
     domain?: string; tactic?: string; platform?: string; validation?: string; source?: string; status: string; subtechniques: boolean;
-    limit: number; offset: number;
+    stack?: string[]; limit: number; offset: number;
   }
   app.get<{ Querystring: ListQuery }>('/api/techniques', { schema: { querystring: techniqueListQuery } }, async (req, reply) => {
     const g = gen(req);
     const q = req.query;
     const limit = Math.min(q.limit, MAX_LIST_LIMIT);
-    const filter = techniqueFilter(g, q);
+    const stack = stackFromQuery(g.kb, q.stack, ctx.stacks);
+    const filter = techniqueFilter(g, q, stack);
     return sendCached(req, reply, TYPES.json, () => {
-      const items = g.model.summaries.filter(filter);
+      // Volumes and classes for the stack by the one definition (page/validation.ts), then filtered.
+      const items = summariesForStack(g.model.summaries, g.kb.sources(), stack).filter(filter);
       return json({ total: items.length, offset: q.offset, limit, items: items.slice(q.offset, q.offset + limit).map(publicSummary) });
     });
   });
 
-  function techniqueFilter(g: Generation, q: ListQuery): (t: TechniqueSummary) => boolean {
+  function techniqueFilter(g: Generation, q: ListQuery, stack: Stack | undefined): (t: TechniqueSummary) => boolean {
     const domain = parseDomain(q.domain);
     let tactics: Set<string> | undefined;
     if (q.tactic) {
@@ -266,6 +274,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     if (q.source && !g.kb.sources().some((s) => s.name === q.source && s.loaded)) {
       throw new HttpError(400, `unknown source "${q.source}": /api/sources lists the loaded ones`);
     }
+    if (q.source && stack && !stack.sources.includes(q.source)) throw new HttpError(400, `source "${q.source}" is not in the stack`);
     return (t) => (q.status === 'all' || t.status === q.status)
       && (!domain || t.domain === domain)
       && (q.subtechniques || !t.isSub)
@@ -305,22 +314,25 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   }));
 
   coverageRoutes(app, ctx);
+  lineupRoutes(app, { stacks: ctx.stacks });
 
   app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
     gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
   )));
 
-  app.get<{ Params: { measure: string }; Querystring: { domain: string } }>('/api/layers/:measure',
+  app.get<{ Params: { measure: string }; Querystring: { domain: string; stack?: string[] } }>('/api/layers/:measure',
     { schema: { params: layerParams, querystring: layerQuery } }, async (req, reply) => {
       const g = gen(req);
       const domain = parseDomain(req.query.domain)!;
       if (!g.model.domains().some((d) => d.domain === domain)) throw new HttpError(404, `${domain} is not in this knowledge base`);
-      if (!g.model.measures.some((m) => m.id === req.params.measure)) {
-        throw new HttpError(404, `unknown measure "${req.params.measure}"`, g.model.measures.map((m) => m.id));
+      const stack = stackFromQuery(g.kb, req.query.stack, ctx.stacks);
+      const measures = stack ? listMeasures(g.kb, stack) : g.model.measures;
+      if (!measures.some((m) => m.id === req.params.measure)) {
+        throw new HttpError(404, `unknown measure "${req.params.measure}"${stack ? ' in this stack' : ''}`, measures.map((m) => m.id));
       }
       return sendCached(req, reply, TYPES.json, () => {
         try {
-          return json(navigatorLayer({ kb: g.kb, measure: req.params.measure, domain, summaries: g.model.summaries }));
+          return json(navigatorLayer({ kb: g.kb, measure: req.params.measure, domain, summaries: g.model.summaries, stack }));
         } catch (e) {
           if (e instanceof UnknownMeasureError) throw new HttpError(404, e.message);
           throw e;

@@ -128,6 +128,13 @@ button:disabled { opacity: .6; cursor: progress; }
 .plan-technique summary .tid { font-weight: 700; }
 .plan-list h5 { margin: .4rem 0 .2rem; font-size: .95rem; }
 .plan-list .source { color: var(--muted); }
+/* line-up (server) */
+body[data-page="lineup"] main { max-width: none; }
+.coverage-form ul.checks { list-style: none; columns: 3 18rem; padding: 0; margin: .3rem 0; }
+.coverage-form ul.checks li { break-inside: avoid; margin: .1rem 0; }
+.coverage-form ul.checks label, #lineup-form p label { display: inline; font-weight: 400; margin: 0; }
+.stack-pillar { border: 0; padding: 0; margin: .4rem 0; }
+#lineup-error { color: #8a1c1c; font-weight: 600; }
 @media print { header.site, footer.site, .controls { display: none; } }
 `;
 

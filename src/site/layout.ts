@@ -60,8 +60,8 @@ function nav(opts: LayoutOptions): string {
     item('index', 'Purplebook'),
     ...opts.domains.map((d) => item(d.slug, `${d.title} matrix`)),
     item('search', 'Search'),
-    // Coverage needs the server's API: the static site has no such page.
-    ...(opts.links.api ? [item('coverage', 'Coverage')] : []),
+    // Coverage and the line-up need the server's API: the static site has no such pages.
+    ...(opts.links.api ? [item('coverage', 'Coverage'), item('lineup', 'Line-up')] : []),
     item('sources', 'Sources'),
   ].join('')}</ul></nav>`;
 }

@@ -217,6 +217,7 @@ export const elasticSource: Source = {
   resourceKind: 'Elastic Security detection rule (one TOML file; building-block rules included)',
   mapsVia: '`[[rule.threat]]` (framework MITRE ATT&CK): `technique.id` and `technique.subtechnique.id`',
   summaryFields: ['severity', 'language', 'integration'],
+  detectionKind: { kind: 'rule', why: 'an Elastic Security rule runs in Kibana as a query, EQL, ES|QL, threshold, new-terms, indicator-match or machine-learning rule (`rule.type`)' },
   *load(ctx) {
     for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) {
       const record = loadFile(ctx, `${FOLDER}/${rel}`);

@@ -212,6 +212,16 @@ describe('purplebook mcp over stdio, with the SDK client', () => {
     expect(clamped.data).toHaveLength(GAP_ROWS.maxLimit);
   });
 
+  it('a control stack counts only its sources, as --stack does', async () => {
+    const stack = ['sigma', 'atomic-red-team'];
+    expect(concat(await mcp.pages('gaps', { pillar: 'detection', domain: 'enterprise', stack, limit: 500 })))
+      .toEqual(json('gaps', '--json', '--pillar', 'detection', '--domain', 'enterprise', '--stack', stack.join(',')));
+    const expected = json('coverage', '--group', 'G0016', '--rules', rulesDir, '--format', 'json', '--stack', stack.join(',')) as { techniques: unknown[] };
+    const pages = await mcp.pages('coverage', { group: ['G0016'], stack, limit: 200 });
+    expect((joinedOn(pages, 'techniques') as { techniques: unknown[] }).techniques).toEqual(expected.techniques);
+    expect(await mcp.fails('gaps', { stack: ['sigmaa'] })).toMatch(/^--stack: unknown source "sigmaa"/);
+  });
+
   it('translate: ids and a layer from an older ATT&CK, as `translate --format json`', async () => {
     const ids = ['T1562.001', 'attack.t1070.001', 'T1059.001', 'T9999'];
     const r = cli(['translate', '-', '--format', 'json', '--db', kbPath], {}, ids.join('\n'));

@@ -175,9 +175,9 @@ describe('the server on the hostile fixture', () => {
 
     const doc = (await getJson('/api/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; in: string; required: boolean }[] }; post?: unknown }> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/measures', '/api/openapi.json', '/api/plan', '/api/search',
-      '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
-    expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'limit', 'offset']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/lineup', '/api/measures', '/api/openapi.json', '/api/plan',
+      '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
+    expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'stack', 'limit', 'offset']);
     expect(doc.paths['/api/search']!.get.parameters!.find((p) => p.name === 'q')!.required).toBe(true);
     // Every documented path answers (with sample values for its path parameters).
     for (const [path, item] of Object.entries(doc.paths)) {

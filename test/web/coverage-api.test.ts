@@ -69,7 +69,7 @@ describe('POST /api/coverage and /api/plan on the real data', () => {
   }
 
   const detections = (id: string) => db.prepare(`SELECT COUNT(DISTINCT r.id) FROM mappings m JOIN resources r ON r.id = m.resource JOIN sources s ON s.name = r.source
-    WHERE m.technique = ? AND r.deprecated = 0 AND s.loaded = 1 AND s.pillar = 'detection'`).pluck().get(id) as number;
+    WHERE m.technique = ? AND r.deprecated = 0 AND s.loaded = 1 AND s.pillar = 'detection' AND r.kind = 'rule'`).pluck().get(id) as number;
   const tacticsOf = (id: string) => JSON.parse(db.prepare('SELECT tactics FROM techniques WHERE id = ?').pluck().get(id) as string) as string[];
 
   it('G0016 with uploaded Sigma rules: its techniques, T1021.007 covered, T1021 partial, counts as SQL says', async () => {
