@@ -14,6 +14,7 @@ import { measureServe } from './serve.js';
 import { measureShow } from './show.js';
 import { measureSite } from './site.js';
 import { maxRssMb, percentile, timeEach } from './stats.js';
+import { measureWeights } from './weights.js';
 
 type Measure = (dataDir: string, dbPath: string) => Promise<object> | object;
 
@@ -40,6 +41,7 @@ export const MEASURES: Record<string, Measure> = {
   'site-strings': (_dataDir, dbPath) => measureSite(dbPath, 'strings'),
   site: (_dataDir, dbPath) => measureSite(dbPath, 'write'),
   serve: (_dataDir, dbPath) => measureServe(dbPath),
+  weights: (_dataDir, dbPath) => measureWeights(dbPath),
 };
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {

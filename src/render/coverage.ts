@@ -2,6 +2,7 @@
 import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage/coverage.js';
 import { csvRow } from './csv.js';
 import { mdText, safeUrl } from './markdown.js';
+import { count } from './words.js';
 
 const pct = (n: number, total: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
 const counts = (list: SourceCount[]) => list.map((s) => `${s.source}:${s.count}`).join('; ');
@@ -53,10 +54,10 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   const tacticsOf = (t: CoverageTechnique) => t.tactics.map((x) => mdText(tacticName.get(x) ?? x)).join(', ');
   const out: string[] = [`# ${mdText(coverageTitle(r))}`, ''];
   out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')} · `
-    + `${r.rules.total} own rules read from ${r.rules.files} files (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
+    + `${count(r.rules.total, 'own rule')} read from ${count(r.rules.files, 'file')} (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
     + `${r.rules.inScope} mapped to techniques of this report)`, '');
   if (r.threats?.length) {
-    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
+    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${count(t.techniques, 'technique')}`).join(' · '), '');
   }
   if (r.excluded.length) out.push(`Left out: ${r.excluded.map((e) => `${e.id} (${mdText(e.reason)})`).join(', ')}`, '');
 
@@ -69,7 +70,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   if (r.baseline) {
     const b = r.baseline;
     out.push('## Against the baseline', '');
-    out.push(`Baseline: ${b.covered} covered techniques in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
+    out.push(`Baseline: ${count(b.covered, 'covered technique')} in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
     out.push(`**Gained (${b.gained.length}):** ${b.gained.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
     out.push(`**Lost (${b.lost.length}):** ${b.lost.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
   }

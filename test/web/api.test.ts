@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { buildPage } from '../../src/page/build.js';
 import { renderPageBody } from '../../src/render/html.js';
+import { usedBy } from '../../src/site/used-by.js';
 import { createServer } from '../../src/server/app.js';
 import { KbHolder } from '../../src/server/holder.js';
 import { DATA_DIR, REPO } from '../helpers.js';
@@ -70,7 +71,7 @@ describe('the server on the hostile fixture', () => {
   it('a technique page is the same Page body as `show --format html`, with server links', async () => {
     const kb = KnowledgeBase.open(fx.dbPath);
     try {
-      const body = renderPageBody(buildPage(kb, 'T1021.004')!, { base: '../', ext: '' });
+      const body = renderPageBody(buildPage(kb, 'T1021.004')!, { base: '../', ext: '', usedBy: usedBy(kb, 'T1021.004'), sourcesHref: '../sources' });
       expect((await get('/techniques/T1021.004')).body).toContain(body);
       expect((await getJson('/api/techniques/t1021.004')).body).toEqual(JSON.parse(JSON.stringify(buildPage(kb, 'T1021.004'))));
       expect((await getJson('/api/techniques/T1021.004?includeDeprecated=true')).status).toBe(200);
