@@ -141,7 +141,7 @@ function pillarSummary(page: Page): string {
     const with_ = section.sources.filter((s) => s.count > 0);
     const max = Math.max(0, ...with_.map((s) => s.count));
     const volume = section.pillar === 'policy' ? page.summary.policy_volume : section.pillar === 'detection' ? page.summary.detection_volume : page.summary.test_volume;
-    const chips = with_.map((s) => `<li><a href="#source-${esc(s.source)}"><span class="label">${esc(s.title)}</span>`
+    const chips = with_.map((s) => `<li><a href="#source-${esc(s.source)}" title="${esc(s.title)}: ${s.count}"><span class="label">${esc(s.title)}</span>`
       + `<span class="bar" data-w="${barWidth(s.count, max)}"></span><span class="n">${s.count}</span></a></li>`).join('');
     return `<div class="pillar-bars" data-pillar="${section.pillar}"><h3><a href="#pillar-${section.pillar}">${esc(section.title)}</a>`
       + ` <span class="total">${esc(count(volume, section.pillar === 'policy' ? 'control' : section.pillar === 'detection' ? 'detection' : 'test'))}</span></h3>`

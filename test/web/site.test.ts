@@ -8,6 +8,7 @@ import { renderMarkdown } from '../../src/render/markdown.js';
 import { SITE_MARKER, SiteError, writeSite } from '../../src/site/generate.js';
 import { PAGE_BUDGET } from '../../src/site/pages.js';
 import { usedBy } from '../../src/site/used-by.js';
+import { stripCitations } from '../../src/util/text.js';
 import { DATA_DIR, cli, tempDir } from '../helpers.js';
 import { expectSafeDocument, urls } from './checks.js';
 import { hostileKb, type HostileKb } from './fixture.js';
@@ -221,7 +222,31 @@ describe('the static site on the real data', () => {
     // T1021.004's backticks are code too, in HTML and in markdown.
     expect(readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8')).toContain('<code>vim-cmd hostsvc/enable_ssh</code>');
     expect(readFileSync(join(out, 'techniques', 'T1021.004.md'), 'utf8')).toContain('`vim-cmd hostsvc/enable_ssh`');
-    expect(codes).toBeGreaterThan(2000);
+    // At least every code span of the bundles' descriptions, counted on the raw text (each once per page).
+    const raw = bundles.flat().filter((o) => o.type === 'attack-pattern').map((o) => stripCitations(String((o as { description?: string }).description ?? '')));
+    const spans = raw.reduce((n, d) => n + [...d.matchAll(/<code>[\s\S]*?<\/code>/gi)].filter((m) => !/<code>[\s\S]*<code>/i.test(m[0])).length
+      + [...d.replace(/<code>[\s\S]*?<\/code>/gi, '').matchAll(/`[^`]+`/g)].length, 0);
+    expect(spans).toBeGreaterThan(1000);
+    expect(codes).toBeGreaterThanOrEqual(spans);
+  });
+
+  it('the summary names the groups, software and campaigns ATT&CK says use the technique, and counts per source', () => {
+    const html = readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8');
+    // From the bundle's `uses` relationships as the knowledge base stores them, active actors only.
+    const users = kb.db.prepare(`SELECT a.kind, a.id FROM actor_uses u JOIN actors a ON a.id = u.actor WHERE u.technique = 'T1021.004' AND a.status = 'active'`)
+      .all() as { kind: string; id: string }[];
+    for (const [kind, title] of [['group', 'Groups'], ['software', 'Software'], ['campaign', 'Campaigns']] as const) {
+      const ids = users.filter((u) => u.kind === kind).map((u) => u.id).sort();
+      expect(ids.length, kind).toBeGreaterThan(0);
+      const list = html.split(`<summary>${title} (${ids.length})</summary>`)[1]!.split('</ul>')[0]!;
+      expect([...list.matchAll(/<span class="aid">([^<]+)<\/span>/g)].map((m) => m[1]).sort()).toEqual(ids);
+    }
+    const page = buildPage(kb, 'T1021.004')!;
+    for (const src of page.sections.flatMap((x) => x.sources)) {
+      const bar = new RegExp(`<a href="#source-${src.source}"><span class="label">[^<]*</span><span class="bar" data-w="\\d+"></span><span class="n">(\\d+)</span>`).exec(html);
+      if (src.count) expect(Number(bar?.[1]), src.source).toBe(src.count);
+      else expect(bar, src.source).toBeNull();
+    }
   });
 
   it('every technique page stays within the weight budget; heavy ones leave details to a data file of the same technique', () => {
