@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Page as Tab } from 'playwright-core';
@@ -14,8 +14,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { createServer } from '../../src/server/app.js';
+import { buildPage } from '../../src/page/build.js';
+import { itemViewsData } from '../../src/render/html.js';
 import { writeSite } from '../../src/site/generate.js';
+import { SITE_LINKS } from '../../src/site/layout.js';
+import { SiteModel, dataScript } from '../../src/site/model.js';
+import { techniqueDataPath, techniquePageResult } from '../../src/site/pages.js';
 import { DATA_DIR, REPO, tempDir } from '../helpers.js';
+import { XSS_FLAG, hostileKb } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -266,6 +272,47 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
       // Resource titles are found by the start of their words.
       expect(await page.locator('#search-results .title', { hasText: 'SSH' }).count()).toBeGreaterThan(2);
       expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('hostile upstream text in a deferred page and its data file never runs, even with the CSP bypassed', async () => {
+    const fx = await hostileKb();
+    const kb = KnowledgeBase.open(fx.dbPath);
+    const dir = join(tempDir(), 'hostile-site');
+    try {
+      writeSite({ kb, outDir: dir, quiet: true });
+      // Force the lightest rendering (details and commands deferred, a few items per source) and write its data file.
+      const page = buildPage(kb, 'T1021.004')!;
+      const light = techniquePageResult(new SiteModel(kb), page, SITE_LINKS, 1);
+      expect(light.deferred).toBe(true);
+      writeFileSync(join(dir, 'techniques', 'T1021.004.html'), light.html);
+      writeFileSync(join(dir, techniqueDataPath('T1021.004')), dataScript('PURPLEBOOK_DETAILS', itemViewsData(page)));
+    } finally {
+      kb.close();
+    }
+    const { page, close } = await open(`${pathToFileURL(dir).href}/techniques/T1021.004.html`, { bypassCSP: true });
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    try {
+      const rules = page.locator('#source-evil-rules');
+      expect(await rules.locator('li.res details.lazy').count()).toBe(2);
+      await rules.locator('li.res details.lazy summary').first().click();
+      await expect.poll(() => page.locator('article.technique').getAttribute('data-loaded')).toBe('true');
+      expect(await page.locator('details.lazy').count()).toBe(0);
+      for (const d of await page.locator('li.res > details').all()) await d.locator('summary').click();
+      // The command of rule a: the script text, shown as text.
+      expect(await rules.locator('details.code pre code').first().textContent()).toContain(`<script>window.${XSS_FLAG}='command'</script>`);
+      expect(await page.getByText('<img src=x onerror=alert(1)>', { exact: true }).count()).toBeGreaterThan(0);
+      expect(await page.locator('li.res img, li.res script, li.res svg, li.res i, li.res b').count()).toBe(0);
+      for (const href of await page.locator('li.res a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''))) expect(href).toMatch(/^https?:\/\//);
+      await page.waitForTimeout(300);
+      expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], XSS_FLAG)).toBeUndefined();
+      expect(dialogs).toEqual([]);
     } finally {
       await close();
     }
