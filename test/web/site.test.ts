@@ -243,7 +243,7 @@ describe('the static site on the real data', () => {
     }
     const page = buildPage(kb, 'T1021.004')!;
     for (const src of page.sections.flatMap((x) => x.sources)) {
-      const bar = new RegExp(`<a href="#source-${src.source}"><span class="label">[^<]*</span><span class="bar" data-w="\\d+"></span><span class="n">(\\d+)</span>`).exec(html);
+      const bar = new RegExp(`<a href="#source-${src.source}" title="[^"]*"><span class="label">[^<]*</span><span class="bar" data-w="\\d+"></span><span class="n">(\\d+)</span>`).exec(html);
       if (src.count) expect(Number(bar?.[1]), src.source).toBe(src.count);
       else expect(bar, src.source).toBeNull();
     }
