@@ -15,6 +15,7 @@ import { measureServe } from './serve.js';
 import { measureShow } from './show.js';
 import { measureSite } from './site.js';
 import { maxRssMb, percentile, timeEach } from './stats.js';
+import { measureWeights } from './weights.js';
 
 type Measure = (dataDir: string, dbPath: string) => Promise<object> | object;
 
@@ -42,6 +43,7 @@ export const MEASURES: Record<string, Measure> = {
   site: (_dataDir, dbPath) => measureSite(dbPath, 'write'),
   serve: (_dataDir, dbPath) => measureServe(dbPath),
   mcp: (_dataDir, dbPath) => measureMcp(dbPath),
+  weights: (_dataDir, dbPath) => measureWeights(dbPath),
 };
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {

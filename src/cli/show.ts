@@ -16,8 +16,9 @@ export function registerShow(program: Command): void {
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--detail', 'markdown: show ids, tactics, "why" chains and notes of every item')
     .option('--include-deprecated', 'also list deprecated rules')
+    .option('--all-sources', 'markdown: a block for every loaded source, also those with nothing for this technique')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; db?: string; stack?: string[] }) => {
+    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; allSources?: boolean; db?: string; stack?: string[] }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
       await withKb(opts.db, async (kb) => {
         const page = buildPage(kb, id, { includeDeprecated: opts.includeDeprecated, stack: stackOf(kb, opts.stack) });
@@ -30,7 +31,7 @@ export function registerShow(program: Command): void {
         }
         if (opts.format === 'json') await out(`${JSON.stringify(page, null, 2)}\n`);
         else if (opts.format === 'html') await out(renderHtmlPage(page, { base: '' }));
-        else await out(renderMarkdown(page, { detail: opts.detail }));
+        else await out(renderMarkdown(page, { detail: opts.detail, allSources: opts.allSources }));
       });
     });
 }

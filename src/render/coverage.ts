@@ -3,6 +3,7 @@ import { newerHint } from '../crosswalk/newer.js';
 import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage/coverage.js';
 import { csvRow } from './csv.js';
 import { mdText, safeUrl } from './markdown.js';
+import { count } from './words.js';
 
 const pct = (n: number, total: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
 const counts = (list: SourceCount[]) => list.map((s) => `${s.source}:${s.count}`).join('; ');
@@ -54,13 +55,13 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   const tacticsOf = (t: CoverageTechnique) => t.tactics.map((x) => mdText(tacticName.get(x) ?? x)).join(', ');
   const out: string[] = [`# ${mdText(coverageTitle(r))}`, ''];
   out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')} · `
-    + `${r.rules.total} own rules read from ${r.rules.files} files (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
+    + `${count(r.rules.total, 'own rule')} read from ${count(r.rules.files, 'file')} (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
     + `${r.rules.inScope} mapped to techniques of this report)`, '');
   const newer = newerHint('Own rules', r.rules.newerIds, r.attackVersion);
   if (newer) out.push(`> ${mdText(newer)}`, '');
   if (r.stack) out.push(`Public controls, rules and tests counted from the control stack only: ${mdText(r.stack.name ? `${r.stack.name} (${r.stack.sources.join(', ')})` : r.stack.sources.join(', '))}`, '');
   if (r.threats?.length) {
-    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
+    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${count(t.techniques, 'technique')}`).join(' · '), '');
   }
   if (r.excluded.length) out.push(`Left out: ${r.excluded.map((e) => `${e.id} (${mdText(e.reason)})`).join(', ')}`, '');
 
@@ -73,7 +74,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   if (r.baseline) {
     const b = r.baseline;
     out.push('## Against the baseline', '');
-    out.push(`Baseline: ${b.covered} covered techniques in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
+    out.push(`Baseline: ${count(b.covered, 'covered technique')} in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
     if (b.carried.length) {
       const carried = b.carried.map((c) => `${c.from} → ${c.to.join(', ') || 'no counterpart'}`).join(', ');
       out.push(`Baseline ids carried to ATT&CK ${mdText(r.attackVersion)} (\`purplebook translate\` explains each): ${carried}`, '');

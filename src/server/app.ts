@@ -18,7 +18,8 @@ import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
 import { coveragePage } from '../site/coverage-page.js';
 import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
 import { VALIDATION_ORDER, listMeasures, summariesForStack, type TechniqueSummary } from '../site/measures.js';
-import { DOMAIN_PAGES, dataScript } from '../site/model.js';
+import { DOMAIN_PAGES, dataScript, shardScript } from '../site/model.js';
+import { itemViewsData } from '../render/html.js';
 import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
 import { sourcesPage } from '../site/sources.js';
 import type { NamedStacks, Stack } from '../kb/stack.js';
@@ -83,6 +84,15 @@ function baseOf(req: FastifyRequest): string {
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+
+const searchShardParams = {
+  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^([a-z0-9_])\\.js$' } },
+} as const;
+
+const techniqueDataParams = {
+  type: 'object', additionalProperties: false, required: ['file'],
+  properties: { file: { type: 'string', pattern: '^[Tt][0-9]{4}(\\.[0-9]{3})?\\.js$', maxLength: 20 } },
+} as const;
 
 function publicSummary(t: TechniqueSummary) {
   return {
@@ -213,6 +223,23 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       const p = buildPage(g.kb, id)!;
       return markdown ? renderMarkdown(p, { techniqueHref: (x) => `${x}.md` }) : techniquePage(g.model, p, SERVER_LINKS);
     });
+  });
+
+  app.get('/data/search-techniques.js', async (req, reply) => sendCached(req, reply, TYPES.js,
+    () => dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', gen(req).model.searchIndex().techniques)));
+  app.get<{ Params: { file: string } }>('/data/search/:file', { schema: { params: searchShardParams } }, async (req, reply) => {
+    const key = req.params.file.slice(0, -3);
+    const shard = gen(req).model.searchIndex().shards.get(key);
+    if (!shard) throw new HttpError(404, `no search shard ${key}`);
+    return sendCached(req, reply, TYPES.js, () => shardScript(key, shard));
+  });
+
+  // The data file a heavy technique page loads on demand (details, long lists); any technique has one here.
+  app.get<{ Params: { file: string } }>('/data/techniques/:file', { schema: { params: techniqueDataParams } }, async (req, reply) => {
+    const id = req.params.file.slice(0, -3).toUpperCase();
+    const g = gen(req);
+    if (!g.kb.technique(id)) throw new HttpError(404, `unknown technique ${id} in ATT&CK ${g.kb.attackVersion}`, closeMatches(g.kb, id));
+    return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_DETAILS', itemViewsData(buildPage(g.kb, id)!)));
   });
 
   app.get('/assets/purplebook.css', async (req, reply) => sendCached(req, reply, TYPES.css, () => SITE_CSS));

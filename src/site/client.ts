@@ -7,10 +7,15 @@
 export function purplebookClient(): void {
   interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class'; edges: number[]; legend: { label: string; key: string }[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
-  interface SearchData { sources: [string, string][]; techniques: [string, string, string, string][]; resources: [string, number, string, string][] }
+  interface SearchTechniques { build: string; shards: string[]; sources: [string, string][]; techniques: [string, string, string, string][] }
+  /** [title, source index, short id, first technique indexes, number of techniques when more than listed] */
+  type ShardEntry = [string, number, string, number[], number?];
+  interface SearchShard { build: string; resources: ShardEntry[] }
   interface Hit { href: string; title: string; detail: string; score: number }
 
-  const globals = window as unknown as { PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH?: SearchData };
+  const globals = window as unknown as {
+    PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchTechniques; PURPLEBOOK_SEARCH_SHARDS?: Record<string, SearchShard>;
+  };
   const body = document.body;
   const ext = body.dataset.ext ?? '';
   const base = body.dataset.base ?? '';
@@ -23,6 +28,62 @@ export function purplebookClient(): void {
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  /** A data script (file:// forbids fetch), loaded once; resolves false when it fails. */
+  const scripts = new Map<string, Promise<boolean>>();
+  function loadScript(src: string): Promise<boolean> {
+    let p = scripts.get(src);
+    if (!p) {
+      p = new Promise<boolean>((resolve) => {
+        const script = document.createElement('script');
+        script.src = src;
+        script.addEventListener('load', () => resolve(true));
+        script.addEventListener('error', () => resolve(false));
+        document.head.append(script);
+      });
+      scripts.set(src, p);
+    }
+    return p;
+  }
+
+  function stored(key: string): string | null {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  }
+  function store(key: string, value: string): void {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // Storage refused (private mode, file:// policy): the choice lasts for this page only.
+    }
+  }
+
+  /* ------------------------------------------------------------ theme */
+
+  /** Light or dark: the reader's choice if made, else the system's (prefers-color-scheme, which the stylesheet follows). */
+  function initTheme(): void {
+    const root = document.documentElement;
+    const saved = stored('purplebook-theme');
+    if (saved === 'light' || saved === 'dark') root.dataset.theme = saved;
+    const button = document.getElementById('theme-toggle') as HTMLButtonElement | null;
+    if (!button) return;
+    const dark = () => root.dataset.theme === 'dark' || (root.dataset.theme !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
+    const label = () => {
+      button.setAttribute('aria-pressed', String(dark()));
+      button.textContent = dark() ? 'Light mode' : 'Dark mode';
+    };
+    button.hidden = false;
+    label();
+    button.addEventListener('click', () => {
+      root.dataset.theme = dark() ? 'light' : 'dark';
+      store('purplebook-theme', root.dataset.theme);
+      label();
+    });
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', label);
   }
 
   /* ------------------------------------------------------------ matrix */
@@ -87,32 +148,78 @@ export function purplebookClient(): void {
       }
     });
     document.getElementById('matrix-controls')?.addEventListener('submit', (e) => e.preventDefault());
+
+    // Compact columns fit the whole matrix on a laptop screen; wide ones show names on fewer lines.
+    const matrix = document.querySelector<HTMLElement>('.matrix');
+    const density = document.getElementById('matrix-density') as HTMLButtonElement | null;
+    if (matrix && density) {
+      const set = (compact: boolean) => {
+        matrix.classList.toggle('compact', compact);
+        density.setAttribute('aria-pressed', String(compact));
+      };
+      set(stored('purplebook-matrix') !== 'wide');
+      density.hidden = false;
+      density.addEventListener('click', () => {
+        const compact = !matrix.classList.contains('compact');
+        set(compact);
+        store('purplebook-matrix', compact ? 'compact' : 'wide');
+      });
+    }
   }
 
   /* ------------------------------------------------------------ search */
 
   function initSearch(): void {
-    const data = globals.PURPLEBOOK_SEARCH;
     const form = document.getElementById('search-form') as HTMLFormElement | null;
     const input = document.getElementById('search-input') as HTMLInputElement | null;
     const list = document.getElementById('search-results');
     const status = document.getElementById('search-status');
-    if (!data || !form || !input || !list || !status) return;
+    if (!form || !input || !list || !status) return;
     const MAX = 50;
-    const techniqueHay = data.techniques.map((t) => `${t[0]} ${t[1]}`.toLowerCase());
-    const techniqueName = new Map(data.techniques.map((t) => [t[0], t[1]]));
-    const resourceHay = data.resources.map((r) => `${r[0]} ${r[2]}`.toLowerCase());
+    const dataBase = form.dataset.index ?? `${base}data/`;
+    let techniques: SearchTechniques | undefined;
+    let techniqueHay: string[] = [];
+    const shardWords = new Map<string, string[]>();
+    let failed = false;
     let hits: Hit[] = [];
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
+    /** Words of a text, lower-case: the resource index matches each query word to the start of a word. */
+    const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    /** The shard holding every resource with a word starting like `word`: a letter, 0 (digits) or _ (anything else). */
+    const shardOf = (word: string) => (/^[a-z]/.test(word) ? word[0]! : /^[0-9]/.test(word) ? '0' : '_');
+
+    /** Loads what the query needs: the technique list first (small), then the one shard its first word names. */
+    function ensure(query: string): boolean {
+      if (!techniques) {
+        void loadScript(`${dataBase}search-techniques.js`).then((ok) => {
+          techniques = globals.PURPLEBOOK_SEARCH_TECHNIQUES;
+          if (!ok || !techniques) failed = true;
+          else techniqueHay = techniques.techniques.map((t) => `${t[0]} ${t[1]}`.toLowerCase());
+          render();
+        });
+        return false;
+      }
+      const first = words(query)[0];
+      if (!first) return true;
+      const key = shardOf(first);
+      if (!techniques.shards.includes(key)) return true;
+      if (globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) return true;
+      void loadScript(`${dataBase}search/${key}.js`).then((ok) => {
+        if (!ok || !globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) failed = true;
+        render();
+      });
+      return false;
+    }
 
     function find(query: string): Hit[] {
       const q = query.trim().toLowerCase();
       const terms = q.split(/\s+/).filter(Boolean);
-      if (!terms.length) return [];
+      if (!terms.length || !techniques) return [];
+      const data = techniques;
       const out: Hit[] = [];
-      data!.techniques.forEach((t, i) => {
+      data.techniques.forEach((t, i) => {
         const hay = techniqueHay[i]!;
         if (!terms.every((term) => hay.includes(term))) return;
         const id = t[0].toLowerCase();
@@ -121,16 +228,25 @@ export function purplebookClient(): void {
         const status = t[3] === 'active' ? '' : ` (${t[3]})`;
         out.push({ href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${status}`, score: score + (t[3] === 'active' ? 0 : 5) });
       });
-      data!.resources.forEach((r, i) => {
-        const hay = resourceHay[i]!;
-        if (!terms.every((term) => hay.includes(term))) return;
-        const techniques = r[3].split(' ');
-        const first = techniques[0]!;
-        const source = data!.sources[r[1]]?.[1] ?? '';
-        const named = techniques.slice(0, 3).map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
-        const more = techniques.length > 3 ? ` and ${techniques.length - 3} more` : '';
-        out.push({ href: `${pageHref(first)}#source-${data!.sources[r[1]]?.[0] ?? ''}`, title: r[0], detail: `${source} → ${named}${more}`, score: 10 + (r[0].toLowerCase().startsWith(q) ? 0 : 1) });
-      });
+      const qWords = words(q);
+      const key = qWords[0] ? shardOf(qWords[0]) : '';
+      const shard = globals.PURPLEBOOK_SEARCH_SHARDS?.[key];
+      if (shard && shard.build === data.build) {
+        let hays = shardWords.get(key);
+        if (!hays) shardWords.set(key, (hays = shard.resources.map((r) => ` ${words(`${r[0]} ${r[2]}`).join(' ')}`)));
+        shard.resources.forEach((r, i) => {
+          const hay = hays![i]!;
+          if (!qWords.every((w) => hay.includes(` ${w}`))) return;
+          const ids = r[3].map((n) => data.techniques[n]?.[0] ?? '').filter(Boolean);
+          const first = ids[0];
+          if (!first) return;
+          const source = data.sources[r[1]];
+          const total = r[4] ?? ids.length;
+          const named = ids.map((id) => `${id} ${data.techniques.find((t) => t[0] === id)?.[1] ?? ''}`.trim()).join(', ');
+          const more = total > ids.length ? ` and ${total - ids.length} more` : '';
+          out.push({ href: `${pageHref(first)}#source-${source?.[0] ?? ''}`, title: r[0], detail: `${source?.[1] ?? ''} → ${named}${more}`, score: 10 + (r[0].toLowerCase().startsWith(q) ? 0 : 1) });
+        });
+      }
       out.sort((a, b) => a.score - b.score || a.title.length - b.title.length || a.title.localeCompare(b.title));
       return out;
     }
@@ -147,6 +263,8 @@ export function purplebookClient(): void {
     }
 
     function render(): void {
+      const q = input!.value.trim();
+      const ready = !q || ensure(q);
       const all = find(input!.value);
       hits = all.slice(0, MAX);
       list!.replaceChildren(...hits.map((h, i) => {
@@ -163,9 +281,10 @@ export function purplebookClient(): void {
       input!.setAttribute('aria-expanded', String(hits.length > 0));
       active = -1;
       input!.removeAttribute('aria-activedescendant');
-      const q = input!.value.trim();
-      status!.textContent = !q ? '' : all.length === 0 ? 'No results.'
-        : `${all.length} result${all.length === 1 ? '' : 's'}${all.length > MAX ? `, showing the first ${MAX}` : ''}.`;
+      const counted = `${all.length} result${all.length === 1 ? '' : 's'}${all.length > MAX ? `, showing the first ${MAX}` : ''}`;
+      status!.textContent = !q ? '' : failed ? 'The search index could not be loaded.'
+        : !ready ? (all.length ? `${counted}; loading the rest of the index…` : 'Loading the search index…')
+          : all.length === 0 ? 'No results.' : `${counted}.`;
     }
 
     function open(i: number): void {
@@ -198,6 +317,7 @@ export function purplebookClient(): void {
     input.focus();
   }
 
+  initTheme();
   if (body.dataset.page === 'matrix') initMatrix();
   else if (body.dataset.page === 'search') initSearch();
 }

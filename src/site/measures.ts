@@ -81,12 +81,17 @@ export function summariesForStack(all: readonly TechniqueSummary[], sources: rea
  */
 export const VALIDATION_ORDER: readonly ValidationClass[] = VALIDATION_CLASSES;
 
-/** Fill and text colour of each validation class (text contrast ≥ 4.5:1, checked by a test). */
+/**
+ * Fill and text colour of each validation class (text contrast ≥ 4.5:1, checked by a test). The fills
+ * are Okabe–Ito orange and bluish green, Paul Tol's light cyan and a pale peach: under simulated
+ * protanopia, deuteranopia and tritanopia (Machado et al. 2009) every pair stays ≥ 25 ΔE*ab apart,
+ * which test/web/palette.test.ts checks. Each cell also shows the class as a word.
+ */
 export const VALIDATION_COLORS: readonly { fill: string; text: string; short: string }[] = [
-  { fill: '#f6c9c4', text: '#1b1b1b', short: 'none' },
-  { fill: '#fbe3a4', text: '#1b1b1b', short: 'test' },
-  { fill: '#c9dcf5', text: '#1b1b1b', short: 'detect' },
-  { fill: '#a9dba0', text: '#1b1b1b', short: 'both' },
+  { fill: '#fddbc7', text: '#1b1b1b', short: 'none' },
+  { fill: '#e69f00', text: '#1b1b1b', short: 'test' },
+  { fill: '#99ddff', text: '#1b1b1b', short: 'detect' },
+  { fill: '#009e73', text: '#111111', short: 'both' },
 ];
 
 /** Sequential purple scale for counts: level 0 is "nothing", then up to five buckets. */

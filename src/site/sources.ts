@@ -143,5 +143,5 @@ the commit it was read at, when it was accessed, and what the knowledge base mad
 ${inPillar.map((e) => card(e, ctx)).join('\n')}</section>`);
   }
   parts.push(`<p>Total warnings: ${stats.warnings.total}. <code>purplebook sources --json</code> prints this catalog.</p>`);
-  return shell(model, links, { title: 'Sources', base: '', page: 'sources', body: parts.join('\n'), current: 'sources', script: false });
+  return shell(model, links, { title: 'Sources', base: '', page: 'sources', body: parts.join('\n'), current: 'sources' });
 }
