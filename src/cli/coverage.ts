@@ -7,9 +7,9 @@ import type { OwnRuleSet } from '../rules/types.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
 import { hasThreatOptions } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
 import { parseDomain } from './export.js';
-import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 /** More prioritized techniques without an own rule than `--fail-on-gaps` allows. */
 export const EXIT_GAPS = 3;
@@ -51,7 +51,9 @@ function readBaselineFile(file: string): string[] {
 interface CoverageOpts extends RawThreatOpts {
   rules?: string[];
   domain?: string;
-  format: string;
+  format?: string;
+  json?: boolean;
+  csv?: boolean;
   failOnGaps?: boolean | string;
   baseline?: string;
   pageBase?: string;
@@ -59,30 +61,30 @@ interface CoverageOpts extends RawThreatOpts {
 }
 
 export function registerCoverage(program: Command): void {
-  withThreatOptions(program.command('coverage'))
+  withFormatOptions(withThreatOptions(program.command('coverage')), FORMATS, 'markdown', { csv: true })
     .description('own detection rules against a threat (or a whole domain): covered / total by tactic, then the gaps in priority order')
     .option('--rules <path>', 'own rules: folder or file (Sigma, Elastic TOML, Kibana NDJSON, Splunk); repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--fail-on-gaps [n]', `exit ${EXIT_GAPS} when more than n (default 0) prioritized techniques have no own rule`)
     .option('--baseline <layer>', 'an earlier coverage layer (score > 0 = covered): list techniques gained and lost')
     .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: CoverageOpts) => {
-      if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+      const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const threshold = raw.failOnGaps === undefined || raw.failOnGaps === true ? 0 : parsePositiveInt(raw.failOnGaps as string, '--fail-on-gaps');
       const pageUrl = pageUrlOf(raw.pageBase);
       const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
       const rules = loadRules(raw.rules);
-      if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
+        if (selection) requireScope(kb, selection, domain);
+        if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
         const report = computeCoverage(kb, { selection, rules, domain, baseline });
-        if (raw.format === 'json') await out(renderCoverageJson(report));
-        else if (raw.format === 'csv') await out(renderCoverageCsv(report));
-        else if (raw.format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
+        if (format === 'json') await out(renderCoverageJson(report));
+        else if (format === 'csv') await out(renderCoverageCsv(report));
+        else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
         else await out(renderCoverageMarkdown(report));
         const s = report.summary;
         if (raw.failOnGaps !== undefined && s.gaps > threshold) {

@@ -2,8 +2,11 @@ import type { Command } from 'commander';
 import { activePages } from '../page/iterate.js';
 import type { ValidationClass } from '../page/types.js';
 import { csvRow } from '../render/csv.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { DB_OPTION_HELP, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
+import { closeValues } from '../page/suggest.js';
 import { parseDomain } from './export.js';
+
+const FORMATS = ['text', 'json', 'csv'] as const;
 
 /** Which validation classes are a gap for each pillar. */
 const GAP: Record<string, ValidationClass[]> = {
@@ -12,25 +15,25 @@ const GAP: Record<string, ValidationClass[]> = {
 };
 
 export function registerGaps(program: Command): void {
-  program
+  withFormatOptions(program
     .command('gaps')
-    .description('techniques by validation class: where a purple team must write a detection or a test')
+    .description('techniques by validation class: where a purple team must write a detection or a test'), FORMATS, 'text', { csv: true })
     .option('--pillar <pillar>', 'detection (no public detection) or test (no public test); default: every class')
     .option('--domain <domain>', 'enterprise, mobile or ics')
-    .option('--json', 'machine-readable output')
-    .option('--csv', 'CSV output')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (opts: { pillar?: string; domain?: string; json?: boolean; csv?: boolean; db?: string }) => {
-      if (opts.pillar && !GAP[opts.pillar]) throw new CliError('--pillar must be detection or test', EXIT_BAD_INPUT);
+    .action(async (opts: { pillar?: string; domain?: string; format?: string; json?: boolean; csv?: boolean; db?: string }) => {
+      const format = formatOf(opts, FORMATS, 'text');
+      const pillar = opts.pillar?.trim().toLowerCase();
+      if (pillar !== undefined && !GAP[pillar]) throw unknownValue('--pillar', opts.pillar!, Object.keys(GAP), closeValues(opts.pillar!, Object.keys(GAP)));
       const domain = parseDomain(opts.domain);
       await withKb(opts.db, async (kb) => {
         const rows = [];
         for (const p of activePages(kb, { domain })) {
-          if (opts.pillar && !GAP[opts.pillar]!.includes(p.summary.validation)) continue;
+          if (pillar && !GAP[pillar]!.includes(p.summary.validation)) continue;
           rows.push({ id: p.id, name: p.name, domain: p.domain, tactics: p.tactics, ...p.summary });
         }
-        if (opts.json) return out(`${JSON.stringify(rows, null, 2)}\n`);
-        if (opts.csv) {
+        if (format === 'json') return out(`${JSON.stringify(rows, null, 2)}\n`);
+        if (format === 'csv') {
           return out(csvRow(['id', 'name', 'domain', 'tactics', 'policy_volume', 'detection_volume', 'test_volume', 'validation'])
             + rows.map((r) => csvRow([r.id, r.name, r.domain, r.tactics.join('; '), r.policy_volume, r.detection_volume, r.test_volume, r.validation])).join(''));
         }

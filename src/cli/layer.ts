@@ -4,16 +4,18 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
 import { hasThreatOptions } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf } from './coverage.js';
 import { parseDomain } from './export.js';
-import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 interface LayerOpts extends RawThreatOpts {
   measure?: string[];
   rules?: string[];
   domain?: string;
   pageBase?: string;
+  format?: string;
+  json?: boolean;
   db?: string;
 }
 
@@ -31,14 +33,15 @@ export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own'
 }
 
 export function registerLayer(program: Command): void {
-  withThreatOptions(program.command('layer'))
-    .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers')
+  withFormatOptions(withThreatOptions(program.command('layer'))
+    .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers'), ['json'], 'json')
     .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules) or threat (needs threat options); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--page-base <url>', 'address of a Purplebook site: each technique links to its page there')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: LayerOpts) => {
+      formatOf(raw, ['json'], 'json');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const pageUrl = pageUrlOf(raw.pageBase);
       const names = raw.measure?.length ? raw.measure : ['validation'];
@@ -46,6 +49,7 @@ export function registerLayer(program: Command): void {
         const measures = names.map((n) => resolveMeasure(kb, n));
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
+        if (selection) requireScope(kb, selection, domain);
         if (measures.includes('threat') && !selection) throw new CliError('--measure threat needs a threat (--group, --software, --campaign, --techniques or a profile option)', EXIT_BAD_INPUT);
         if (measures.includes('own') && !raw.rules?.length) throw new CliError('--measure own needs --rules PATH', EXIT_BAD_INPUT);
         const rules = measures.includes('own') ? loadRules(raw.rules) : undefined;

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import type { Domain } from '../attack/types.js';
+import { scopeOf } from '../coverage/scope.js';
 import type { KnowledgeBase } from '../kb/open.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
@@ -45,29 +47,56 @@ export function threatOptions(o: RawThreatOpts): ThreatOptions {
   };
 }
 
-/** Threat selection with user errors (unknown group, bad layer) mapped to exit code 2. */
+/**
+ * Threat selection with user errors (unknown group, bad layer, empty selection) mapped to exit
+ * code 2; ids of a technique list that did not count are named on stderr.
+ */
 export function selectOrFail(kb: KnowledgeBase, o: ThreatOptions): ThreatSelection {
+  let sel: ThreatSelection;
   try {
-    return selectThreats(kb, o);
+    sel = selectThreats(kb, o);
   } catch (e) {
     if (e instanceof ThreatError) throw new CliError(e.message, EXIT_BAD_INPUT);
     throw e;
   }
+  const file = o.techniquesName ?? 'technique list';
+  if (sel.dropped?.length) {
+    process.stderr.write(`purplebook: --techniques ${file}: ${sel.dropped.length} id${sel.dropped.length === 1 ? '' : 's'} did not count: `
+      + `${sel.dropped.map((d) => `${d.id} (${d.reason})`).join(', ')}\n`);
+  }
+  if (sel.carried?.length) {
+    process.stderr.write(`purplebook: --techniques ${file}: revoked ids counted as their replacement: ${sel.carried.map((c) => `${c.id} → ${c.ids.join(', ')}`).join('; ')}\n`);
+  }
+  return sel;
+}
+
+/**
+ * A selection none of whose techniques is an active technique of `domain` (a mobile group in an
+ * enterprise report, a list of deprecated ids) would report "0 / 0": bad input, with the reasons.
+ */
+export function requireScope(kb: KnowledgeBase, selection: ThreatSelection, domain: Domain): void {
+  const scope = scopeOf(kb, domain, selection);
+  if (scope.ids.length) return;
+  const reasons = new Map<string, string[]>();
+  for (const e of scope.excluded) reasons.set(e.reason, [...(reasons.get(e.reason) ?? []), e.id]);
+  const why = [...reasons].map(([reason, ids]) => `${reason}: ${ids.length <= 5 ? ids.join(', ') : `${ids.length} techniques`}`).join('; ');
+  const who = selection.threats.map((t) => (t.kind === 'list' ? t.name : `${t.id} (${t.name})`)).join(', ');
+  throw new CliError(`empty selection: no technique of ${who} is an active ${domain.replace('-attack', '')} technique (${why}); try --domain`, EXIT_BAD_INPUT);
 }
 
 export function registerThreats(program: Command): void {
-  withThreatOptions(program.command('threats'))
-    .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts')
-    .option('--json', 'machine-readable output')
+  withFormatOptions(withThreatOptions(program.command('threats'))
+    .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts'), ['text', 'json'], 'text')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (raw: RawThreatOpts & { json?: boolean; db?: string }) => {
+    .action(async (raw: RawThreatOpts & { format?: string; json?: boolean; db?: string }) => {
+      const format = formatOf(raw, ['text', 'json'], 'text');
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         // Without any option, list every profiled group (the threat-modeling catalog).
         const sel = hasThreatOptions(o) ? selectOrFail(kb, o) : selectOrFail(kb, { group: [...new Set(selectProfiles(kb, {}).map((p) => p.actor).filter((x): x is string => !!x))] });
         const profiles = new Map(kb.profiles().filter((p) => p.actor).map((p) => [p.actor!, p]));
         const rows = sel.threats.map((t) => ({ ...t, profile: t.profile ?? (t.kind === 'group' ? profiles.get(t.id) : undefined) }));
-        if (raw.json) {
+        if (format === 'json') {
           return out(`${JSON.stringify({ threats: rows, unjoined: sel.unjoined.map((p) => ({ name: p.name, stixId: p.stixId })), techniques: sel.techniques.size }, null, 2)}\n`);
         }
         const lines = rows.map((t) => {

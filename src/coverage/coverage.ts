@@ -191,7 +191,7 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
         id: t.id, name: t.name, kind: t.kind, url: t.url, techniques: t.techniques.filter((x) => scope.has(x)).length,
       })),
     } : {}),
-    excluded,
+    excluded: [...(opts.selection?.dropped ?? []), ...excluded],
     techniques,
     gaps: uncovered.map((u) => u.id),
     summary: {
