@@ -7,15 +7,15 @@ import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import type { ValidationClass } from '../page/types.js';
 import { buildPage } from '../page/build.js';
-import type { OwnRuleSet, RuleWarning } from '../rules/types.js';
+import type { DuplicateRuleId, OwnRuleSet, RuleWarning, SkippedFile } from '../rules/types.js';
 import { summarize, type TechniqueSummary } from '../site/measures.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { compareBaseline, type BaselineDiff } from './baseline.js';
 import { NOT_ADOPTABLE, prioritize } from './priority.js';
-import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
+import { resolveOwnRules, type OwnRuleRef, type ParentWithSubtechniques, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
 
-export type { OwnRuleRef, UnknownRuleId } from './rules.js';
+export type { OwnRuleRef, ParentWithSubtechniques, UnknownRuleId } from './rules.js';
 export type { BaselineDiff } from './baseline.js';
 
 /** Public resources of one source for one technique. */
@@ -26,7 +26,8 @@ export interface SourceCount {
 }
 
 /**
- * `covered`: at least one non-deprecated own rule maps to the technique itself.
+ * `covered`: at least one non-deprecated own rule maps to the technique itself (a rule naming a
+ *   parent together with one of its sub-techniques maps to the sub-technique only: see rules.ts).
  * `partial`: a parent technique with own rules only on some of its sub-techniques (not covered).
  * `gap`: no own rule on it nor on any sub-technique.
  */
@@ -91,7 +92,7 @@ export interface CoverageReport {
     byTactic: TacticCoverage[];
   };
   rules: {
-    /** Own rules read. */
+    /** Own rules read: total = mapped + unmapped + deprecated + idsNotCounted. */
     total: number;
     deprecated: number;
     /** Non-deprecated rules that map to at least one active technique of the domain. */
@@ -100,12 +101,25 @@ export interface CoverageReport {
     inScope: number;
     /** Rules with no ATT&CK id at all. */
     unmapped: OwnRuleRef[];
+    /** Non-deprecated rules whose ids all failed to count (see unknownIds for each id's reason). */
+    idsNotCounted: OwnRuleRef[];
     /** Ids that did not resolve to an active technique of the domain. */
     unknownIds: UnknownRuleId[];
     /** Revoked ids carried to their replacement. */
     revoked: { rule: string; file: string; raw: string; ids: string[] }[];
+    /** Rules naming a parent and its sub-techniques: the parent counts as partial, not covered, by them. */
+    parentsWithSubtechniques: ParentWithSubtechniques[];
+    /** Correlation rules counted for the techniques of the rules they correlate. */
+    correlations: { rule: string; file: string; title: string; from: string[] }[];
+    /** Where ids were found, for formats with several layouts (Elastic TOML). */
+    layouts: Record<string, number>;
     warnings: RuleWarning[];
+    /** Files looked at: files with rules + skipped. */
     files: number;
+    /** Files that yielded no rule, with why. */
+    skipped: SkippedFile[];
+    /** Rule ids found in several files (every file's rule counts). */
+    duplicateIds: DuplicateRuleId[];
   };
   /** Present when a baseline was given: changes of covered techniques against it. */
   baseline?: BaselineDiff;
@@ -200,7 +214,9 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
     },
     rules: {
       total: resolved.total, deprecated: resolved.deprecated, mapped: resolved.mapped, inScope, unmapped: resolved.unmapped,
-      unknownIds: resolved.unknownIds, revoked: resolved.revoked, warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0,
+      idsNotCounted: resolved.idsNotCounted, unknownIds: resolved.unknownIds, revoked: resolved.revoked,
+      parentsWithSubtechniques: resolved.parentsWithSubtechniques, correlations: resolved.correlations, layouts: resolved.layouts,
+      warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0, skipped: opts.rules?.skipped ?? [], duplicateIds: opts.rules?.duplicateIds ?? [],
     },
   };
   if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline);
