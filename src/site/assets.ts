@@ -1,6 +1,7 @@
 /** The site's stylesheet and script, served as separate files (no inline style or script). */
 import { coverageClient } from './coverage-client.js';
 import { purplebookClient } from './client.js';
+import { createSearch } from '../search/rank.js';
 import { COUNT_COLORS, VALIDATION_COLORS } from './measures.js';
 
 function paletteCss(): string {
@@ -131,10 +132,10 @@ button:disabled { opacity: .6; cursor: progress; }
 @media print { header.site, footer.site, .controls { display: none; } }
 `;
 
-/** The client function as a standalone script; the wrapper keeps it out of the global scope. */
+/** The client function as a standalone script, handed the shared search ranking; the wrapper keeps both out of the global scope. */
 export const SITE_JS = `/* Purplebook site script: matrix colouring and offline search. */
 "use strict";
-(${purplebookClient.toString()})();
+(${purplebookClient.toString()})(${createSearch.toString()});
 `;
 
 /** The coverage page's script (served by the server only: the static site has no coverage page). */

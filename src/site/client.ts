@@ -1,16 +1,19 @@
 /**
  * The site's only script, for the browser. `purplebookClient` is serialized with
  * Function.prototype.toString into assets/purplebook.js, so it must stay self-contained: no
- * imports, no reference to anything outside its body. It builds DOM with textContent only
- * (never innerHTML) and needs neither eval nor inline code, so it runs under a strict CSP.
+ * imports (but of types), no reference to anything outside its body; the search ranking, shared
+ * with the CLI and the API, is serialized beside it and handed in as `createSearch`. It builds
+ * DOM with textContent only (never innerHTML) and needs neither eval nor inline code, so it runs
+ * under a strict CSP.
  */
-export function purplebookClient(): void {
+import type { createSearch as CreateSearch, SearchIndex } from '../search/rank.js';
+
+export function purplebookClient(createSearch: typeof CreateSearch): void {
   interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class'; edges: number[]; legend: { label: string; key: string }[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
-  interface SearchData { sources: [string, string][]; techniques: [string, string, string, string][]; resources: [string, number, string, string][] }
-  interface Hit { href: string; title: string; detail: string; score: number }
+  interface Hit { href: string; title: string; detail: string }
 
-  const globals = window as unknown as { PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH?: SearchData };
+  const globals = window as unknown as { PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH?: SearchIndex };
   const body = document.body;
   const ext = body.dataset.ext ?? '';
   const base = body.dataset.base ?? '';
@@ -99,40 +102,35 @@ export function purplebookClient(): void {
     const status = document.getElementById('search-status');
     if (!data || !form || !input || !list || !status) return;
     const MAX = 50;
-    const techniqueHay = data.techniques.map((t) => `${t[0]} ${t[1]}`.toLowerCase());
     const techniqueName = new Map(data.techniques.map((t) => [t[0], t[1]]));
-    const resourceHay = data.resources.map((r) => `${r[0]} ${r[2]}`.toLowerCase());
+    const ranking = createSearch(data);
+    const KIND_LABEL: Record<string, string> = { rule: 'detection rule', test: 'test', control: 'control' };
     let hits: Hit[] = [];
+    let counts = '';
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
 
+    /** Every hit of the shared ranking (search/rank.ts), best first, as links. */
     function find(query: string): Hit[] {
-      const q = query.trim().toLowerCase();
-      const terms = q.split(/\s+/).filter(Boolean);
-      if (!terms.length) return [];
-      const out: Hit[] = [];
-      data!.techniques.forEach((t, i) => {
-        const hay = techniqueHay[i]!;
-        if (!terms.every((term) => hay.includes(term))) return;
-        const id = t[0].toLowerCase();
-        const name = t[1].toLowerCase();
-        const score = id === q ? 0 : name === q ? 1 : id.startsWith(q) ? 2 : name.startsWith(q) ? 3 : 4;
-        const status = t[3] === 'active' ? '' : ` (${t[3]})`;
-        out.push({ href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${status}`, score: score + (t[3] === 'active' ? 0 : 5) });
-      });
-      data!.resources.forEach((r, i) => {
-        const hay = resourceHay[i]!;
-        if (!terms.every((term) => hay.includes(term))) return;
+      const result = ranking.search(query.slice(0, 200));
+      const c = result.counts;
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      counts = `${plural(c.technique, 'technique')}, ${plural(c.rule, 'rule')}, ${plural(c.test, 'test')}, ${plural(c.control, 'control')}`;
+      return result.hits.map((h): Hit => {
+        if (h.group === 'technique') {
+          const t = data!.techniques[h.index]!;
+          const status = t[3] === 'active' ? '' : ` (${t[3]})`;
+          return { href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${status}` };
+        }
+        const r = data!.resources[h.index]!;
         const techniques = r[3].split(' ');
         const first = techniques[0]!;
-        const source = data!.sources[r[1]]?.[1] ?? '';
+        const source = data!.sources[r[1]];
         const named = techniques.slice(0, 3).map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
         const more = techniques.length > 3 ? ` and ${techniques.length - 3} more` : '';
-        out.push({ href: `${pageHref(first)}#source-${data!.sources[r[1]]?.[0] ?? ''}`, title: r[0], detail: `${source} → ${named}${more}`, score: 10 + (r[0].toLowerCase().startsWith(q) ? 0 : 1) });
+        return { href: `${pageHref(first)}#source-${source?.[0] ?? ''}`, title: r[0], detail: `${KIND_LABEL[h.group] ?? h.group} · ${source?.[1] ?? ''} → ${named}${more}` };
       });
-      out.sort((a, b) => a.score - b.score || a.title.length - b.title.length || a.title.localeCompare(b.title));
-      return out;
     }
 
     function setActive(i: number): void {
@@ -165,7 +163,7 @@ export function purplebookClient(): void {
       input!.removeAttribute('aria-activedescendant');
       const q = input!.value.trim();
       status!.textContent = !q ? '' : all.length === 0 ? 'No results.'
-        : `${all.length} result${all.length === 1 ? '' : 's'}${all.length > MAX ? `, showing the first ${MAX}` : ''}.`;
+        : `${all.length} result${all.length === 1 ? '' : 's'} (${counts})${all.length > MAX ? `, showing the first ${MAX}` : ''}.`;
     }
 
     function open(i: number): void {
