@@ -7,6 +7,7 @@ import type { OwnRuleSet } from '../rules/types.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
 import { hasThreatOptions } from '../threats/select.js';
+import { createProgress } from '../util/progress.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
 import { parseDomain } from './export.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
@@ -100,7 +101,9 @@ export function registerCoverage(program: Command): void {
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
         if (selection) requireScope(kb, selection, domain);
         if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
-        const report = computeCoverage(kb, { selection, rules, domain, baseline });
+        const progress = createProgress();
+        const report = computeCoverage(kb, { selection, rules, domain, baseline, onProgress: (done, total) => progress.update('Computing coverage', done, total) });
+        progress.done();
         if (format === 'json') await out(renderCoverageJson(report));
         else if (format === 'csv') await out(renderCoverageCsv(report));
         else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);

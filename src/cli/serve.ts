@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
 import { createServer } from '../server/app.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { createProgress } from '../util/progress.js';
+import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -36,9 +37,13 @@ export function registerServe(program: Command): void {
       const port = parsePort(opts.port);
       for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
+      checkDbPath(dbPath);
       const say = (line: string) => {
         if (!opts.quiet) process.stderr.write(`${line}\n`);
       };
+      // Opening the knowledge base and computing every technique's summary takes seconds: say so on a TTY.
+      const progress = createProgress({ quiet: opts.quiet });
+      progress.update(`Opening ${dbPath} and computing technique summaries…`);
       let app;
       try {
         app = createServer({
@@ -50,6 +55,8 @@ export function registerServe(program: Command): void {
       } catch (e) {
         if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
         throw e;
+      } finally {
+        progress.done();
       }
       const stop = shutdownSignal();
       let address: string;

@@ -133,6 +133,8 @@ export interface CoverageOptions {
   baseline?: string[];
   /** Technique summaries already computed (the server keeps them per knowledge base). */
   summaries?: readonly TechniqueSummary[];
+  /** Called as techniques are done (a whole domain takes seconds): the CLI shows it on a TTY. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): CoverageReport {
@@ -153,7 +155,8 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
   }
 
   const techniques: CoverageTechnique[] = [];
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
+    opts.onProgress?.(i, ids.length);
     const row = rows.get(id)!;
     let s = given.get(id);
     if (!s) {
