@@ -60,7 +60,7 @@ function findActor(actors: ActorRow[], kind: ActorRow['kind'], query: string): A
   if (!hit) {
     // Typos ("Cozy Bare") and partial names, over names and aliases; the label is the actor's.
     const near = closeValues(query, candidates.filter((a) => a.status === 'active')
-      .flatMap((a) => [a.name, ...a.aliases].map((x) => [x, `${a.id} (${a.name}${x === a.name ? '' : `, alias ${x}`})`] as const)));
+      .flatMap((a) => [a.name, ...a.aliases].map((x) => [x, `${a.id} (${a.name})${x === a.name ? '' : ` a.k.a. ${x}`}`] as const)));
     const merged = [...new Map(near.map((l) => [l.split(' ')[0], l])).values()];
     throw new ThreatError(`no ATT&CK ${kind} "${query}"${merged.length ? `; did you mean ${merged.join(', ')}?` : ''}`);
   }
@@ -111,12 +111,12 @@ export function readTechniqueList(text: string): { ids: string[]; invalid: strin
   return { ids: [...new Set(ids.filter(isTechniqueId))].sort(), invalid: [...new Set(ids.filter((x) => !isTechniqueId(x)))] };
 }
 
-/** The profile filters, each with the option that sets it and the profile values it is matched against. */
+/** The profile filters, each with its name (the CLI's option and the API's field say the same) and the profile values it is matched against. */
 const PROFILE_FILTERS = [
-  { option: '--motivation', key: 'motivation', values: (p: ProfileRow) => p.motivation },
-  { option: '--victim-industry', key: 'victimIndustry', values: (p: ProfileRow) => p.victimIndustries },
-  { option: '--victim-country', key: 'victimCountry', values: (p: ProfileRow) => p.victimCountries },
-  { option: '--origin-country', key: 'originCountry', values: (p: ProfileRow) => (p.originCountry ? [p.originCountry] : []) },
+  { option: 'motivation', key: 'motivation', values: (p: ProfileRow) => p.motivation },
+  { option: 'victim industry', key: 'victimIndustry', values: (p: ProfileRow) => p.victimIndustries },
+  { option: 'victim country', key: 'victimCountry', values: (p: ProfileRow) => p.victimCountries },
+  { option: 'origin country', key: 'originCountry', values: (p: ProfileRow) => (p.originCountry ? [p.originCountry] : []) },
 ] as const;
 
 /**
@@ -134,7 +134,7 @@ function noProfileMatch(profiles: ProfileRow[], o: ThreatOptions): ThreatError {
       parts.push(`${f.option} "${w}" matches no group${near.length ? ` (closest: ${near.join(', ')})` : ` (none of the ${all.length} known values is close; \`purplebook threats --json\` lists the profiles)`}`);
     }
   }
-  const filters = given.map((f) => `${f.option} ${o[f.key]!.join(',')}`).join(' ');
+  const filters = given.map((f) => `${f.option} "${o[f.key]!.join(', ')}"`).join(' and ');
   if (parts.length) return new ThreatError(`empty threat selection: ${parts.join('; ')}`);
   const counts = given.map((f) => `${f.option} alone: ${profiles.filter((p) => matchesAny(f.values(p), o[f.key])).length}`).join(', ');
   return new ThreatError(`empty threat selection: no group matches all of ${filters} (groups matching ${counts})`);

@@ -124,7 +124,7 @@ describe('formats, options and values', () => {
     const pillar = run('gaps', '--pillar', 'tests');
     expect([pillar.code, oneLine(pillar)]).toEqual([2, 'purplebook: unknown --pillar "tests"; did you mean test?']);
     const group = run('threats', '--group', 'Cozy Bare');
-    expect([group.code, oneLine(group)]).toEqual([2, 'purplebook: no ATT&CK group "Cozy Bare"; did you mean G0016 (APT29, alias Cozy Bear)?']);
+    expect([group.code, oneLine(group)]).toEqual([2, 'purplebook: no ATT&CK group "Cozy Bare"; did you mean G0016 (APT29) a.k.a. Cozy Bear?']);
   });
 });
 
@@ -140,8 +140,8 @@ describe('empty selections are errors, and ids that did not count are named', ()
     const r = run('coverage', '--victim-country', 'Atlantis', '--fail-on-gaps');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(oneLine(r)).toBe(`purplebook: empty threat selection: --victim-country "Atlantis" matches no group (none of the ${countries.length} known values is close; \`purplebook threats --json\` lists the profiles)`);
-    expect(oneLine(run('threats', '--victim-country', 'Germnay'))).toBe('purplebook: empty threat selection: --victim-country "Germnay" matches no group (closest: Germany)');
+    expect(oneLine(r)).toBe(`purplebook: empty threat selection: victim country "Atlantis" matches no group (none of the ${countries.length} known values is close; \`purplebook threats --json\` lists the profiles)`);
+    expect(oneLine(run('threats', '--victim-country', 'Germnay'))).toBe('purplebook: empty threat selection: victim country "Germnay" matches no group (closest: Germany)');
   });
 
   it('filters that each match groups but never together say so', () => {
