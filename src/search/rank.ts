@@ -79,7 +79,6 @@ export function createSearch(index: SearchIndex): Search {
   const words = (text: string): string[] => lower(text).match(/[\p{L}\p{N}]+/gu) ?? [];
   /** A query word as matched: a final `s` dropped from words of four letters or more (not `ss`). */
   const stem = (w: string) => (w.length >= 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
-  const spaced = (ws: string[]) => ` ${ws.join(' ')} `;
   const isId = (q: string) => {
     if (q.length !== 5 && q.length !== 9) return false;
     if (q[0] !== 't') return false;
@@ -90,11 +89,33 @@ export function createSearch(index: SearchIndex): Search {
     return true;
   };
 
-  // Prepared once per index: lower-case names and titles as space-delimited words.
-  const techniqueNames = index.techniques.map((t) => spaced(words(t[1])));
+  // Prepared once per index: for each field, its sorted vocabulary and each word's documents with
+  // counts, so a query word finds every word it starts by binary search instead of scanning text.
+  interface Field { vocab: string[]; docs: Map<string, number[]>; size: number; pool: Float64Array[] }
+  function makeField(size: number, fill: (add: (doc: number, word: string, count: number) => void) => void): Field {
+    const docs = new Map<string, number[]>();
+    fill((doc, word, count) => {
+      const list = docs.get(word);
+      if (list) list.push(doc, count);
+      else docs.set(word, [doc, count]);
+    });
+    return { vocab: [...docs.keys()].sort(), docs, size, pool: [] };
+  }
+  /** ` word word2:3 ` → (word, count) pairs. */
+  function eachCounted(text: string, add: (word: string, count: number) => void): void {
+    for (const token of text.split(' ')) {
+      if (!token) continue;
+      const colon = token.indexOf(':');
+      if (colon < 0) add(token, 1);
+      else add(token.slice(0, colon), Number(token.slice(colon + 1)) || 1);
+    }
+  }
   const techniqueNameText = index.techniques.map((t) => words(t[1]).join(' '));
-  const resourceTitles = index.resources.map((r) => spaced(words(r[0])));
   const resourceTitleText = index.resources.map((r) => words(r[0]).join(' '));
+  const nameField = makeField(index.techniques.length, (add) => techniqueNameText.forEach((n, i) => n.split(' ').forEach((w) => w && add(i, w, 1))));
+  const textField = makeField(index.techniques.length, (add) => index.techniques.forEach((t, i) => eachCounted(t[4], (w, n) => add(i, w, n))));
+  const titleField = makeField(index.resources.length, (add) => resourceTitleText.forEach((n, i) => n.split(' ').forEach((w) => w && add(i, w, 1))));
+  const bodyField = makeField(index.resources.length, (add) => index.resources.forEach((r, i) => eachCounted(r[4], (w, n) => add(i, w, n))));
   const resourceIds = index.resources.map((r) => lower(r[2]));
   const resourceTechniques = index.resources.map((r) => (r[3] ? r[3].split(' ') : []));
   const techniqueRow = new Map(index.techniques.map((t, i) => [t[0], i]));
@@ -102,59 +123,72 @@ export function createSearch(index: SearchIndex): Search {
   const sourceGroup = index.sources.map((s) => s[2]);
   const averageLength = index.techniques.reduce((n, t) => n + t[5], 0) / Math.max(1, index.techniques.length);
 
-  /** True when every term (with its leading space) starts some word of `hay` (` a b c `) or of `more`. */
-  const holdsAll = (hay: string, spacedTerms: string[], more = '') => spacedTerms.every((t) => hay.includes(t) || more.includes(t));
-
-  /** Occurrences of words starting with `term` in description words (` word:n `). */
-  function occurrences(hay: string, term: string): number {
-    let n = 0;
-    let at = hay.indexOf(` ${term}`);
-    while (at >= 0) {
-      const end = hay.indexOf(' ', at + 1);
-      const token = hay.slice(at + 1, end < 0 ? undefined : end);
-      const colon = token.lastIndexOf(':');
-      n += colon > 0 ? Number(token.slice(colon + 1)) || 1 : 1;
-      at = end < 0 ? -1 : hay.indexOf(` ${term}`, end);
+  /**
+   * Per document of a field, how often words starting with `term` occur (0: none). The arrays are
+   * reused from query to query (slot = the term's place in the query): no garbage per search.
+   */
+  function frequencies(field: Field, term: string, slot: number): Float64Array {
+    const out = (field.pool[slot] ??= new Float64Array(field.size));
+    out.fill(0);
+    let lo = 0;
+    let hi = field.vocab.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (field.vocab[mid]! < term) lo = mid + 1;
+      else hi = mid;
     }
-    return n;
+    for (let w = lo; w < field.vocab.length && field.vocab[w]!.startsWith(term); w++) {
+      const list = field.docs.get(field.vocab[w]!)!;
+      for (let k = 0; k < list.length; k += 2) out[list[k]!] += list[k + 1]!;
+    }
+    return out;
   }
 
   function search(query: string, options: SearchOptions = {}): SearchResult {
     const counts: Record<SearchGroup, number> = { technique: 0, rule: 0, test: 0, control: 0 };
     const q = lower(query.trim());
     const all = words(q).slice(0, WORD_LIMIT);
-    const terms = all.map(stem);
+    const terms = [...new Set(all.map(stem))];
     if (!terms.length) return { hits: [], counts };
     const phrase = all.join(' ');
+    const stemmed = all.map(stem).join(' ');
     const textTerms = terms.filter((t) => !stop.has(t));
-    const spacedTerms = terms.map((t) => ` ${t}`);
-    const spacedTextTerms = textTerms.map((t) => ` ${t}`);
     const wantSources = options.sources?.length ? new Set(options.sources.map(lower)) : undefined;
     const hits: RankedHit[] = [];
+    const textSlots = textTerms.map((t) => terms.indexOf(t));
+    const tf = (field: Field) => terms.map((t, slot) => frequencies(field, t, slot));
+    /** Every term (by slot) in the first field, or in the second. */
+    const inAll = (slots: number[], i: number, a: Float64Array[], b?: Float64Array[]) => {
+      for (const k of slots) if (!(a[k]![i]! > 0 || (b !== undefined && b[k]![i]! > 0))) return false;
+      return true;
+    };
+    const allSlots = terms.map((_, k) => k);
 
     // Resources first: their title matches also weigh techniques of tier 3.
     const titleMatches = new Map<number, number>();
+    const title = tf(titleField);
+    const body = tf(bodyField);
     for (let i = 0; i < index.resources.length; i++) {
       const r = index.resources[i]!;
       const group = sourceGroup[r[1]] ?? 'rule';
       if (wantSources && !wantSources.has(lower(sourceName[r[1]] ?? ''))) continue;
       let tier = -1;
       let score = 0;
-      if (resourceIds[i] === q && q) {
+      if (resourceIds[i] === q) {
         tier = 4;
         score = 1000;
-      } else if (holdsAll(resourceTitles[i]!, spacedTerms)) {
+      } else if (inAll(allSlots, i, title)) {
         tier = 4;
-        const title = resourceTitleText[i]!;
-        score = title === phrase ? 300 : title.startsWith(phrase) ? 200 : title.includes(phrase) ? 100 : 0;
-        score -= title.split(' ').length;
+        const text = resourceTitleText[i]!;
+        score = text === phrase ? 300 : text.startsWith(phrase) ? 200 : text.includes(phrase) ? 100 : 0;
+        score -= text.split(' ').length;
         for (const id of resourceTechniques[i]!) {
           const row = techniqueRow.get(id);
           if (row !== undefined) titleMatches.set(row, (titleMatches.get(row) ?? 0) + 1);
         }
-      } else if (r[4] && textTerms.length && holdsAll(resourceTitles[i]!, spacedTextTerms, r[4])) {
+      } else if (r[4] && textSlots.length && inAll(textSlots, i, title, body)) {
         tier = 5;
-        score = textTerms.reduce((n, t) => n + Math.log(1 + occurrences(r[4], t)), 0) / Math.log(2 + r[5]);
+        score = textSlots.reduce((n, k) => n + Math.log(1 + body[k]![i]!), 0) / Math.log(2 + r[5]);
       }
       if (tier < 0) continue;
       hits.push({ group, index: i, tier, score });
@@ -162,6 +196,8 @@ export function createSearch(index: SearchIndex): Search {
 
     if (!wantSources) {
       const idQuery = isId(q);
+      const name = tf(nameField);
+      const text = tf(textField);
       for (let i = 0; i < index.techniques.length; i++) {
         const t = index.techniques[i]!;
         const id = lower(t[0]);
@@ -175,17 +211,17 @@ export function createSearch(index: SearchIndex): Search {
           }
         }
         if (tier < 0) {
-          const name = techniqueNameText[i]!;
-          if (name === phrase || name === terms.join(' ')) tier = 1;
-          else if (holdsAll(techniqueNames[i]!, spacedTerms)) {
+          const n = techniqueNameText[i]!;
+          if (n === phrase || n === stemmed) tier = 1;
+          else if (inAll(allSlots, i, name)) {
             tier = 2;
-            score = (name.startsWith(phrase) ? 20 : name.includes(phrase) ? 10 : 0) - name.split(' ').length;
-          } else if (textTerms.length && holdsAll(techniqueNames[i]!, spacedTextTerms, t[4])) {
+            score = (n.startsWith(phrase) ? 20 : n.includes(phrase) ? 10 : 0) - n.split(' ').length;
+          } else if (textSlots.length && inAll(textSlots, i, name, text)) {
             tier = 3;
-            // BM25 (k1 = 1.2, b = 0.75) of the description, plus the resources whose title matched.
-            for (const term of textTerms) {
-              const tf = occurrences(t[4], term) + (techniqueNames[i]!.includes(` ${term}`) ? 3 : 0);
-              score += (tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * t[5]) / averageLength));
+            // BM25 (k1 = 1.2, b = 0.75) of the description, a word of the name worth three, plus the resources whose title matched.
+            for (const k of textSlots) {
+              const f = text[k]![i]! + (name[k]![i]! > 0 ? 3 : 0);
+              score += (f * 2.2) / (f + 1.2 * (0.25 + (0.75 * t[5]) / averageLength));
             }
             score += Math.log(1 + (titleMatches.get(i) ?? 0));
           }
