@@ -100,16 +100,32 @@ function limitsOf(opts: ReadOptions | undefined): Limits {
  * `key`. Over-size text is a warning, not an error.
  */
 export function parseOwnRuleText(name: string, text: string, opts?: ReadOptions): OwnRuleSet {
+  return parseOwnRuleFiles([{ name, content: text }], opts);
+}
+
+/**
+ * Rules of files held in memory (one upload of several files), read as one set: a correlation
+ * rule finds the rules it correlates in another file, and an id two files share is named. Names
+ * must be unique (they become the rules' keys).
+ */
+export function parseOwnRuleFiles(files: readonly { name: string; content: string }[], opts?: ReadOptions): OwnRuleSet {
   const limits = limitsOf(opts);
   const warnings: RuleWarning[] = [];
-  const size = Buffer.byteLength(text, 'utf8');
-  if (size > limits.maxFileBytes) {
-    const why = `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit: not read`;
-    warnings.push({ file: name, reason: why });
-    return finish([], warnings, 1, [{ file: name, reason: OVER_LIMIT, detail: why }]);
+  const rules: OwnRule[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const { name, content } of files) {
+    const size = Buffer.byteLength(content, 'utf8');
+    if (size > limits.maxFileBytes) {
+      const why = `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit: not read`;
+      warnings.push({ file: name, reason: why });
+      skipped.push({ file: name, reason: OVER_LIMIT, detail: why });
+      continue;
+    }
+    const got = size ? rulesOfText(name, content, limits, warnings) : { rules: [], skipped: { reason: 'empty file' } };
+    rules.push(...got.rules);
+    if (got.skipped) skipped.push({ file: name, ...got.skipped });
   }
-  const got = rulesOfText(name, text, limits, warnings);
-  return finish(got.rules, warnings, 1, got.skipped ? [{ file: name, ...got.skipped }] : []);
+  return finish(rules, warnings, files.length, skipped);
 }
 
 /** True when the first bytes contain a NUL: an image, archive or other binary file. */

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { computeCoverage } from '../../src/coverage/coverage.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { renderCoverageMarkdown } from '../../src/render/coverage.js';
-import { readOwnRules } from '../../src/rules/read.js';
+import { parseOwnRuleFiles, readOwnRules } from '../../src/rules/read.js';
 import { cli, fixtureDir } from '../helpers.js';
 
 const sigma = (title: string, extra: string, tags: string[]) => `title: ${title}
@@ -315,5 +315,24 @@ describe('own-rule report on a repository with every class of rule', () => {
     expect(folder.code).toBe(2);
     expect(folder.stderr).toContain('no own rule read (');
     for (const f of ['notes.txt: no rule format recognised', 'x.json: no rule format recognised', 'empty.toml: empty file']) expect(folder.stderr).toContain(f);
+  });
+});
+
+describe('uploaded files are read as one set', () => {
+  it('a correlation finds its rule in another upload; an id two uploads share is named; a note is skipped with its reason', () => {
+    const set = parseOwnRuleFiles([
+      { name: 'base.yml', content: CORRELATION.split('---')[0]! },
+      { name: 'correlation.yml', content: CORRELATION_ELSEWHERE },
+      { name: 'copy.yml', content: CORRELATION.split('---')[0]! },
+      { name: 'notes.txt', content: 'not a rule' },
+      { name: 'empty.yml', content: '' },
+    ]);
+    expect(set.rules.find((r) => r.file === 'correlation.yml')).toMatchObject({ techniqueIds: ['t1110.001'], idsFrom: ['base.yml', 'copy.yml'] });
+    expect(set.duplicateIds).toEqual([{ id: '11111111-2222-4333-8444-555555555555', files: ['base.yml', 'copy.yml'] }]);
+    expect(set.skipped).toEqual([
+      { file: 'notes.txt', reason: 'no rule format recognised', detail: expect.any(String) },
+      { file: 'empty.yml', reason: 'empty file' },
+    ]);
+    expect(set.files).toBe(5);
   });
 });
