@@ -3,6 +3,7 @@ import { computeCoverage } from '../coverage/coverage.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
+import { closeValues } from '../page/suggest.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf } from './coverage.js';
@@ -27,7 +28,8 @@ export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own'
   const m = all.find((x) => x.id === n) ?? all.find((x) => x.id === `source-${n}`);
   if (!m) {
     const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat'];
-    throw new CliError(`unknown measure "${name}"; valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
+    const near = closeValues(n, valid);
+    throw new CliError(`unknown measure "${name}"; ${near.length ? `did you mean ${near.join(', ')}? ` : ''}valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
   }
   return m;
 }
