@@ -4,16 +4,22 @@ import { activePages } from '../page/iterate.js';
 import { csvRow } from '../render/csv.js';
 import type { SourceRow } from '../kb/open.js';
 import type { Page } from '../page/types.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, withKb } from './common.js';
+import { closeValues } from '../page/suggest.js';
+import { DB_OPTION_HELP, formatOf, unknownValue, withFormatOptions, withKb } from './common.js';
 import { openSink } from './output.js';
 import { stackOf, withStackOption } from './stack.js';
 
 const FORMATS = ['ndjson', 'json', 'csv'] as const;
 
+/** `enterprise`, `Enterprise` or `enterprise-attack` → the domain; anything else is bad input. */
 export function parseDomain(value: string | undefined): Domain | undefined {
-  if (!value) return undefined;
-  const d = value.endsWith('-attack') ? value : `${value}-attack`;
-  if (!(DOMAINS as readonly string[]).includes(d)) throw new CliError(`--domain must be one of enterprise, mobile, ics`, EXIT_BAD_INPUT);
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  const d = v.endsWith('-attack') ? v : `${v}-attack`;
+  if (!(DOMAINS as readonly string[]).includes(d)) {
+    const short = DOMAINS.map((x) => x.replace('-attack', ''));
+    throw unknownValue('--domain', value, short, closeValues(value.replace(/-attack$/i, ''), short));
+  }
   return d as Domain;
 }
 
@@ -41,16 +47,15 @@ export function csvRowOf(p: Page, sources: readonly SourceRow[]): (string | numb
 }
 
 export function registerExport(program: Command): void {
-  withStackOption(program
-    .command('export'))
-    .description('every active technique at once: page objects (ndjson/json) or one CSV row per technique with per-source counts')
-    .option('--format <format>', `ndjson, json or csv`, 'ndjson')
+  withStackOption(withFormatOptions(program
+    .command('export')
+    .description('every active technique at once: page objects (ndjson/json) or one CSV row per technique with per-source counts'), FORMATS, 'ndjson', { csv: true }))
     .option('--domain <domain>', 'enterprise, mobile or ics (default: all loaded)')
     .option('--include-deprecated', 'also list deprecated rules')
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (opts: { format: string; domain?: string; includeDeprecated?: boolean; out?: string; db?: string; stack?: string[] }) => {
-      if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+    .action(async (opts: { format?: string; json?: boolean; csv?: boolean; domain?: string; includeDeprecated?: boolean; out?: string; db?: string; stack?: string[] }) => {
+      const format = formatOf(opts, FORMATS, 'ndjson');
       const domain = parseDomain(opts.domain);
       await withKb(opts.db, async (kb) => {
         const stack = stackOf(kb, opts.stack);
@@ -58,10 +63,10 @@ export function registerExport(program: Command): void {
         try {
           const sources = kb.sources().filter((s) => s.loaded && (!stack || stack.sources.includes(s.name)));
           const pages = activePages(kb, { domain, includeDeprecated: opts.includeDeprecated, stack });
-          if (opts.format === 'csv') {
+          if (format === 'csv') {
             await sink.write(csvRow(csvHeader(sources)));
             for (const p of pages) await sink.write(csvRow(csvRowOf(p, sources)));
-          } else if (opts.format === 'json') {
+          } else if (format === 'json') {
             let first = true;
             await sink.write('[\n');
             for (const p of pages) {

@@ -5,9 +5,12 @@ import type { Stack } from '../kb/stack.js';
 import { activePages } from '../page/iterate.js';
 import type { PageSummary, ValidationClass } from '../page/types.js';
 import { csvRow } from '../render/csv.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { DB_OPTION_HELP, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
+import { closeValues } from '../page/suggest.js';
 import { parseDomain } from './export.js';
 import { stackOf, withStackOption } from './stack.js';
+
+const FORMATS = ['text', 'json', 'csv'] as const;
 
 export const GAP_PILLARS = ['detection', 'test'] as const;
 export type GapPillar = (typeof GAP_PILLARS)[number];
@@ -36,21 +39,21 @@ export function gapRows(kb: KnowledgeBase, opts: { pillar?: GapPillar; domain?: 
 }
 
 export function registerGaps(program: Command): void {
-  withStackOption(program
-    .command('gaps'))
-    .description('techniques by validation class: where a purple team must write a detection or a test')
+  withStackOption(withFormatOptions(program
+    .command('gaps')
+    .description('techniques by validation class: where a purple team must write a detection or a test'), FORMATS, 'text', { csv: true }))
     .option('--pillar <pillar>', 'detection (no public detection) or test (no public test); default: every class')
     .option('--domain <domain>', 'enterprise, mobile or ics')
-    .option('--json', 'machine-readable output')
-    .option('--csv', 'CSV output')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (opts: { pillar?: string; domain?: string; json?: boolean; csv?: boolean; db?: string; stack?: string[] }) => {
-      if (opts.pillar && !(GAP_PILLARS as readonly string[]).includes(opts.pillar)) throw new CliError('--pillar must be detection or test', EXIT_BAD_INPUT);
+    .action(async (opts: { pillar?: string; domain?: string; format?: string; json?: boolean; csv?: boolean; db?: string; stack?: string[] }) => {
+      const format = formatOf(opts, FORMATS, 'text');
+      const pillar = opts.pillar?.trim().toLowerCase();
+      if (pillar !== undefined && !(GAP_PILLARS as readonly string[]).includes(pillar)) throw unknownValue('--pillar', opts.pillar!, [...GAP_PILLARS], closeValues(opts.pillar!, [...GAP_PILLARS]));
       const domain = parseDomain(opts.domain);
       await withKb(opts.db, async (kb) => {
-        const rows = gapRows(kb, { pillar: opts.pillar as GapPillar | undefined, domain, stack: stackOf(kb, opts.stack) });
-        if (opts.json) return out(`${JSON.stringify(rows, null, 2)}\n`);
-        if (opts.csv) {
+        const rows = gapRows(kb, { pillar: pillar as GapPillar | undefined, domain, stack: stackOf(kb, opts.stack) });
+        if (format === 'json') return out(`${JSON.stringify(rows, null, 2)}\n`);
+        if (format === 'csv') {
           return out(csvRow(['id', 'name', 'domain', 'tactics', 'policy_volume', 'detection_volume', 'guidance_volume', 'test_volume', 'validation'])
             + rows.map((r) => csvRow([r.id, r.name, r.domain, r.tactics.join('; '), r.policy_volume, r.detection_volume, r.guidance_volume, r.test_volume, r.validation])).join(''));
         }

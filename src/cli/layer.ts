@@ -5,13 +5,14 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { stackLabel, type Stack } from '../kb/stack.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
+import { closeValues } from '../page/suggest.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
 import { stackOf, withStackOption } from './stack.js';
-import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 interface LayerOpts extends RawThreatOpts {
   measure?: string[];
@@ -19,6 +20,8 @@ interface LayerOpts extends RawThreatOpts {
   domain?: string;
   pageBase?: string;
   baseline?: string;
+  format?: string;
+  json?: boolean;
   db?: string;
   stack?: string[];
 }
@@ -34,7 +37,8 @@ export function resolveMeasure(kb: KnowledgeBase, name: string, stack?: Stack): 
   }
   if (!m) {
     const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat'];
-    throw new CliError(`unknown measure "${name}"; valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
+    const near = closeValues(n, valid);
+    throw new CliError(`unknown measure "${name}"; ${near.length ? `did you mean ${near.join(', ')}? ` : ''}valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
   }
   return m;
 }
@@ -60,8 +64,8 @@ export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat', o: Lay
 }
 
 export function registerLayer(program: Command): void {
-  withStackOption(withThreatOptions(program.command('layer')))
-    .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers')
+  withStackOption(withFormatOptions(withThreatOptions(program.command('layer'))
+    .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers'), ['json'], 'json'))
     .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules) or threat (needs threat options); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
@@ -69,6 +73,7 @@ export function registerLayer(program: Command): void {
     .option('--baseline <layer>', 'with --measure own: an earlier coverage layer (any ATT&CK release; ids go through the crosswalk); entries say gained or lost')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: LayerOpts) => {
+      formatOf(raw, ['json'], 'json');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const pageUrl = pageUrlOf(raw.pageBase);
       const names = raw.measure?.length ? raw.measure : ['validation'];
@@ -77,6 +82,7 @@ export function registerLayer(program: Command): void {
         const measures = names.map((n) => resolveMeasure(kb, n, stack));
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
+        if (selection) requireScope(kb, selection, domain);
         if (measures.includes('threat') && !selection) throw new CliError('--measure threat needs a threat (--group, --software, --campaign, --techniques or a profile option)', EXIT_BAD_INPUT);
         if (measures.includes('own') && !raw.rules?.length) throw new CliError('--measure own needs --rules PATH', EXIT_BAD_INPUT);
         if (raw.baseline && !measures.includes('own')) throw new CliError('--baseline compares own-rule coverage: it needs --measure own', EXIT_BAD_INPUT);

@@ -4,7 +4,8 @@ import { KbError } from '../kb/open.js';
 import { loadStacks, StackError } from '../kb/stack.js';
 import { createServer } from '../server/app.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { createProgress } from '../util/progress.js';
+import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -44,9 +45,13 @@ export function registerServe(program: Command): void {
         if (e instanceof StackError) throw new CliError(e.message, EXIT_BAD_INPUT);
         throw e;
       }
+      checkDbPath(dbPath);
       const say = (line: string) => {
         if (!opts.quiet) process.stderr.write(`${line}\n`);
       };
+      // Opening the knowledge base and computing every technique's summary takes seconds: say so on a TTY.
+      const progress = createProgress({ quiet: opts.quiet });
+      progress.update(`Opening ${dbPath} and computing technique summaries…`);
       let app;
       try {
         app = createServer({
@@ -58,6 +63,8 @@ export function registerServe(program: Command): void {
       } catch (e) {
         if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
         throw e;
+      } finally {
+        progress.done();
       }
       const stop = shutdownSignal();
       let address: string;

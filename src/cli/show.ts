@@ -3,23 +3,22 @@ import { buildPage } from '../page/build.js';
 import { stackOf, withStackOption } from './stack.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { closeMatches } from '../page/suggest.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { renderHtmlPage } from '../render/html.js';
 
 const FORMATS = ['markdown', 'json', 'html'] as const;
 
 export function registerShow(program: Command): void {
-  withStackOption(program
-    .command('show'))
+  withStackOption(withFormatOptions(program
+    .command('show')
     .description('print the page of one ATT&CK technique or sub-technique (ID is case-insensitive)')
-    .argument('<id>', 'technique id, e.g. T1021.004')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
+    .argument('<id>', 'technique id, e.g. T1021.004'), FORMATS, 'markdown'))
     .option('--detail', 'markdown: show ids, tactics, "why" chains and notes of every item')
     .option('--include-deprecated', 'also list deprecated rules')
     .option('--all-sources', 'markdown: a block for every loaded source, also those with nothing for this technique')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (id: string, opts: { format: string; detail?: boolean; includeDeprecated?: boolean; allSources?: boolean; db?: string; stack?: string[] }) => {
-      if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+    .action(async (id: string, opts: { format?: string; json?: boolean; detail?: boolean; includeDeprecated?: boolean; allSources?: boolean; db?: string; stack?: string[] }) => {
+      const format = formatOf(opts, FORMATS, 'markdown');
       await withKb(opts.db, async (kb) => {
         const page = buildPage(kb, id, { includeDeprecated: opts.includeDeprecated, stack: stackOf(kb, opts.stack) });
         if (!page) {
@@ -29,8 +28,8 @@ export function registerShow(program: Command): void {
         if (page.status === 'revoked') {
           process.stderr.write(`${page.id} was revoked in ATT&CK${page.replacedBy.length ? `; replaced by ${page.replacedBy.map((t) => `${t.id} (${t.name})`).join(', ')}` : ''}\n`);
         }
-        if (opts.format === 'json') await out(`${JSON.stringify(page, null, 2)}\n`);
-        else if (opts.format === 'html') await out(renderHtmlPage(page, { base: '' }));
+        if (format === 'json') await out(`${JSON.stringify(page, null, 2)}\n`);
+        else if (format === 'html') await out(renderHtmlPage(page, { base: '' }));
         else await out(renderMarkdown(page, { detail: opts.detail, allSources: opts.allSources }));
       });
     });

@@ -8,7 +8,7 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { inStack, type Stack } from '../kb/stack.js';
 import type { ValidationClass } from '../page/types.js';
 import { buildPage } from '../page/build.js';
-import type { OwnRuleSet, RuleWarning } from '../rules/types.js';
+import type { DuplicateRuleId, OwnRuleSet, RuleWarning, SkippedFile } from '../rules/types.js';
 import { forStack, summarize, type TechniqueSummary } from '../site/measures.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { normalizeTechniqueId } from '../resolve.js';
@@ -17,10 +17,10 @@ import { releaseFromKb } from '../crosswalk/release.js';
 import { newerIds } from '../crosswalk/newer.js';
 import { compareBaseline, type BaselineDiff } from './baseline.js';
 import { prioritize } from './priority.js';
-import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
+import { resolveOwnRules, type OwnRuleRef, type ParentWithSubtechniques, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
 
-export type { OwnRuleRef, UnknownRuleId } from './rules.js';
+export type { OwnRuleRef, ParentWithSubtechniques, UnknownRuleId } from './rules.js';
 export type { BaselineDiff } from './baseline.js';
 
 /** Public resources of one source for one technique. */
@@ -31,7 +31,8 @@ export interface SourceCount {
 }
 
 /**
- * `covered`: at least one non-deprecated own rule maps to the technique itself.
+ * `covered`: at least one non-deprecated own rule maps to the technique itself (a rule naming a
+ *   parent together with one of its sub-techniques maps to the sub-technique only: see rules.ts).
  * `partial`: a parent technique with own rules only on some of its sub-techniques (not covered).
  * `gap`: no own rule on it nor on any sub-technique.
  */
@@ -100,7 +101,7 @@ export interface CoverageReport {
     byTactic: TacticCoverage[];
   };
   rules: {
-    /** Own rules read. */
+    /** Own rules read: total = mapped + unmapped + deprecated + idsNotCounted. */
     total: number;
     deprecated: number;
     /** Non-deprecated rules that map to at least one active technique of the domain. */
@@ -109,14 +110,27 @@ export interface CoverageReport {
     inScope: number;
     /** Rules with no ATT&CK id at all. */
     unmapped: OwnRuleRef[];
+    /** Non-deprecated rules whose ids all failed to count (see unknownIds for each id's reason). */
+    idsNotCounted: OwnRuleRef[];
     /** Ids that did not resolve to an active technique of the domain. */
     unknownIds: UnknownRuleId[];
     /** Revoked ids carried to their replacement. */
     revoked: { rule: string; file: string; raw: string; ids: string[] }[];
     /** Unknown ids numbered just above the loaded release: the rules follow a newer ATT&CK. */
     newerIds: string[];
+    /** Rules naming a parent and its sub-techniques: the parent counts as partial, not covered, by them. */
+    parentsWithSubtechniques: ParentWithSubtechniques[];
+    /** Correlation rules counted for the techniques of the rules they correlate. */
+    correlations: { rule: string; file: string; title: string; from: string[] }[];
+    /** Where ids were found, for formats with several layouts (Elastic TOML). */
+    layouts: Record<string, number>;
     warnings: RuleWarning[];
+    /** Files looked at: files with rules + skipped. */
     files: number;
+    /** Files that yielded no rule, with why. */
+    skipped: SkippedFile[];
+    /** Rule ids found in several files (every file's rule counts). */
+    duplicateIds: DuplicateRuleId[];
   };
   /** Present when a baseline was given: changes of covered techniques against it. */
   baseline?: BaselineDiff;
@@ -134,6 +148,8 @@ export interface CoverageOptions {
   summaries?: readonly TechniqueSummary[];
   /** Count public controls, rules and tests of these sources only. */
   stack?: Stack;
+  /** Called as techniques are done (a whole domain takes seconds): the CLI shows it on a TTY. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): CoverageReport {
@@ -155,7 +171,8 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
   }
 
   const techniques: CoverageTechnique[] = [];
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
+    opts.onProgress?.(i, ids.length);
     const row = rows.get(id)!;
     const known = given.get(id);
     let s = known ? forStack(known, allSources, opts.stack) : undefined;
@@ -212,7 +229,7 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
         id: t.id, name: t.name, kind: t.kind, url: t.url, techniques: t.techniques.filter((x) => scope.has(x)).length,
       })),
     } : {}),
-    excluded,
+    excluded: [...(opts.selection?.dropped ?? []), ...excluded],
     techniques,
     gaps: uncovered.map((u) => u.id),
     summary: {
@@ -221,7 +238,9 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
     },
     rules: {
       total: resolved.total, deprecated: resolved.deprecated, mapped: resolved.mapped, inScope, unmapped: resolved.unmapped,
-      unknownIds: resolved.unknownIds, revoked: resolved.revoked, newerIds: newerOwnIds(kb, resolved.unknownIds), warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0,
+      idsNotCounted: resolved.idsNotCounted, unknownIds: resolved.unknownIds, revoked: resolved.revoked, newerIds: newerOwnIds(kb, resolved.unknownIds),
+      parentsWithSubtechniques: resolved.parentsWithSubtechniques, correlations: resolved.correlations, layouts: resolved.layouts,
+      warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0, skipped: opts.rules?.skipped ?? [], duplicateIds: opts.rules?.duplicateIds ?? [],
     },
   };
   if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline, new Crosswalk(releaseFromKb(kb)));

@@ -140,6 +140,24 @@ export function resourcePlatforms(meta: Record<string, unknown> | null): string[
 }
 
 /**
+ * Every platform a `--platform` may name: those the tests of the knowledge base run on and those
+ * ATT&CK techniques list, normalized and sorted. A name outside it can only be a typo.
+ */
+export function knownPlatforms(kb: KnowledgeBase): string[] {
+  const out = new Set<string>();
+  for (const t of kb.techniques()) for (const p of t.platforms) out.add(normalizePlatform(p));
+  const metas = kb.db.prepare(`SELECT r.meta FROM resources r JOIN sources s ON s.name = r.source WHERE s.pillar = 'test' AND r.meta IS NOT NULL`).pluck().all() as string[];
+  for (const m of metas) {
+    try {
+      for (const p of resourcePlatforms(JSON.parse(m) as Record<string, unknown>)) out.add(p);
+    } catch {
+      // A meta column is JSON written by the build; nothing to add from one that is not.
+    }
+  }
+  return [...out].sort();
+}
+
+/**
  * True when a resource names one of the wanted platforms. Strict: unknown platforms match only
  * without a filter, and Prelude's `global` (agent-native executors, often without a command) does
  * not stand for Windows.

@@ -11,7 +11,9 @@ import { constants as zlib } from 'node:zlib';
 import { sourceCatalog } from '../kb/catalog.js';
 import { computeStats } from '../kb/stats.js';
 import { buildPage } from '../page/build.js';
-import { closeMatches } from '../page/suggest.js';
+import { closeMatches, closeValues } from '../page/suggest.js';
+import { searchKb } from '../search/index.js';
+import type { SearchGroup } from '../search/rank.js';
 import { UnknownMeasureError, navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
@@ -319,10 +321,15 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       return sendCached(req, reply, TYPES.json, () => json(buildPage(g.kb, id, { includeDeprecated: req.query.includeDeprecated })));
     });
 
-  app.get<{ Querystring: { q: string; limit: number } }>('/api/search', { schema: { querystring: searchQuery } }, async (req, reply) => {
+  app.get<{ Querystring: { q: string; limit: number; offset: number; kind?: string; source?: string } }>('/api/search', { schema: { querystring: searchQuery } }, async (req, reply) => {
     const g = gen(req);
     const limit = Math.min(req.query.limit, MAX_SEARCH_LIMIT);
-    return sendCached(req, reply, TYPES.json, () => json({ query: req.query.q, limit, hits: g.kb.search(req.query.q, limit) }));
+    const sources = req.query.source?.split(',');
+    const loaded = g.kb.sources().filter((s) => s.loaded).map((s) => s.name);
+    const unknown = sources?.find((s) => !loaded.includes(s));
+    if (unknown) throw new HttpError(400, `unknown source ${unknown}`, closeValues(unknown, loaded));
+    const kinds = req.query.kind?.split(',') as SearchGroup[] | undefined;
+    return sendCached(req, reply, TYPES.json, () => json(searchKb(g.kb, { query: req.query.q, limit, offset: req.query.offset, kinds, sources })));
   });
 
   app.get('/api/sources', async (req, reply) => sendCached(req, reply, TYPES.json, () => {

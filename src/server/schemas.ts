@@ -47,7 +47,10 @@ export const techniqueQuery = obj({ includeDeprecated: { type: 'boolean', defaul
 
 export const searchQuery = obj({
   q: { type: 'string', minLength: 1, maxLength: 200, description: 'free text or a technique id' },
-  limit: { type: 'integer', minimum: 1, default: 20, description: `capped at ${MAX_SEARCH_LIMIT}` },
+  limit: { type: 'integer', minimum: 1, default: 20, description: `page size, capped at ${MAX_SEARCH_LIMIT}` },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0, description: 'hits to skip: the next page starts at offset + limit' },
+  kind: { type: 'string', pattern: '^(technique|rule|test|control)(,(technique|rule|test|control))*$', description: 'only these kinds, comma-separated: technique, rule, test, control' },
+  source: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,80}(,[a-z0-9][a-z0-9._-]{0,80}){0,40}$', description: 'only resources of these sources, comma-separated' },
 }, ['q']);
 
 export const layerParams = obj({ measure: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,100}$', description: 'validation, controls, detections, tests or source-<name> (see /api/measures)' } }, ['measure']);
@@ -200,7 +203,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       '/api/techniques': op('Techniques with their validation summary and per-source counts, filtered and paginated', parameters('query', techniqueListQuery), 'a page of techniques: {total, offset, limit, items}'),
       '/api/techniques/{id}': op('The technique page (the JSON of `purplebook show --format json`)', [...parameters('path', techniqueParams), ...parameters('query', techniqueQuery)], 'the Page object', notFound),
-      '/api/search': op('Full-text search over techniques and resources', parameters('query', searchQuery), 'search hits: {query, limit, hits}'),
+      '/api/search': op('Search techniques, rules, tests and controls, ranked as the CLI and the site rank them: exact id, technique names, technique descriptions, then resources',
+        parameters('query', searchQuery), 'a page of hits: {query, total, offset, limit, counts (per kind), hits: [{kind, ref, title, source, url, techniques, tier}]}'),
       '/api/sources': op('Every source with its upstream, commit, accessed date, counts and warnings count', [],
         'the statistics of `purplebook stats --json`, plus `catalog`: every source Purplebook knows, loaded or not (`purplebook sources --json`)'),
       '/api/measures': op('Measures a matrix or a layer can be coloured by', [], 'measures: [{id, label, kind, description}]'),

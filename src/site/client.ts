@@ -1,17 +1,22 @@
 /**
  * The site's only script, for the browser. `purplebookClient` is serialized with
  * Function.prototype.toString into assets/purplebook.js, so it must stay self-contained: no
- * imports, no reference to anything outside its body. It builds DOM with textContent only
- * (never innerHTML) and needs neither eval nor inline code, so it runs under a strict CSP.
+ * imports (but of types), no reference to anything outside its body; the search ranking, shared
+ * with the CLI and the API, is serialized beside it and handed in as `createSearch`. It builds
+ * DOM with textContent only (never innerHTML) and needs neither eval nor inline code, so it runs
+ * under a strict CSP.
  */
-export function purplebookClient(): void {
+import type { createSearch as CreateSearch, SearchIndex } from '../search/rank.js';
+
+export function purplebookClient(createSearch: typeof CreateSearch): void {
   interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class'; edges: number[]; legend: { label: string; key: string }[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
-  interface SearchTechniques { build: string; shards: string[]; sources: [string, string][]; techniques: [string, string, string, string][] }
+  interface Hit { href: string; title: string; detail: string }
+  /** The search index in pieces (site/model.ts searchIndex): the technique list, then one shard per first character. */
+  interface SearchTechniques { build: string; shards: string[]; sources: SearchIndex['sources']; techniques: SearchIndex['techniques']; stop: string[] }
   /** [title, source index, short id, first technique indexes, number of techniques when more than listed] */
   type ShardEntry = [string, number, string, number[], number?];
   interface SearchShard { build: string; resources: ShardEntry[] }
-  interface Hit { href: string; title: string; detail: string; score: number }
 
   const globals = window as unknown as {
     PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchTechniques; PURPLEBOOK_SEARCH_SHARDS?: Record<string, SearchShard>;
@@ -176,27 +181,30 @@ export function purplebookClient(): void {
     const status = document.getElementById('search-status');
     if (!form || !input || !list || !status) return;
     const MAX = 50;
+    const KIND_LABEL: Record<string, string> = { rule: 'detection rule', test: 'test', control: 'control' };
     const dataBase = form.dataset.index ?? `${base}data/`;
     let techniques: SearchTechniques | undefined;
-    let techniqueHay: string[] = [];
-    const shardWords = new Map<string, string[]>();
+    let techniqueName = new Map<string, string>();
     let failed = false;
+    /** One ranking per loaded shard ('' = techniques only): the shared ranking over the list plus that shard. */
+    const rankings = new Map<string, { index: SearchIndex; totals: number[]; search: ReturnType<typeof createSearch> }>();
     let hits: Hit[] = [];
+    let counts = '';
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
-    /** Words of a text, lower-case: the resource index matches each query word to the start of a word. */
+    /** Words of a text, lower-case, as the shards were cut. */
     const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
     /** The shard holding every resource with a word starting like `word`: a letter, 0 (digits) or _ (anything else). */
     const shardOf = (word: string) => (/^[a-z]/.test(word) ? word[0]! : /^[0-9]/.test(word) ? '0' : '_');
 
-    /** Loads what the query needs: the technique list first (small), then the one shard its first word names. */
+    /** Loads what the query needs: the technique list first, then the one shard its first word names. */
     function ensure(query: string): boolean {
       if (!techniques) {
         void loadScript(`${dataBase}search-techniques.js`).then((ok) => {
           techniques = globals.PURPLEBOOK_SEARCH_TECHNIQUES;
           if (!ok || !techniques) failed = true;
-          else techniqueHay = techniques.techniques.map((t) => `${t[0]} ${t[1]}`.toLowerCase());
+          else techniqueName = new Map(techniques.techniques.map((t) => [t[0], t[1]]));
           render();
         });
         return false;
@@ -204,8 +212,7 @@ export function purplebookClient(): void {
       const first = words(query)[0];
       if (!first) return true;
       const key = shardOf(first);
-      if (!techniques.shards.includes(key)) return true;
-      if (globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) return true;
+      if (!techniques.shards.includes(key) || globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) return true;
       void loadScript(`${dataBase}search/${key}.js`).then((ok) => {
         if (!ok || !globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) failed = true;
         render();
@@ -213,42 +220,51 @@ export function purplebookClient(): void {
       return false;
     }
 
-    function find(query: string): Hit[] {
-      const q = query.trim().toLowerCase();
-      const terms = q.split(/\s+/).filter(Boolean);
-      if (!terms.length || !techniques) return [];
-      const data = techniques;
-      const out: Hit[] = [];
-      data.techniques.forEach((t, i) => {
-        const hay = techniqueHay[i]!;
-        if (!terms.every((term) => hay.includes(term))) return;
-        const id = t[0].toLowerCase();
-        const name = t[1].toLowerCase();
-        const score = id === q ? 0 : name === q ? 1 : id.startsWith(q) ? 2 : name.startsWith(q) ? 3 : 4;
-        const status = t[3] === 'active' ? '' : ` (${t[3]})`;
-        out.push({ href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${status}`, score: score + (t[3] === 'active' ? 0 : 5) });
-      });
-      const qWords = words(q);
-      const key = qWords[0] ? shardOf(qWords[0]) : '';
-      const shard = globals.PURPLEBOOK_SEARCH_SHARDS?.[key];
-      if (shard && shard.build === data.build) {
-        let hays = shardWords.get(key);
-        if (!hays) shardWords.set(key, (hays = shard.resources.map((r) => ` ${words(`${r[0]} ${r[2]}`).join(' ')}`)));
-        shard.resources.forEach((r, i) => {
-          const hay = hays![i]!;
-          if (!qWords.every((w) => hay.includes(` ${w}`))) return;
-          const ids = r[3].map((n) => data.techniques[n]?.[0] ?? '').filter(Boolean);
-          const first = ids[0];
-          if (!first) return;
-          const source = data.sources[r[1]];
-          const total = r[4] ?? ids.length;
-          const named = ids.map((id) => `${id} ${data.techniques.find((t) => t[0] === id)?.[1] ?? ''}`.trim()).join(', ');
-          const more = total > ids.length ? ` and ${total - ids.length} more` : '';
-          out.push({ href: `${pageHref(first)}#source-${source?.[0] ?? ''}`, title: r[0], detail: `${source?.[1] ?? ''} → ${named}${more}`, score: 10 + (r[0].toLowerCase().startsWith(q) ? 0 : 1) });
-        });
+    /**
+     * The ranking for a query. A resource matches only if its title has every query word, so the
+     * shard of the first word holds every resource that can match: ranking the list plus that shard
+     * gives the order of the whole index (search/rank.ts, shared with the CLI and the API).
+     */
+    function rankingFor(query: string) {
+      const t = techniques!;
+      const first = words(query)[0];
+      const shard = first ? globals.PURPLEBOOK_SEARCH_SHARDS?.[shardOf(first)] : undefined;
+      const key = shard && shard.build === t.build ? shardOf(first!) : '';
+      let r = rankings.get(key);
+      if (!r) {
+        const entries = key ? shard!.resources : [];
+        const index: SearchIndex = {
+          sources: t.sources, techniques: t.techniques, stop: t.stop,
+          resources: entries.map((e) => [e[0], e[1], e[2], e[3].map((n) => t.techniques[n]?.[0] ?? '').filter(Boolean).join(' '), '', 0]),
+        };
+        r = { index, totals: entries.map((e) => e[4] ?? e[3].length), search: createSearch(index) };
+        rankings.set(key, r);
       }
-      out.sort((a, b) => a.score - b.score || a.title.length - b.title.length || a.title.localeCompare(b.title));
-      return out;
+      return r;
+    }
+
+    /** Every hit of the shared ranking, best first, as links. */
+    function find(query: string): Hit[] {
+      if (!techniques || !query.trim()) return [];
+      const { index, totals, search } = rankingFor(query);
+      const result = search.search(query.slice(0, 200));
+      const c = result.counts;
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      counts = `${plural(c.technique, 'technique')}, ${plural(c.rule, 'rule')}, ${plural(c.test, 'test')}, ${plural(c.control, 'control')}`;
+      return result.hits.map((h): Hit => {
+        if (h.group === 'technique') {
+          const t = index.techniques[h.index]!;
+          const state = t[3] === 'active' ? '' : ` (${t[3]})`;
+          return { href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${state}` };
+        }
+        const r = index.resources[h.index]!;
+        const ids = r[3].split(' ');
+        const source = index.sources[r[1]];
+        const named = ids.map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
+        const total = totals[h.index] ?? ids.length;
+        const more = total > ids.length ? ` and ${total - ids.length} more` : '';
+        return { href: `${pageHref(ids[0]!)}#source-${source?.[0] ?? ''}`, title: r[0], detail: `${KIND_LABEL[h.group] ?? h.group} · ${source?.[1] ?? ''} → ${named}${more}` };
+      });
     }
 
     function setActive(i: number): void {
@@ -281,7 +297,7 @@ export function purplebookClient(): void {
       input!.setAttribute('aria-expanded', String(hits.length > 0));
       active = -1;
       input!.removeAttribute('aria-activedescendant');
-      const counted = `${all.length} result${all.length === 1 ? '' : 's'}${all.length > MAX ? `, showing the first ${MAX}` : ''}`;
+      const counted = `${all.length} result${all.length === 1 ? '' : 's'} (${counts})${all.length > MAX ? `, showing the first ${MAX}` : ''}`;
       status!.textContent = !q ? '' : failed ? 'The search index could not be loaded.'
         : !ready ? (all.length ? `${counted}; loading the rest of the index…` : 'Loading the search index…')
           : all.length === 0 ? 'No results.' : `${counted}.`;

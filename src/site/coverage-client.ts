@@ -19,7 +19,8 @@ export function coverageClient(): void {
     techniques: CoverageTechnique[]; gaps: string[];
     summary: { total: number; covered: number; partial: number; gaps: number; byTactic: { id: string; name: string; total: number; covered: number; partial: number }[] };
     rules: {
-      total: number; files: number; deprecated: number; inScope: number; unmapped: { file: string; title: string }[];
+      total: number; files: number; deprecated: number; mapped: number; inScope: number; unmapped: { file: string; title: string }[];
+      idsNotCounted?: { file: string; title: string }[]; skipped?: { file: string; reason: string; detail?: string }[];
       unknownIds: { file: string; raw: string; reason: string }[]; warnings: { file: string; reason: string }[];
     };
   }
@@ -384,9 +385,19 @@ export function coverageClient(): void {
       box.append(d);
     };
     block('Own rules without an ATT&CK technique', r.rules.unmapped.map((u) => `${u.file} — ${u.title}`));
+    block('Own rules whose ATT&CK ids did not count', (r.rules.idsNotCounted ?? []).map((u) => `${u.file} — ${u.title}`));
     block('Technique ids that did not count', r.rules.unknownIds.map((u) => `${u.file}: ${u.raw} — ${u.reason}`));
+    block('Files skipped', (r.rules.skipped ?? []).map((f) => `${f.file}: ${f.reason}${f.detail ? ` — ${f.detail}` : ''}`));
     block('Rule-file warnings', r.rules.warnings.map((w) => `${w.file}: ${w.reason}`));
     return box;
+  }
+
+  /** The rules read, accounted for: read = mapped + without id + deprecated + ids that did not count; files = with rules + skipped. */
+  function rulesAccount(x: Report['rules']): string {
+    const notCounted = x.idsNotCounted?.length ?? 0;
+    const skipped = x.skipped?.length ?? 0;
+    return `${x.total} own rules read = ${x.mapped} mapped + ${x.unmapped.length} without ATT&CK id + ${x.deprecated} deprecated + ${notCounted} whose ids did not count; `
+      + `${x.files} files = ${x.files - skipped} with rules + ${skipped} skipped. ${x.inScope} of the mapped map to techniques of this report.`;
   }
 
   function renderReport(r: Report): void {
@@ -394,7 +405,7 @@ export function coverageClient(): void {
     const pct = s.total ? ` (${((100 * s.covered) / s.total).toFixed(1)}%)` : '';
     const who = r.threats?.length ? r.threats.map((t) => (t.kind === 'list' ? t.name : `${t.name} (${t.id})`)).join(', ') : 'every technique of the domain';
     $('coverage-summary')!.textContent = `${who}: ${s.covered} of ${s.total} techniques covered by own rules${pct}, ${s.partial} partially (sub-techniques only), `
-      + `${s.gaps} without an own rule. ${count(r.rules.total, 'own rule')} read from ${count(r.rules.files, 'file')}; ${r.rules.inScope} map to techniques of this report.`;
+      + `${s.gaps} without an own rule. ${rulesAccount(r.rules)}`;
     $('tactic-table')!.querySelector('tbody')!.replaceChildren(...s.byTactic.map((t) => {
       const tr = el('tr');
       const th = el('th', undefined, `${t.name} (${t.id})`);

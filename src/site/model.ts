@@ -4,6 +4,8 @@
  */
 import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase, TacticRow } from '../kb/open.js';
+import { buildSearchIndex } from '../search/index.js';
+import type { SearchIndex } from '../search/rank.js';
 import {
   DEFAULT_MEASURE, countEdges, legendFor, listMeasures, summarizeAll, type LegendEntry, type Measure, type MeasureKind,
   type TechniqueSummary,
@@ -39,26 +41,18 @@ export interface MatrixData {
   values: Record<string, number[]>;
 }
 
-/** The search page's data file; arrays rather than objects keep it small. */
-export interface SearchData {
-  /** [name, title] */
-  sources: [string, string][];
-  /** [id, name, domain slug, status] */
-  techniques: [string, string, string, string][];
-  /** [title, source index, upstream id, technique ids separated by spaces] */
-  resources: [string, number, string, string][];
-}
+/** The search page's data file: the index of the one search ranking (search/rank.ts), without resource descriptions. */
+export type SearchData = SearchIndex;
 
-/** The search page's first file: the technique list (matched as substrings) and what the shards refer to. */
+/** The search page's first file: the techniques of the shared ranking's index and what the shards refer to. */
 export interface SearchTechniques {
   /** The knowledge base build: a shard of another build is not used with this list. */
   build: string;
   /** Shard keys that exist (a–z, 0 for digits, _ for anything else). */
   shards: string[];
-  /** [name, title] */
-  sources: [string, string][];
-  /** [id, name, domain slug, status] */
-  techniques: [string, string, string, string][];
+  sources: SearchIndex['sources'];
+  techniques: SearchIndex['techniques'];
+  stop: SearchIndex['stop'];
 }
 
 /** [title, source index, short upstream id or '', first technique indexes, number of techniques when more than listed] */
@@ -145,21 +139,7 @@ export class SiteModel {
   }
 
   searchData(): SearchData {
-    if (this.searchCache) return this.searchCache;
-    const sources = this.kb.sources().filter((s) => s.loaded);
-    const sourceIndex = new Map(sources.map((s, i) => [s.name, i]));
-    const slug = new Map(DOMAIN_PAGES.map((d) => [d.domain, d.slug]));
-    const techniques = this.kb.techniques().map((t): [string, string, string, string] => [t.id, t.name, slug.get(t.domain) ?? t.domain, t.status]);
-    const rows = this.kb.db.prepare(`SELECT r.source, r.title, r.upstream_id, group_concat(m.technique, ' ') AS techniques
-      FROM resources r JOIN mappings m ON m.resource = r.id
-      WHERE r.deprecated = 0 GROUP BY r.id ORDER BY r.source, r.title, r.key`).all() as { source: string; title: string; upstream_id: string | null; techniques: string }[];
-    const resources: [string, number, string, string][] = [];
-    for (const r of rows) {
-      const i = sourceIndex.get(r.source);
-      if (i === undefined) continue;
-      resources.push([r.title, i, r.upstream_id ?? '', r.techniques.split(' ').sort().join(' ')]);
-    }
-    this.searchCache = { sources: sources.map((s) => [s.name, s.title]), techniques, resources };
+    this.searchCache ??= buildSearchIndex(this.kb);
     return this.searchCache;
   }
 
@@ -186,7 +166,7 @@ export class SiteModel {
       }
     }
     const keys = [...shards.keys()].sort();
-    this.shardCache = { techniques: { build, shards: keys, sources: full.sources, techniques: full.techniques }, shards: new Map(keys.map((k) => [k, shards.get(k)!])) };
+    this.shardCache = { techniques: { build, shards: keys, sources: full.sources, techniques: full.techniques, stop: full.stop }, shards: new Map(keys.map((k) => [k, shards.get(k)!])) };
     return this.shardCache;
   }
 }

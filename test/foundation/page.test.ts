@@ -184,9 +184,9 @@ describe('the CLI', () => {
   });
 
   it('search ranks the technique first for its id and finds resources by words', () => {
-    const byId = JSON.parse(cli(['search', 't1021.004', '--json', '--db', db]).stdout) as { ref: string }[];
+    const byId = (JSON.parse(cli(['search', 't1021.004', '--json', '--db', db]).stdout) as { hits: { ref: string }[] }).hits;
     expect(byId[0]!.ref).toBe('T1021.004');
-    const words = JSON.parse(cli(['search', 'remote', 'ssh', '--json', '--limit', '5', '--db', db]).stdout) as { title: string }[];
+    const words = (JSON.parse(cli(['search', 'remote', 'ssh', '--json', '--limit', '5', '--db', db]).stdout) as { hits: { title: string }[] }).hits;
     expect(words.length).toBe(5);
     expect(words.some((h) => /ssh/i.test(h.title))).toBe(true);
   });
