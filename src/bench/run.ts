@@ -13,6 +13,7 @@ import { scratchDb } from './measure.js';
 import type { ServeResult } from './serve.js';
 import type { ShowResult } from './show.js';
 import type { SiteResult } from './site.js';
+import type { WeightsResult } from './weights.js';
 
 interface Row {
   measure: string;
@@ -49,6 +50,26 @@ function showRows(r: ShowResult): Row[] {
     {
       measure: `${what}, first pass: empty caches)`, value: `${int(r.first.perSec)} pages/s, p99 ${fmt(r.first.p99Ms, 2)} ms`,
       baseline: 'steady state', ratio: times(r.steady.perSec / r.first.perSec), target: '', met: null,
+    },
+  ];
+}
+
+const PAGE_BUDGET_BYTES = 300_000;
+const FIRST_QUERY_BUDGET_BYTES = 150_000;
+const kbytes = (n: number) => `${fmt(n / 1000, 0)} KB`;
+
+function weightRows(w: WeightsResult): Row[] {
+  const page = (x: WeightsResult['largest']) => `${x.file}: ${kbytes(x.bytes)} (${kbytes(x.gzip)} gzip, ${kbytes(x.brotli)} br)`;
+  return [
+    {
+      measure: `largest technique page (of ${int(w.pages)}; ${int(w.deferred)} leave details to a data file)`, value: `${page(w.largest)}, ${int(w.largestElements)} elements`,
+      baseline: '', ratio: '', target: `≤ ${kbytes(PAGE_BUDGET_BYTES)}`, met: w.largest.bytes <= PAGE_BUDGET_BYTES,
+    },
+    { measure: 'median technique page', value: page(w.median), baseline: '', ratio: '', target: '', met: null },
+    {
+      measure: `search index, first query (technique list + largest shard; ${kbytes(w.searchTotalBytes)} in all, loaded on first search)`,
+      value: `${kbytes(w.firstQueryGzip)} gzip (${page(w.searchTechniques)}; ${page(w.largestShard)})`,
+      baseline: '', ratio: '', target: `≤ ${kbytes(FIRST_QUERY_BUDGET_BYTES)} compressed`, met: w.firstQueryGzip <= FIRST_QUERY_BUDGET_BYTES,
     },
   ];
 }
@@ -124,6 +145,7 @@ async function main() {
       met: siteRatio <= 2 && site.files === strings.files && site.bytes === strings.bytes,
     });
 
+    rows.push(...weightRows(step<WeightsResult>('weights')));
     rows.push(...serveRows(step<ServeResult>('serve')));
     rows.push(...mcpRows(step<McpResult>('mcp')));
   } finally {

@@ -1,13 +1,83 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DOMAINS } from '../attack/types.js';
 import { newerHint, newerIds } from '../crosswalk/newer.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { buildKnowledgeBase } from '../kb/build.js';
-import { KnowledgeBase } from '../kb/open.js';
 import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
+import { KnowledgeBase } from '../kb/open.js';
 import { removeStaleTempFiles } from '../kb/temp-files.js';
+import { sourcePresent } from '../sources/collect.js';
+import { ALL_SOURCES } from '../sources/registry.js';
 import { defaultDataDir, defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT } from './common.js';
+import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, withFormatOptions } from './common.js';
+
+const BUNDLES = DOMAINS.map((d) => `attack/${d}.json`);
+const hasBundle = (dir: string) => BUNDLES.some((b) => existsSync(join(dir, b)));
+
+/**
+ * A folder without any ATT&CK bundle is not a data folder: building from it would replace a good
+ * knowledge base with an empty one. Names the folder nearby that is one, when there is one (the
+ * parent of a source's folder, or a `data` folder inside the one given).
+ */
+function checkDataDir(dataDir: string): void {
+  let stat;
+  try {
+    stat = statSync(dataDir);
+  } catch {
+    throw new CliError(`data folder ${dataDir} does not exist (run \`purplebook sync\` or pass --data)`, EXIT_BAD_INPUT);
+  }
+  if (!stat.isDirectory()) throw new CliError(`--data ${dataDir} is a file; expected the data folder (the one holding attack/ and a folder per source)`, EXIT_BAD_INPUT);
+  if (hasBundle(dataDir)) return;
+  let near: string | undefined;
+  if (hasBundle(dirname(dataDir))) near = dirname(dataDir);
+  else {
+    try {
+      near = readdirSync(dataDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dataDir, e.name)).find(hasBundle);
+    } catch {
+      // An unreadable folder: the message below says what is missing.
+    }
+  }
+  throw new CliError(`no ATT&CK bundle in ${dataDir} (expected ${BUNDLES[0]}): nothing built`
+    + `${near ? `; did you mean --data ${near}?` : ' (run `purplebook sync`, or pass the data folder with --data)'}`, EXIT_BAD_INPUT);
+}
+
+/** Sources loaded in the knowledge base about to be replaced whose folders this data folder lacks. */
+function sourcesToLose(dbPath: string, dataDir: string): { before: number; lost: string[] } | undefined {
+  if (!existsSync(dbPath)) return undefined;
+  let kb: KnowledgeBase | undefined;
+  try {
+    kb = KnowledgeBase.open(dbPath);
+    const loaded = kb.sources().filter((s) => s.loaded).map((s) => s.name);
+    const lost = loaded.filter((name) => {
+      const source = ALL_SOURCES.find((s) => s.name === name);
+      return source && !sourcePresent(source, dataDir);
+    });
+    return { before: loaded.length, lost };
+  } catch {
+    // An older or damaged knowledge base: nothing to compare with, and the build replaces it anyway.
+    return undefined;
+  } finally {
+    kb?.close();
+  }
+}
+
+/** Refuses, before the rename, a build in which no technique was loaded (every bundle unreadable). */
+function refuseEmpty(dataDir: string) {
+  return (tempPath: string) => {
+    const db = new Database(tempPath, { readonly: true });
+    try {
+      const n = db.prepare("SELECT COUNT(*) FROM techniques WHERE status = 'active'").pluck().get() as number;
+      if (n) return;
+      const why = db.prepare("SELECT file, reason FROM warnings WHERE source = 'attack' ORDER BY rowid LIMIT 1").get() as { file: string; reason: string } | undefined;
+      throw new CliError(`no ATT&CK technique could be loaded from ${dataDir}${why ? ` (${why.file}: ${why.reason})` : ''}: nothing built`, EXIT_BAD_INPUT);
+    } finally {
+      db.close();
+    }
+  };
+}
 
 /** One line when public rule sets already tag ids of a newer ATT&CK than the one just loaded. */
 function newerSourcesHint(dbPath: string, sources: string[]): string | undefined {
@@ -24,15 +94,15 @@ function newerSourcesHint(dbPath: string, sources: string[]): string | undefined
 }
 
 export function registerBuild(program: Command): void {
-  program
+  withFormatOptions(program
     .command('build')
-    .description('build the knowledge base from a data folder (every source found there)')
+    .description('build the knowledge base from a data folder (every source found there)'), ['text', 'json'], 'text')
     .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
     .option('--db <file>', DB_OPTION_HELP)
     .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxBundleBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
     .option('--quiet', 'print nothing but errors')
-    .option('--json', 'print the summary as JSON')
-    .action(async (opts: { data?: string; db?: string; config?: string; quiet?: boolean; json?: boolean }) => {
+    .action(async (opts: { data?: string; db?: string; config?: string; quiet?: boolean; format?: string; json?: boolean }) => {
+      const json = formatOf(opts, ['text', 'json'], 'text') === 'json';
       let config;
       try {
         config = loadBuildLimits(opts.config);
@@ -41,16 +111,24 @@ export function registerBuild(program: Command): void {
         throw e;
       }
       const dataDir = defaultDataDir(opts.data);
-      if (!existsSync(dataDir)) throw new CliError(`data folder ${dataDir} does not exist (run \`purplebook sync\` or pass --data)`, EXIT_BAD_INPUT);
+      checkDataDir(dataDir);
       const dbPath = defaultDbPath(opts.db);
+      checkDbPath(dbPath);
+      if (existsSync(dirname(dbPath)) && !statSync(dirname(dbPath)).isDirectory()) {
+        throw new CliError(`--db ${dbPath}: ${dirname(dbPath)} is a file, not a folder`, EXIT_BAD_INPUT);
+      }
+      const err = process.stderr;
+      const losing = sourcesToLose(dbPath, dataDir);
+      if (losing?.lost.length && !opts.quiet) {
+        err.write(`warning: ${basename(dbPath)} has ${losing.before} sources; ${dataDir} lacks ${losing.lost.length} of them, which the new build will not have: ${losing.lost.join(', ')}\n`);
+      }
       const stale = removeStaleTempFiles(dbPath);
-      const summary = await buildKnowledgeBase({ dataDir, dbPath, limits: config.limits, quiet: opts.quiet || opts.json });
-      if (opts.json) {
+      const summary = await buildKnowledgeBase({ dataDir, dbPath, limits: config.limits, quiet: opts.quiet || json, beforeRename: refuseEmpty(dataDir) });
+      if (json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
       if (opts.quiet) return;
-      const err = process.stderr;
       if (stale.length) err.write(`Removed ${stale.length} temporary file(s) left by interrupted builds: ${stale.join(', ')}\n`);
       if (Object.keys(config.set).length) {
         err.write(`Limits from ${config.file}: ${Object.entries(config.set).map(([k, v]) => `${k}=${v}`).join(', ')}\n`);

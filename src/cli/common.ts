@@ -1,4 +1,6 @@
-/** What every command shares: exit codes, --db/--data defaults, opening the knowledge base, errors. */
+/** What every command shares: exit codes, --db/--data defaults, opening the knowledge base, output formats, errors. */
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
 import { KbError, KnowledgeBase } from '../kb/open.js';
 import { defaultDbPath } from '../util/paths.js';
 
@@ -6,21 +8,59 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
 
-/** An error whose message is for the user, with the exit code it deserves. */
+/** An error whose message is for the user (one line), with the exit code it deserves. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = EXIT_FAILURE) {
     super(message);
   }
 }
 
+/** Bad input (exit 2) about a value that is not one of the valid ones: names the closest, else lists them all. */
+export function unknownValue(what: string, value: string, valid: readonly string[], near: readonly string[] = []): CliError {
+  const shown = valid.length > 30 ? `${valid.slice(0, 30).join(', ')} … (${valid.length} in all)` : valid.join(', ');
+  const hint = near.length ? `did you mean ${near.join(', ')}?` : valid.length ? `valid: ${shown}` : 'there is none to choose from';
+  return new CliError(`unknown ${what} "${value}"; ${hint}`, EXIT_BAD_INPUT);
+}
+
+/**
+ * An operating-system error (EISDIR, EACCES, ENOTDIR…) as one line naming the path, or undefined
+ * for anything else: those reach the user without a stack trace.
+ */
+export function systemErrorLine(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return undefined;
+  const what: Record<string, string> = {
+    EISDIR: 'is a folder, expected a file', ENOTDIR: 'is not a folder (a file is in the way)', EACCES: 'permission denied',
+    EPERM: 'operation not permitted', ENOENT: 'does not exist', EROFS: 'is on a read-only file system', ENOSPC: 'no space left on the device',
+    EEXIST: 'already exists', EMFILE: 'too many open files',
+  };
+  const path = err.path ?? (err as { dest?: string }).dest;
+  const text = what[err.code] ?? err.message.split('\n')[0];
+  return path ? `${path}: ${text}${err.syscall ? ` (${err.syscall})` : ''}` : `${err.syscall ?? 'system call'} failed: ${text}`;
+}
+
 export const DB_OPTION_HELP = 'knowledge-base file (default: $PURPLEBOOK_DB, else ~/.local/share/purplebook/purplebook.db)';
 
+/** A --db path that exists but is a folder is bad input, said before SQLite says it obscurely. */
+export function checkDbPath(dbPath: string): void {
+  const isDir = (() => {
+    try {
+      return statSync(dbPath).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  if (isDir) throw new CliError(`--db ${dbPath} is a folder; expected a knowledge-base file (e.g. ${dbPath.replace(/[\\/]+$/, '')}/purplebook.db)`, EXIT_BAD_INPUT);
+}
+
 export function openKb(db?: string): KnowledgeBase {
+  const path = defaultDbPath(db);
+  checkDbPath(path);
   try {
-    return KnowledgeBase.open(defaultDbPath(db));
+    return KnowledgeBase.open(path);
   } catch (e) {
     if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
-    throw e;
+    throw new CliError(`cannot open the knowledge base ${path}: ${(e as Error).message.split('\n')[0]}`, EXIT_FAILURE);
   }
 }
 
@@ -36,8 +76,42 @@ export async function withKb<T>(db: string | undefined, fn: (kb: KnowledgeBase) 
 
 export function parsePositiveInt(value: string, name: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${name} must be a whole number, got "${value}"`, EXIT_BAD_INPUT);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 0) throw new CliError(`${name} must be a whole number, got "${value}"`, EXIT_BAD_INPUT);
   return n;
+}
+
+/* ------------------------------------------------------------------ output formats */
+
+export interface FormatFlags {
+  format?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+/**
+ * `--format <f>` and `--json` (the same as `--format json`) on a command; `csv` adds `--csv`
+ * (= `--format csv`). The default is applied by `formatOf`, so that a flag given twice can be told
+ * from a default.
+ */
+export function withFormatOptions(cmd: Command, formats: readonly string[], fallback: string, opts: { csv?: boolean } = {}): Command {
+  cmd.option('--format <format>', `output format: ${formats.join(', ')} (default ${fallback})`);
+  cmd.option('--json', 'same as --format json');
+  if (opts.csv) cmd.option('--csv', 'same as --format csv');
+  return cmd;
+}
+
+/** The format the flags ask for; flags that disagree, or an unknown format, are bad input. */
+export function formatOf(flags: FormatFlags, formats: readonly string[], fallback: string): string {
+  const asked = [
+    ...(flags.format !== undefined ? [{ flag: `--format ${flags.format}`, value: flags.format.toLowerCase() }] : []),
+    ...(flags.json ? [{ flag: '--json', value: 'json' }] : []),
+    ...(flags.csv ? [{ flag: '--csv', value: 'csv' }] : []),
+  ];
+  const values = new Set(asked.map((a) => a.value));
+  if (values.size > 1) throw new CliError(`${asked.map((a) => a.flag).join(' and ')} ask for different formats: give one`, EXIT_BAD_INPUT);
+  const format = asked[0]?.value ?? fallback;
+  if (!formats.includes(format)) throw new CliError(`--format must be one of ${formats.join(', ')}, got "${flags.format}"`, EXIT_BAD_INPUT);
+  return format;
 }
 
 /** Writes to stdout and waits for the pipe to drain (large outputs, `| head`). */

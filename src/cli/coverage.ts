@@ -10,10 +10,12 @@ import { ownRulesLayer } from '../render/layer.js';
 import { addResults } from '../results/coverage.js';
 import { ResultsReader } from '../results/reader.js';
 import { hasThreatOptions } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
+import { createProgress } from '../util/progress.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
 import { parseDomain } from './export.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
-import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+import { stackOf, withStackOption } from './stack.js';
+import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 /** More prioritized techniques without an own rule than `--fail-on-gaps` allows. */
 export const EXIT_GAPS = 3;
@@ -22,11 +24,30 @@ const FORMATS = ['markdown', 'json', 'csv', 'layer'] as const;
 
 export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
-/** Own rules of the given folders/files; a missing path is bad input. */
+/** `no rule format recognised (3), empty file (1)`. */
+function skipTally(list: { reason: string }[]): string {
+  const n = new Map<string, number>();
+  for (const f of list) n.set(f.reason, (n.get(f.reason) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} (${c})`).join(', ');
+}
+
+/**
+ * Own rules of the given folders/files. A missing path, or paths that yield no rule at all, are
+ * bad input, with why each file yielded nothing; a file given by name that yields nothing is
+ * named on stderr even when other paths hold rules.
+ */
 export function loadRules(paths: string[] | undefined): OwnRuleSet | undefined {
   if (!paths?.length) return undefined;
   for (const p of paths) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
-  return readOwnRules(paths);
+  const set = readOwnRules(paths);
+  const skipped = set.skipped ?? [];
+  const why = (f: { file: string; reason: string; detail?: string }) => `${f.file}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`;
+  if (!set.rules.length) {
+    const detail = !set.files ? 'no file in it' : skipped.length <= 3 ? skipped.map(why).join('; ') : `${set.files} files skipped: ${skipTally(skipped)}`;
+    throw new CliError(`--rules ${paths.join(', ')}: no own rule read (${detail})`, EXIT_BAD_INPUT);
+  }
+  for (const f of skipped) if (paths.includes(f.file)) process.stderr.write(`purplebook: --rules ${why(f)}: no rule read from it\n`);
+  return set;
 }
 
 /** `--page-base https://host/purplebook/` → link of a technique's page on that site. */
@@ -55,21 +76,23 @@ export function readBaselineFile(file: string): string[] {
 interface CoverageOpts extends RawThreatOpts {
   rules?: string[];
   domain?: string;
-  format: string;
+  format?: string;
+  json?: boolean;
+  csv?: boolean;
   failOnGaps?: boolean | string;
   baseline?: string;
   pageBase?: string;
   results?: string | boolean;
   maxAge?: string;
   db?: string;
+  stack?: string[];
 }
 
 export function registerCoverage(program: Command): void {
-  withThreatOptions(program.command('coverage'))
+  withStackOption(withFormatOptions(withThreatOptions(program.command('coverage')), FORMATS, 'markdown', { csv: true }))
     .description('own detection rules against a threat (or a whole domain): covered / total by tactic, then the gaps in priority order')
     .option('--rules <path>', 'own rules: folder or file (Sigma, Elastic TOML, Kibana NDJSON, Splunk); repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--fail-on-gaps [n]', `exit ${EXIT_GAPS} when more than n (default 0) prioritized techniques have no own rule`)
     .option('--baseline <layer>', 'an earlier coverage layer (score > 0 = covered): list techniques gained and lost')
     .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
@@ -77,18 +100,21 @@ export function registerCoverage(program: Command): void {
     .option('--max-age <days>', 'with --results: results older than this are stale and do not count (default 180)')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: CoverageOpts) => {
-      if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+      const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const threshold = raw.failOnGaps === undefined || raw.failOnGaps === true ? 0 : parsePositiveInt(raw.failOnGaps as string, '--fail-on-gaps');
       const pageUrl = pageUrlOf(raw.pageBase);
       const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
       if (raw.maxAge !== undefined && !raw.results) throw new CliError('--max-age applies to results: give --results', EXIT_BAD_INPUT);
       const rules = loadRules(raw.rules);
-      if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
-        const report = computeCoverage(kb, { selection, rules, domain, baseline });
+        if (selection) requireScope(kb, selection, domain);
+        if (!rules) process.stderr.write('purplebook: no --rules given: every technique counts as a gap\n');
+        const progress = createProgress();
+        const report = computeCoverage(kb, { selection, rules, domain, baseline, stack: stackOf(kb, raw.stack), onProgress: (done, total) => progress.update('Computing coverage', done, total) });
+        progress.done();
         if (raw.results) {
           const maxAgeDays = maxAgeOf(raw.maxAge);
           const store = openResults({ results: raw.results === true ? undefined : raw.results, db: raw.db });
@@ -98,13 +124,13 @@ export function registerCoverage(program: Command): void {
             store.close();
           }
         }
-        if (raw.format === 'json') await out(renderCoverageJson(report));
-        else if (raw.format === 'csv') await out(renderCoverageCsv(report));
-        else if (raw.format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
+        if (format === 'json') await out(renderCoverageJson(report));
+        else if (format === 'csv') await out(renderCoverageCsv(report));
+        else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
         else await out(renderCoverageMarkdown(report));
         // The markdown report says it at the top; the machine formats say it where a person sees it.
         const newer = newerHint('Own rules', report.rules.newerIds, report.attackVersion);
-        if (newer && raw.format !== 'markdown') process.stderr.write(`purplebook: ${newer}\n`);
+        if (newer && format !== 'markdown') process.stderr.write(`purplebook: ${newer}\n`);
         const s = report.summary;
         if (raw.failOnGaps !== undefined && s.gaps > threshold) {
           throw new CliError(`${s.gaps} of ${s.total} prioritized techniques have no own rule (allowed: ${threshold})`, EXIT_GAPS);

@@ -1,45 +1,72 @@
 import type { Command } from 'commander';
 import { DOMAINS, type Domain } from '../attack/types.js';
-import { activePages, sourceCounts } from '../page/iterate.js';
+import { activePages } from '../page/iterate.js';
 import { csvRow } from '../render/csv.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, withKb } from './common.js';
+import type { SourceRow } from '../kb/open.js';
+import type { Page } from '../page/types.js';
+import { closeValues } from '../page/suggest.js';
+import { DB_OPTION_HELP, formatOf, unknownValue, withFormatOptions, withKb } from './common.js';
 import { openSink } from './output.js';
+import { stackOf, withStackOption } from './stack.js';
 
 const FORMATS = ['ndjson', 'json', 'csv'] as const;
 
+/** `enterprise`, `Enterprise` or `enterprise-attack` → the domain; anything else is bad input. */
 export function parseDomain(value: string | undefined): Domain | undefined {
-  if (!value) return undefined;
-  const d = value.endsWith('-attack') ? value : `${value}-attack`;
-  if (!(DOMAINS as readonly string[]).includes(d)) throw new CliError(`--domain must be one of enterprise, mobile, ics`, EXIT_BAD_INPUT);
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  const d = v.endsWith('-attack') ? v : `${v}-attack`;
+  if (!(DOMAINS as readonly string[]).includes(d)) {
+    const short = DOMAINS.map((x) => x.replace('-attack', ''));
+    throw unknownValue('--domain', value, short, closeValues(value.replace(/-attack$/i, ''), short));
+  }
   return d as Domain;
 }
 
+/** Detection sources that hold guidance (all of it, or per record): their CSV gets a `<name>:guidance` column. */
+const mayHoldGuidance = (s: SourceRow) => s.pillar === 'detection' && s.detectionKind !== null && s.detectionKind !== 'rule';
+
+/**
+ * CSV columns: each source's resources on the technique (as on the page), and for sources that
+ * hold guidance how many of those are guidance; then the volumes and the class (executable rules
+ * only count as detections, see page/validation.ts).
+ */
+export function csvHeader(sources: readonly SourceRow[]): string[] {
+  return ['id', 'name', 'domain', 'tactics', 'parent', ...sources.flatMap((s) => (mayHoldGuidance(s) ? [s.name, `${s.name}:guidance`] : [s.name])),
+    'policy_volume', 'detection_volume', 'guidance_volume', 'test_volume', 'validation'];
+}
+
+export function csvRowOf(p: Page, sources: readonly SourceRow[]): (string | number)[] {
+  const blocks = new Map(p.sections.flatMap((sec) => sec.sources.map((b) => [b.source, b] as const)));
+  return [p.id, p.name, p.domain, p.tactics.join('; '), p.parent?.id ?? '',
+    ...sources.flatMap((s) => {
+      const b = blocks.get(s.name);
+      return mayHoldGuidance(s) ? [b?.count ?? 0, b?.guidance ?? 0] : [b?.count ?? 0];
+    }),
+    p.summary.policy_volume, p.summary.detection_volume, p.summary.guidance_volume, p.summary.test_volume, p.summary.validation];
+}
+
 export function registerExport(program: Command): void {
-  program
+  withStackOption(withFormatOptions(program
     .command('export')
-    .description('every active technique at once: page objects (ndjson/json) or one CSV row per technique with per-source counts')
-    .option('--format <format>', `ndjson, json or csv`, 'ndjson')
+    .description('every active technique at once: page objects (ndjson/json) or one CSV row per technique with per-source counts'), FORMATS, 'ndjson', { csv: true }))
     .option('--domain <domain>', 'enterprise, mobile or ics (default: all loaded)')
     .option('--include-deprecated', 'also list deprecated rules')
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (opts: { format: string; domain?: string; includeDeprecated?: boolean; out?: string; db?: string }) => {
-      if (!(FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+    .action(async (opts: { format?: string; json?: boolean; csv?: boolean; domain?: string; includeDeprecated?: boolean; out?: string; db?: string; stack?: string[] }) => {
+      const format = formatOf(opts, FORMATS, 'ndjson');
       const domain = parseDomain(opts.domain);
       await withKb(opts.db, async (kb) => {
+        const stack = stackOf(kb, opts.stack);
         const sink = openSink(opts.out);
         try {
-          const sources = kb.sources().filter((s) => s.loaded);
-          const pages = activePages(kb, { domain, includeDeprecated: opts.includeDeprecated });
-          if (opts.format === 'csv') {
-            await sink.write(csvRow(['id', 'name', 'domain', 'tactics', 'parent', ...sources.map((s) => s.name),
-              'policy_volume', 'detection_volume', 'test_volume', 'validation']));
-            for (const p of pages) {
-              const counts = sourceCounts(p);
-              await sink.write(csvRow([p.id, p.name, p.domain, p.tactics.join('; '), p.parent?.id ?? '', ...sources.map((s) => counts.get(s.name) ?? 0),
-                p.summary.policy_volume, p.summary.detection_volume, p.summary.test_volume, p.summary.validation]));
-            }
-          } else if (opts.format === 'json') {
+          const sources = kb.sources().filter((s) => s.loaded && (!stack || stack.sources.includes(s.name)));
+          const pages = activePages(kb, { domain, includeDeprecated: opts.includeDeprecated, stack });
+          if (format === 'csv') {
+            await sink.write(csvRow(csvHeader(sources)));
+            for (const p of pages) await sink.write(csvRow(csvRowOf(p, sources)));
+          } else if (format === 'json') {
             let first = true;
             await sink.write('[\n');
             for (const p of pages) {

@@ -2,18 +2,21 @@ import type { Command } from 'commander';
 import type { Domain } from '../attack/types.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { stackLabel, type Stack } from '../kb/stack.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
 import { listMeasures, type Measure } from '../site/measures.js';
+import { closeValues } from '../page/suggest.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { resultsLayer } from '../results/layer.js';
 import { ResultsReader } from '../results/reader.js';
 import type { TechniqueResults } from '../results/view.js';
 import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
-import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+import { stackOf, withStackOption } from './stack.js';
+import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 interface LayerOpts extends RawThreatOpts {
   measure?: string[];
@@ -23,18 +26,25 @@ interface LayerOpts extends RawThreatOpts {
   baseline?: string;
   results?: string | boolean;
   maxAge?: string;
+  format?: string;
+  json?: boolean;
   db?: string;
+  stack?: string[];
 }
 
 /** `sigma` and `source-sigma` name the same measure; `own`, `threat` and `results` are computed here. */
-export function resolveMeasure(kb: KnowledgeBase, name: string): Measure | 'own' | 'threat' | 'results' {
+export function resolveMeasure(kb: KnowledgeBase, name: string, stack?: Stack): Measure | 'own' | 'threat' | 'results' {
   const n = name.trim().toLowerCase();
   if (n === 'own' || n === 'threat' || n === 'results') return n;
-  const all = listMeasures(kb);
+  const all = listMeasures(kb, stack);
   const m = all.find((x) => x.id === n) ?? all.find((x) => x.id === `source-${n}`);
+  if (!m && stack && listMeasures(kb).some((x) => x.id === n || x.id === `source-${n}`)) {
+    throw new CliError(`measure "${name}" is a source outside the control stack ${stackLabel(stack)}`, EXIT_BAD_INPUT);
+  }
   if (!m) {
     const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat', 'results'];
-    throw new CliError(`unknown measure "${name}"; valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
+    const near = closeValues(n, valid);
+    throw new CliError(`unknown measure "${name}"; ${near.length ? `did you mean ${near.join(', ')}? ` : ''}valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
   }
   return m;
 }
@@ -51,19 +61,21 @@ export interface LayerInputs {
   /** Results per technique, for the `results` measure. */
   results?: ReadonlyMap<string, TechniqueResults>;
   maxAgeDays?: number;
+  /** Count public resources of these sources only. */
+  stack?: Stack;
 }
 
 /** One measure's layer, as `layer` prints it (shared with the MCP `layer` tool); the caller checks `threat` has a selection. */
 export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'results', o: LayerInputs): NavigatorLayer {
   if (m === 'results') return resultsLayer({ kb, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
   if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
-  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline }), pageUrl: o.pageUrl });
-  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl });
+  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
+  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl, stack: o.stack });
 }
 
 export function registerLayer(program: Command): void {
-  withThreatOptions(program.command('layer'))
-    .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers')
+  withStackOption(withFormatOptions(withThreatOptions(program.command('layer'))
+    .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers'), ['json'], 'json'))
     .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules) or threat (needs threat options); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
@@ -73,13 +85,16 @@ export function registerLayer(program: Command): void {
     .option('--max-age <days>', 'with --measure results: results older than this are stale (default 180)')
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: LayerOpts) => {
+      formatOf(raw, ['json'], 'json');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const pageUrl = pageUrlOf(raw.pageBase);
       const names = raw.measure?.length ? raw.measure : ['validation'];
       await withKb(raw.db, async (kb) => {
-        const measures = names.map((n) => resolveMeasure(kb, n));
+        const stack = stackOf(kb, raw.stack);
+        const measures = names.map((n) => resolveMeasure(kb, n, stack));
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
+        if (selection) requireScope(kb, selection, domain);
         if (measures.includes('threat') && !selection) throw new CliError('--measure threat needs a threat (--group, --software, --campaign, --techniques or a profile option)', EXIT_BAD_INPUT);
         if (measures.includes('own') && !raw.rules?.length) throw new CliError('--measure own needs --rules PATH', EXIT_BAD_INPUT);
         if (raw.baseline && !measures.includes('own')) throw new CliError('--baseline compares own-rule coverage: it needs --measure own', EXIT_BAD_INPUT);
@@ -96,7 +111,7 @@ export function registerLayer(program: Command): void {
             store.close();
           }
         }
-        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline, results, maxAgeDays }));
+        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline, stack, results, maxAgeDays }));
         if (raw.pageBase) for (const l of layers) l.links = [{ label: 'Purplebook', url: raw.pageBase }, ...l.links];
         await out(`${JSON.stringify(layers.length === 1 ? layers[0] : layers, null, 1)}\n`);
       });

@@ -2,12 +2,13 @@
 /** purplebook: for every ATT&CK technique, what stops it, what detects it, and how to test it. */
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './build.js';
-import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE, systemErrorLine } from './common.js';
 import { registerCoverage } from './coverage.js';
 import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
 import { registerLayer } from './layer.js';
 import { registerMcp } from './mcp.js';
+import { registerLineup } from './lineup.js';
 import { registerPlan } from './plan.js';
 import { registerResults } from './results.js';
 import { registerSearch } from './search.js';
@@ -26,7 +27,8 @@ export function createProgram(): Command {
     .name('purplebook')
     .description('For every MITRE ATT&CK technique: what stops it, what detects it, and how to test it.')
     .version('0.1.0')
-    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
+    .showHelpAfterError('(run `purplebook --help` for the commands)')
     .exitOverride();
   registerBuild(program);
   registerShow(program);
@@ -41,11 +43,20 @@ export function createProgram(): Command {
   registerPlan(program);
   registerResults(program);
   registerTranslate(program);
+  registerLineup(program);
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);
   registerMcp(program);
+  // A mistyped option deserves one line and where to look, not the whole help.
+  for (const c of program.commands) c.showHelpAfterError(`(run \`purplebook ${c.name()} --help\` for its options)`);
   return program;
+}
+
+/** Commander's "error: unknown option '--jsn'\n(Did you mean --json?)" as one line. */
+function oneLineError(text: string): string {
+  const line = text.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').replace(/\(Did you mean/, '(did you mean');
+  return `purplebook: ${line}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -61,6 +72,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CliError) {
       process.stderr.write(`purplebook: ${e.message}\n`);
       return e.exitCode;
+    }
+    const system = systemErrorLine(e);
+    if (system) {
+      process.stderr.write(`purplebook: ${system}\n`);
+      return EXIT_FAILURE;
     }
     process.stderr.write(`purplebook: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT_FAILURE;

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { buildPlan } from '../coverage/plan.js';
+import { buildPlan, knownPlatforms, normalizePlatform } from '../coverage/plan.js';
+import { closeValues } from '../page/suggest.js';
 import { renderPlanJson, renderPlanMarkdown } from '../render/plan.js';
 import { planSheet, previousOutcomes } from '../results/plan-sheet.js';
 import { hasThreatOptions } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, parsePositiveInt, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, unknownValue, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules } from './coverage.js';
 import { parseDomain } from './export.js';
 import { openResults, RESULTS_OPTION_HELP } from './results.js';
-import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
+import { stackOf, withStackOption } from './stack.js';
+import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 const FORMATS = ['markdown', 'json', 'csv'] as const;
 
@@ -15,24 +17,25 @@ interface PlanOpts extends RawThreatOpts {
   rules?: string[];
   platform?: string[];
   domain?: string;
-  format: string;
+  format?: string;
+  json?: boolean;
   maxDetections?: string;
   results?: string | boolean;
   db?: string;
+  stack?: string[];
 }
 
 export function registerPlan(program: Command): void {
-  withThreatOptions(program.command('plan'))
+  withStackOption(withFormatOptions(withThreatOptions(program.command('plan')), FORMATS, 'markdown'))
     .description("purple-team test plan of a threat: per tactic and technique, the public tests to run, the detections that should fire, the controls to check")
     .option('--rules <path>', 'own rules (listed before public candidates): folder or file; repeatable', collect)
     .option('--platform <name>', 'windows, linux, macos … (repeatable, or comma-separated; default: every platform)', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
     .option('--max-detections <n>', 'public detection candidates per technique (default 8)')
     .option('--results [file]', `list each test's previous outcome; ${RESULTS_OPTION_HELP}`)
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: PlanOpts) => {
-      if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
+      const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const maxDetections = raw.maxDetections === undefined ? undefined : parsePositiveInt(raw.maxDetections, '--max-detections');
       const rules = loadRules(raw.rules);
@@ -40,7 +43,13 @@ export function registerPlan(program: Command): void {
         const o = threatOptions(raw);
         if (!hasThreatOptions(o)) throw new CliError('plan needs a threat: --group, --software, --campaign, --techniques or a profile option', EXIT_BAD_INPUT);
         const selection = selectOrFail(kb, o);
-        const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections });
+        requireScope(kb, selection, domain);
+        if (raw.platform?.length) {
+          const known = knownPlatforms(kb);
+          for (const p of raw.platform) if (!known.includes(normalizePlatform(p))) throw unknownValue('--platform', p, known, closeValues(p, known));
+        }
+        const stack = stackOf(kb, raw.stack);
+        const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections, stack });
         let previous;
         if (raw.results) {
           const store = openResults({ results: raw.results === true ? undefined : raw.results, db: raw.db });
@@ -51,8 +60,8 @@ export function registerPlan(program: Command): void {
           }
         }
         // csv: the outcome sheet the team fills in and `results import` reads back.
-        if (raw.format === 'csv') await out(planSheet(plan, previous));
-        else await out(raw.format === 'json' ? renderPlanJson(plan) : renderPlanMarkdown(plan, previous));
+        if (format === 'csv') await out(planSheet(plan, previous));
+        else await out(format === 'json' ? renderPlanJson(plan) : renderPlanMarkdown(plan, previous));
       });
     });
 }

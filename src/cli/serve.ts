@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
+import { loadStacks, StackError } from '../kb/stack.js';
 import { createServer } from '../server/app.js';
 import { readTokenFile, TokenFileError, type WriteToken } from '../server/results.js';
 import { ResultsError } from '../results/store.js';
 import { defaultResultsPath } from '../results/paths.js';
 import { maxAgeOf, RESULTS_OPTION_HELP } from './results.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { createProgress } from '../util/progress.js';
+import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -57,13 +59,24 @@ export function registerServe(program: Command): void {
       const maxAgeDays = maxAgeOf(opts.maxAge);
       for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
+      let stacks;
+      try {
+        stacks = loadStacks().stacks;
+      } catch (e) {
+        if (e instanceof StackError) throw new CliError(e.message, EXIT_BAD_INPUT);
+        throw e;
+      }
+      checkDbPath(dbPath);
       const say = (line: string) => {
         if (!opts.quiet) process.stderr.write(`${line}\n`);
       };
+      // Opening the knowledge base and computing every technique's summary takes seconds: say so on a TTY.
+      const progress = createProgress({ quiet: opts.quiet });
+      progress.update(`Opening ${dbPath} and computing technique summaries…`);
       let app;
       try {
         app = createServer({
-          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules,
+          dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules, stacks,
           results: resultsFile ? { file: resultsFile, tokens, maxAgeDays } : undefined,
           onRulesError: (e) => process.stderr.write(`purplebook: could not re-read --rules, still using the rules read before: ${e.message}\n`),
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
@@ -73,6 +86,8 @@ export function registerServe(program: Command): void {
         if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
         if (e instanceof ResultsError) throw new CliError(e.message, EXIT_BAD_INPUT);
         throw e;
+      } finally {
+        progress.done();
       }
       const stop = shutdownSignal();
       let address: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
-import { DB_OPTION_HELP, openKb, out } from './common.js';
+import { kindText, sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
+import { DB_OPTION_HELP, formatOf, openKb, out, withFormatOptions } from './common.js';
 import { defaultDbPath } from '../util/paths.js';
 import { existsSync } from 'node:fs';
 
@@ -22,22 +22,23 @@ function stateText(s: CatalogEntry): string {
 }
 
 export function registerSources(program: Command): void {
-  program
+  withFormatOptions(program
     .command('sources')
-    .description('the source catalog: every source Purplebook knows, by pillar, with its state in the knowledge base')
-    .option('--json', 'machine-readable output')
+    .description('the source catalog: every source Purplebook knows, by pillar, with its state in the knowledge base'), ['text', 'json'], 'text')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (opts: { json?: boolean; db?: string }) => {
+    .action(async (opts: { format?: string; json?: boolean; db?: string }) => {
+      const format = formatOf(opts, ['text', 'json'], 'text');
       // The catalog is useful before the first build too: then every source reads "not built".
       const kb = existsSync(defaultDbPath(opts.db)) ? openKb(opts.db) : undefined;
       try {
         const catalog = sourceCatalog(kb);
-        if (opts.json) return await out(`${JSON.stringify(catalog, null, 2)}\n`);
+        if (format === 'json') return await out(`${JSON.stringify(catalog, null, 2)}\n`);
         const lines: string[] = [];
         for (const pillar of ['policy', 'detection', 'test'] as const) {
           lines.push(`## ${pillar === 'policy' ? 'Policy / Process Controls' : pillar === 'detection' ? 'Technical Controls (Detection Rules)' : 'Offensive Security Tests'}`);
           for (const s of catalog.filter((c) => c.pillar === pillar)) {
             lines.push(`${s.name.padEnd(30)} ${s.title} — ${stateText(s)}`);
+            if (s.detectionKind) lines.push(`${''.padEnd(30)} kind: ${kindText(s)}`);
           }
           lines.push('');
         }

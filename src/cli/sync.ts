@@ -4,9 +4,9 @@ import { ALL_SOURCES } from '../sources/registry.js';
 import { loadSyncConfig, SyncInputError } from '../sync/config.js';
 import { dataStatus, formatStatus } from '../sync/status.js';
 import { syncSources, type SyncReport } from '../sync/sync.js';
-import { defaultDataDir, syncedDataDir } from '../util/paths.js';
+import { chooseDataDir } from './data-dir.js';
 import { createProgress } from '../util/progress.js';
-import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE, out } from './common.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE, formatOf, out, withFormatOptions } from './common.js';
 
 interface SyncCliOptions {
   source?: string[];
@@ -34,8 +34,10 @@ function parseRefs(list: readonly string[] = []): Record<string, string> {
 
 async function runSync(opts: SyncCliOptions): Promise<void> {
   const { config } = loadSyncConfig(opts.config);
-  const dir = resolve(opts.dir ?? config.dir ?? syncedDataDir());
+  const choice = chooseDataDir({ explicit: opts.dir, configDir: config.dir, readOnly: !!opts.offline });
+  const dir = resolve(choice.dir);
   const progress = createProgress({ quiet: opts.quiet || opts.json });
+  if (!opts.json) progress.log(`data folder: ${dir} (${choice.why})`);
   const report: SyncReport = await syncSources({
     dir, sources: ALL_SOURCES, select: opts.source, refs: parseRefs(opts.ref), attackVersion: opts.attackVersion,
     offline: opts.offline, update: opts.update, mirror: opts.mirror, config,
@@ -56,13 +58,14 @@ async function runSync(opts: SyncCliOptions): Promise<void> {
 }
 
 export function registerSyncCommands(program: Command): void {
-  program
+  withFormatOptions(program
     .command('sync')
-    .description('download the upstream data (only the files each source needs) into the data folder, pinned by a lock file')
+    .description('download the upstream data (only the files each source needs) into the data folder, pinned by a lock file'), ['text', 'json'], 'text')
     .option('--source <name...>', 'sync only these sources (source name, data folder, or "attack")')
     .option('--ref <name=ref...>', 'branch, tag or commit for a source (moves its pin)')
     .option('--attack-version <x.y>', 'ATT&CK release to fetch (default: latest, or the pinned one)')
-    .option('--dir <dir>', 'data folder to write (default: the config\'s "dir", else ~/.local/share/purplebook/data)')
+    .option('--dir <dir>', 'data folder (default: the config\'s "dir", else $PURPLEBOOK_DATA, else ~/.local/share/purplebook/data; '
+      + 'with --offline, like `status`, the checkout\'s ../shared/data when nothing was synced)')
     .option('--offline', 'download nothing: report which sources are present and how old')
     .option('--update', 'move every pin in the lock to the newest commit of its branch')
     .option('--mirror <url>', 'base URL replacing https://github.com (archives) and https://raw.githubusercontent.com (as <url>/raw) (default: $PURPLEBOOK_MIRROR)')
@@ -70,25 +73,34 @@ export function registerSyncCommands(program: Command): void {
     .option('--lock <file>', 'lock file (default: purplebook.lock.json beside the data folder)')
     .option('--no-lock', 'neither read nor write a lock file')
     .option('--quiet', 'print nothing but errors')
-    .option('--json', 'print the report as JSON')
-    .action(async (opts: SyncCliOptions) => {
+    .action(async (opts: SyncCliOptions & { format?: string }) => {
       try {
-        await runSync(opts);
+        await runSync({ ...opts, json: formatOf(opts, ['text', 'json'], 'text') === 'json' });
       } catch (e) {
         if (e instanceof SyncInputError) throw new CliError(e.message, EXIT_BAD_INPUT);
         throw e;
       }
     });
 
-  program
+  withFormatOptions(program
     .command('status')
-    .description('show each source in the data folder: commit, accessed date and age (warns past 30 days)')
-    .option('--dir <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
-    .option('--json', 'machine-readable output')
-    .action(async (opts: { dir?: string; json?: boolean }) => {
-      const status = dataStatus(defaultDataDir(opts.dir));
-      if (opts.json) await out(`${JSON.stringify(status, null, 2)}\n`);
-      else await out(formatStatus(status));
-      if (!status.exists) throw new CliError(`no data folder at ${status.dir}`, EXIT_FAILURE);
+    .description('show each source in the data folder: commit, accessed date and age (warns past 30 days)'), ['text', 'json'], 'text')
+    .option('--dir <dir>', 'data folder (default: the config\'s "dir", else $PURPLEBOOK_DATA, else the synced cache, else the checkout\'s ../shared/data)')
+    .option('--config <file>', 'JSON settings (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
+    .action(async (opts: { dir?: string; config?: string; format?: string; json?: boolean }) => {
+      const json = formatOf(opts, ['text', 'json'], 'text') === 'json';
+      let configDir: string | undefined;
+      try {
+        configDir = loadSyncConfig(opts.config).config.dir;
+      } catch (e) {
+        if (e instanceof SyncInputError) throw new CliError(e.message, EXIT_BAD_INPUT);
+        throw e;
+      }
+      const choice = chooseDataDir({ explicit: opts.dir, configDir, readOnly: true });
+      const status = dataStatus(choice.dir);
+      if (json) await out(`${JSON.stringify({ ...status, chosenBy: choice.why }, null, 2)}\n`);
+      // A missing folder is said once, as the error.
+      if (!status.exists) throw new CliError(`no data folder at ${status.dir} (${choice.why}): run \`purplebook sync\` or pass --dir`, EXIT_FAILURE);
+      if (!json) await out(formatStatus(status).replace(/^data folder: (.*)$/m, (line) => `${line} (${choice.why})`));
     });
 }

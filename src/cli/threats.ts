@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import type { Domain } from '../attack/types.js';
+import { scopeOf } from '../coverage/scope.js';
 import type { KnowledgeBase, ProfileRow } from '../kb/open.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
@@ -45,14 +47,41 @@ export function threatOptions(o: RawThreatOpts): ThreatOptions {
   };
 }
 
-/** Threat selection with user errors (unknown group, bad layer) mapped to exit code 2. */
+/**
+ * Threat selection with user errors (unknown group, bad layer, empty selection) mapped to exit
+ * code 2; ids of a technique list that did not count are named on stderr.
+ */
 export function selectOrFail(kb: KnowledgeBase, o: ThreatOptions): ThreatSelection {
+  let sel: ThreatSelection;
   try {
-    return selectThreats(kb, o);
+    sel = selectThreats(kb, o);
   } catch (e) {
     if (e instanceof ThreatError) throw new CliError(e.message, EXIT_BAD_INPUT);
     throw e;
   }
+  const file = o.techniquesName ?? 'technique list';
+  if (sel.dropped?.length) {
+    process.stderr.write(`purplebook: --techniques ${file}: ${sel.dropped.length} id${sel.dropped.length === 1 ? '' : 's'} did not count: `
+      + `${sel.dropped.map((d) => `${d.id} (${d.reason})`).join(', ')}\n`);
+  }
+  if (sel.carried?.length) {
+    process.stderr.write(`purplebook: --techniques ${file}: revoked ids counted as their replacement: ${sel.carried.map((c) => `${c.id} → ${c.ids.join(', ')}`).join('; ')}\n`);
+  }
+  return sel;
+}
+
+/**
+ * A selection none of whose techniques is an active technique of `domain` (a mobile group in an
+ * enterprise report, a list of deprecated ids) would report "0 / 0": bad input, with the reasons.
+ */
+export function requireScope(kb: KnowledgeBase, selection: ThreatSelection, domain: Domain): void {
+  const scope = scopeOf(kb, domain, selection);
+  if (scope.ids.length) return;
+  const reasons = new Map<string, string[]>();
+  for (const e of scope.excluded) reasons.set(e.reason, [...(reasons.get(e.reason) ?? []), e.id]);
+  const why = [...reasons].map(([reason, ids]) => `${reason}: ${ids.length <= 5 ? ids.join(', ') : `${ids.length} techniques`}`).join('; ');
+  const who = selection.threats.map((t) => (t.kind === 'list' ? t.name : `${t.id} (${t.name})`)).join(', ');
+  throw new CliError(`empty selection: no technique of ${who} is an active ${domain.replace('-attack', '')} technique (${why}); try --domain`, EXIT_BAD_INPUT);
 }
 
 /** Without any option, every profiled group (the threat-modeling catalog). */
@@ -75,14 +104,14 @@ export function threatListing(kb: KnowledgeBase, sel: ThreatSelection): ThreatLi
 }
 
 export function registerThreats(program: Command): void {
-  withThreatOptions(program.command('threats'))
-    .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts')
-    .option('--json', 'machine-readable output')
+  withFormatOptions(withThreatOptions(program.command('threats'))
+    .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts'), ['text', 'json'], 'text')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (raw: RawThreatOpts & { json?: boolean; db?: string }) => {
+    .action(async (raw: RawThreatOpts & { format?: string; json?: boolean; db?: string }) => {
+      const format = formatOf(raw, ['text', 'json'], 'text');
       await withKb(raw.db, async (kb) => {
         const listing = threatListing(kb, selectOrFail(kb, threatOptionsOrCatalog(kb, threatOptions(raw))));
-        if (raw.json) return out(`${JSON.stringify(listing, null, 2)}\n`);
+        if (format === 'json') return out(`${JSON.stringify(listing, null, 2)}\n`);
         const lines = listing.threats.map((t) => {
           const p = t.profile;
           const prof = p ? ` — origin ${p.originCountry ?? '?'}; ${p.motivation.join(', ') || 'motivation unknown'}; targets ${p.victimIndustries.slice(0, 6).join(', ')}${p.victimIndustries.length > 6 ? '…' : ''}` : '';

@@ -12,7 +12,7 @@ import {
   renderCrosswalkJson, renderCrosswalkList, renderCrosswalkMarkdown, summaryLine, untranslatedLines, type CrosswalkReport,
 } from '../render/crosswalk.js';
 import { normalizeTechniqueId } from '../resolve.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withKb } from './common.js';
 import { collect, loadRules } from './coverage.js';
 
 /** Some ids of the input have no counterpart in the loaded ATT&CK (listed on stderr). */
@@ -27,6 +27,7 @@ const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 interface TranslateOpts {
   from?: string;
   format?: string;
+  json?: boolean;
   rules?: string[];
   quiet?: boolean;
   db?: string;
@@ -69,11 +70,9 @@ function readInput(file: string): string {
   }
 }
 
-function parseFormat(raw: string | undefined, fallback: Format): Format {
-  if (raw === undefined) return fallback;
-  const f = raw.trim().toLowerCase();
-  if (!(FORMATS as readonly string[]).includes(f)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, got "${raw}"`, EXIT_BAD_INPUT);
-  return f as Format;
+/** The format asked (`--format`, `--json`), else the input's natural one. */
+function parseFormat(raw: TranslateOpts, fallback: Format): Format {
+  return formatOf({ format: raw.format?.trim(), json: raw.json }, FORMATS, fallback) as Format;
 }
 
 function olderRelease(dir: string | undefined): Release | undefined {
@@ -92,6 +91,7 @@ export function registerTranslate(program: Command): void {
     .argument('[file]', 'a Navigator layer (4.x), a list of layers, or text with technique ids; - reads stdin')
     .option('--from <dir>', 'the older ATT&CK the input was made on: a folder of STIX bundles (e.g. ../shared/attack-18.1) or a data folder; explains renames, tactic moves and new sub-techniques')
     .option('--format <format>', `${FORMATS.join(', ')} (default: layer for a layer, list for a list, markdown for --rules)`)
+    .option('--json', 'same as --format json')
     .option('--rules <path>', 'own rules (folder or file) whose technique tags to translate; repeatable', collect)
     .option('-q, --quiet', 'no summary on stderr')
     .option('--db <file>', DB_OPTION_HELP)
@@ -112,7 +112,7 @@ export function registerTranslate(program: Command): void {
         if (raw.rules?.length) {
           const set = loadRules(raw.rules)!;
           if (!set.rules.length) throw new CliError(`no rules found in ${raw.rules.join(', ')} (${set.files} files looked at)`, EXIT_BAD_INPUT);
-          format = parseFormat(raw.format, 'markdown');
+          format = parseFormat(raw, 'markdown');
           if (format === 'layer') throw new CliError('--format layer needs a layer as input; rules give markdown, json or list', EXIT_BAD_INPUT);
           const rules = set.rules.map((r) => ({ file: r.file, title: r.title, ids: [...new Set(r.techniqueIds.map(normalizeTechniqueId))] }));
           report = { from: cw.fromLabel, to, input: raw.rules.join(', '), translations: cw.translateAll(rules.flatMap((r) => r.ids)), rules, warnings: [] };
@@ -126,11 +126,11 @@ export function registerTranslate(program: Command): void {
           }
           const name = file === '-' ? 'stdin' : file!;
           if (input.kind === 'list') {
-            format = parseFormat(raw.format, 'list');
+            format = parseFormat(raw, 'list');
             if (format === 'layer') throw new CliError(`${name} is a technique list: --format layer needs a layer as input (use list, json or markdown)`, EXIT_BAD_INPUT);
             report = { from: cw.fromLabel, to, input: name, translations: cw.translateAll(input.ids), warnings: [] };
           } else {
-            format = parseFormat(raw.format, 'layer');
+            format = parseFormat(raw, 'layer');
             const results = input.layers.map((l) => translateLayer(l, cw));
             const byId = new Map<string, Translation>();
             for (const t of results.flatMap((x) => x.translations)) if (!byId.has(t.id)) byId.set(t.id, t);

@@ -5,22 +5,23 @@
  */
 import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { inStack, type Stack } from '../kb/stack.js';
 import type { ValidationClass } from '../page/types.js';
 import { buildPage } from '../page/build.js';
-import type { OwnRuleSet, RuleWarning } from '../rules/types.js';
-import { summarize, type TechniqueSummary } from '../site/measures.js';
+import type { DuplicateRuleId, OwnRuleSet, RuleWarning, SkippedFile } from '../rules/types.js';
+import { forStack, summarize, type TechniqueSummary } from '../site/measures.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { normalizeTechniqueId } from '../resolve.js';
 import { Crosswalk } from '../crosswalk/translate.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { newerIds } from '../crosswalk/newer.js';
 import { compareBaseline, type BaselineDiff } from './baseline.js';
-import { NOT_ADOPTABLE, prioritize } from './priority.js';
-import { resolveOwnRules, type OwnRuleRef, type UnknownRuleId } from './rules.js';
+import { prioritize } from './priority.js';
+import { resolveOwnRules, type OwnRuleRef, type ParentWithSubtechniques, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
 import type { CoverageResults, TechniqueResultSummary } from '../results/coverage.js';
 
-export type { OwnRuleRef, UnknownRuleId } from './rules.js';
+export type { OwnRuleRef, ParentWithSubtechniques, UnknownRuleId } from './rules.js';
 export type { BaselineDiff } from './baseline.js';
 
 /** Public resources of one source for one technique. */
@@ -31,7 +32,8 @@ export interface SourceCount {
 }
 
 /**
- * `covered`: at least one non-deprecated own rule maps to the technique itself.
+ * `covered`: at least one non-deprecated own rule maps to the technique itself (a rule naming a
+ *   parent together with one of its sub-techniques maps to the sub-technique only: see rules.ts).
  * `partial`: a parent technique with own rules only on some of its sub-techniques (not covered).
  * `gap`: no own rule on it nor on any sub-technique.
  */
@@ -54,11 +56,15 @@ export interface CoverageTechnique {
   /** Ids of the selected threats that use the technique (empty without a threat selection). */
   threats: string[];
   controls: SourceCount[];
+  /** Executable public rules per source (guidance is in `guidance`). */
   detections: SourceCount[];
+  /** Public guidance per source: detection strategies, hunts, pseudocode (not counted as detections). */
+  guidance: SourceCount[];
   tests: SourceCount[];
   policyVolume: number;
   detectionVolume: number;
-  /** Public detections from sources with rules to adopt (ATT&CK detection strategies left out): the priority key. */
+  guidanceVolume: number;
+  /** Executable public rules a team can adopt (= detectionVolume): the priority key. */
   adoptableDetections: number;
   testVolume: number;
   validation: ValidationClass;
@@ -98,7 +104,7 @@ export interface CoverageReport {
     byTactic: TacticCoverage[];
   };
   rules: {
-    /** Own rules read. */
+    /** Own rules read: total = mapped + unmapped + deprecated + idsNotCounted. */
     total: number;
     deprecated: number;
     /** Non-deprecated rules that map to at least one active technique of the domain. */
@@ -107,19 +113,34 @@ export interface CoverageReport {
     inScope: number;
     /** Rules with no ATT&CK id at all. */
     unmapped: OwnRuleRef[];
+    /** Non-deprecated rules whose ids all failed to count (see unknownIds for each id's reason). */
+    idsNotCounted: OwnRuleRef[];
     /** Ids that did not resolve to an active technique of the domain. */
     unknownIds: UnknownRuleId[];
     /** Revoked ids carried to their replacement. */
     revoked: { rule: string; file: string; raw: string; ids: string[] }[];
     /** Unknown ids numbered just above the loaded release: the rules follow a newer ATT&CK. */
     newerIds: string[];
+    /** Rules naming a parent and its sub-techniques: the parent counts as partial, not covered, by them. */
+    parentsWithSubtechniques: ParentWithSubtechniques[];
+    /** Correlation rules counted for the techniques of the rules they correlate. */
+    correlations: { rule: string; file: string; title: string; from: string[] }[];
+    /** Where ids were found, for formats with several layouts (Elastic TOML). */
+    layouts: Record<string, number>;
     warnings: RuleWarning[];
+    /** Files looked at: files with rules + skipped. */
     files: number;
+    /** Files that yielded no rule, with why. */
+    skipped: SkippedFile[];
+    /** Rule ids found in several files (every file's rule counts). */
+    duplicateIds: DuplicateRuleId[];
   };
   /** Present when a baseline was given: changes of covered techniques against it. */
   baseline?: BaselineDiff;
   /** Present when a results file was given (see results/coverage.ts). */
   results?: CoverageResults;
+  /** Present when public resources were counted for a control stack only. */
+  stack?: { name: string | null; sources: string[] };
 }
 
 export interface CoverageOptions {
@@ -130,6 +151,10 @@ export interface CoverageOptions {
   baseline?: string[];
   /** Technique summaries already computed (the server keeps them per knowledge base). */
   summaries?: readonly TechniqueSummary[];
+  /** Count public controls, rules and tests of these sources only. */
+  stack?: Stack;
+  /** Called as techniques are done (a whole domain takes seconds): the CLI shows it on a TTY. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): CoverageReport {
@@ -137,7 +162,8 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
   const { ids, excluded, rows } = scopeOf(kb, domain, opts.selection);
   const resolved = resolveOwnRules(kb, opts.rules, domain);
   const given = new Map((opts.summaries ?? []).map((s) => [s.id, s]));
-  const sources = kb.sources().filter((s) => s.loaded);
+  const allSources = kb.sources();
+  const sources = allSources.filter((s) => s.loaded && inStack(opts.stack, s.name));
 
   // Rules on sub-techniques, per parent: a parent covered only through its sub-techniques is "partial".
   const viaSubs = new Map<string, Set<string>>();
@@ -150,29 +176,35 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
   }
 
   const techniques: CoverageTechnique[] = [];
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
+    opts.onProgress?.(i, ids.length);
     const row = rows.get(id)!;
-    let s = given.get(id);
+    const known = given.get(id);
+    let s = known ? forStack(known, allSources, opts.stack) : undefined;
     if (!s) {
-      const page = buildPage(kb, id);
+      const page = buildPage(kb, id, { stack: opts.stack });
       if (!page) continue;
       s = summarize(page, row);
     }
-    const bySource = (pillar: string): SourceCount[] => sources
-      .filter((src) => src.pillar === pillar && (s.counts[src.name] ?? 0) > 0)
-      .map((src) => ({ source: src.name, title: src.title, count: s.counts[src.name]! }));
+    const countOf = (name: string, which: 'rules' | 'guidance' | 'all') => {
+      const all = s.counts[name] ?? 0;
+      const guidance = s.guidance[name] ?? 0;
+      return which === 'all' ? all : which === 'guidance' ? guidance : all - guidance;
+    };
+    const bySource = (pillar: string, which: 'rules' | 'guidance' | 'all' = 'all'): SourceCount[] => sources
+      .filter((src) => src.pillar === pillar && countOf(src.name, which) > 0)
+      .map((src) => ({ source: src.name, title: src.title, count: countOf(src.name, which) }));
     const ownRules = resolved.byTechnique.get(id) ?? [];
-    const detections = bySource('detection');
+    const detections = bySource('detection', 'rules');
     const ownViaSubtechniques = row.isSub ? 0 : (viaSubs.get(id)?.size ?? 0);
     techniques.push({
       id, name: row.name, domain: row.domain, tactics: row.tactics, isSub: row.isSub, parent: row.parent, url: row.url,
       status: ownRules.length ? 'covered' : ownViaSubtechniques ? 'partial' : 'gap',
       ownRules, ownViaSubtechniques,
       threats: opts.selection?.techniques.get(id) ?? [],
-      controls: bySource('policy'), detections, tests: bySource('test'),
-      policyVolume: s.summary.policy_volume, detectionVolume: s.summary.detection_volume,
-      // A resource belongs to one source: the per-source counts add up to distinct resources.
-      adoptableDetections: detections.filter((d) => !NOT_ADOPTABLE.has(d.source)).reduce((n, d) => n + d.count, 0),
+      controls: bySource('policy'), detections, guidance: bySource('detection', 'guidance'), tests: bySource('test'),
+      policyVolume: s.summary.policy_volume, detectionVolume: s.summary.detection_volume, guidanceVolume: s.summary.guidance_volume,
+      adoptableDetections: s.summary.detection_volume,
       testVolume: s.summary.test_volume,
       validation: s.summary.validation,
     });
@@ -202,7 +234,7 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
         id: t.id, name: t.name, kind: t.kind, url: t.url, techniques: t.techniques.filter((x) => scope.has(x)).length,
       })),
     } : {}),
-    excluded,
+    excluded: [...(opts.selection?.dropped ?? []), ...excluded],
     techniques,
     gaps: uncovered.map((u) => u.id),
     summary: {
@@ -211,10 +243,13 @@ export function computeCoverage(kb: KnowledgeBase, opts: CoverageOptions): Cover
     },
     rules: {
       total: resolved.total, deprecated: resolved.deprecated, mapped: resolved.mapped, inScope, unmapped: resolved.unmapped,
-      unknownIds: resolved.unknownIds, revoked: resolved.revoked, newerIds: newerOwnIds(kb, resolved.unknownIds), warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0,
+      idsNotCounted: resolved.idsNotCounted, unknownIds: resolved.unknownIds, revoked: resolved.revoked, newerIds: newerOwnIds(kb, resolved.unknownIds),
+      parentsWithSubtechniques: resolved.parentsWithSubtechniques, correlations: resolved.correlations, layouts: resolved.layouts,
+      warnings: opts.rules?.warnings ?? [], files: opts.rules?.files ?? 0, skipped: opts.rules?.skipped ?? [], duplicateIds: opts.rules?.duplicateIds ?? [],
     },
   };
   if (opts.baseline) report.baseline = compareBaseline(scope, coveredIds, opts.baseline, new Crosswalk(releaseFromKb(kb)));
+  if (opts.stack) report.stack = { name: opts.stack.name, sources: [...opts.stack.sources] };
   return report;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase, MappedResource, SourceRow } from '../kb/open.js';
+import { inStack, type Stack } from '../kb/stack.js';
 import type { OwnRuleFormat, OwnRuleSet } from '../rules/types.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { resolveOwnRules } from './rules.js';
@@ -40,6 +41,15 @@ export interface PlanDetection {
   format?: OwnRuleFormat;
 }
 
+export interface PlanGuidance {
+  source: string;
+  sourceTitle: string;
+  key: string;
+  id: string | null;
+  title: string;
+  url: string | null;
+}
+
 export interface PlanControl {
   source: string;
   sourceTitle: string;
@@ -61,8 +71,15 @@ export interface PlanTechnique {
   detections: PlanDetection[];
   /** Public candidates left out of `detections` (cap), 0 when own rules are listed. */
   moreDetections: number;
-  /** Public detections of the technique (non-deprecated), whatever the platform. */
+  /** Public executable detection rules of the technique (non-deprecated), whatever the platform. */
   publicDetections: number;
+  /**
+   * Public guidance on detecting the technique (ATT&CK detection strategies, hunts, pseudocode):
+   * nothing to fire, but where to start writing a rule. At most `maxDetections`.
+   */
+  guidance: PlanGuidance[];
+  /** Guidance left out of `guidance` (cap). */
+  moreGuidance: number;
   controls: PlanControl[];
   moreControls: number;
   ownRules: number;
@@ -86,6 +103,8 @@ export interface Plan {
   /** Techniques of the threat no public test covers on the chosen platforms. */
   untested: { id: string; name: string; tactics: string[] }[];
   summary: { techniques: number; tested: number; tests: number; withOwnRule: number; withPublicDetection: number };
+  /** Present when only the sources of a control stack were used. */
+  stack?: { name: string | null; sources: string[] };
 }
 
 export interface PlanOptions {
@@ -97,6 +116,8 @@ export interface PlanOptions {
   maxDetections?: number;
   /** Controls listed per technique (default 8). */
   maxControls?: number;
+  /** Use only the sources of this control stack. */
+  stack?: Stack;
 }
 
 /** Upstream platform spellings → one name (`darwin` and `osx` are macOS). */
@@ -116,6 +137,24 @@ export function resourcePlatforms(meta: Record<string, unknown> | null): string[
   const logsource = meta.logsource;
   if (logsource && typeof logsource === 'object' && !Array.isArray(logsource)) out.push(...strings((logsource as Record<string, unknown>).product));
   return [...new Set(out.map(normalizePlatform))];
+}
+
+/**
+ * Every platform a `--platform` may name: those the tests of the knowledge base run on and those
+ * ATT&CK techniques list, normalized and sorted. A name outside it can only be a typo.
+ */
+export function knownPlatforms(kb: KnowledgeBase): string[] {
+  const out = new Set<string>();
+  for (const t of kb.techniques()) for (const p of t.platforms) out.add(normalizePlatform(p));
+  const metas = kb.db.prepare(`SELECT r.meta FROM resources r JOIN sources s ON s.name = r.source WHERE s.pillar = 'test' AND r.meta IS NOT NULL`).pluck().all() as string[];
+  for (const m of metas) {
+    try {
+      for (const p of resourcePlatforms(JSON.parse(m) as Record<string, unknown>)) out.add(p);
+    } catch {
+      // A meta column is JSON written by the build; nothing to add from one that is not.
+    }
+  }
+  return [...out].sort();
 }
 
 /**
@@ -187,7 +226,7 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
   const maxControls = opts.maxControls ?? 8;
   const { ids, rows } = scopeOf(kb, domain, opts.selection);
   const own = resolveOwnRules(kb, opts.rules, domain);
-  const sources = kb.sources().filter((s) => s.loaded);
+  const sources = kb.sources().filter((s) => s.loaded && inStack(opts.stack, s.name));
   const sourceByName = new Map(sources.map((s) => [s.name, s]));
   const sourceOrder = (pillar: string) => sources.filter((s) => s.pillar === pillar).map((s) => s.name);
   const tactics = kb.tactics().filter((t) => t.domain === domain);
@@ -210,7 +249,12 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
       .flat().map((r) => testOf(r, sourceByName.get(r.source)!, id));
 
     const ownRules = own.byTechnique.get(id) ?? [];
-    const publicDetections = grouped('detection');
+    // Only executable rules can fire; guidance is listed apart (page/validation.ts has the definition).
+    const publicDetections = grouped('detection', (r) => r.kind !== 'guidance');
+    const guidanceGroups = grouped('detection', (r) => r.kind === 'guidance');
+    const guidance = roundRobin(guidanceGroups, maxDetections).map((r): PlanGuidance => ({
+      source: r.source, sourceTitle: sourceByName.get(r.source)!.title, key: r.key, id: r.upstreamId, title: r.title, url: r.url,
+    }));
     const publicCount = publicDetections.reduce((n, g) => n + g.length, 0);
     let detections: PlanDetection[];
     let moreDetections = 0;
@@ -246,6 +290,7 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
       id, name: row.name, url: row.url,
       tactics: [...row.tactics].sort((a, b) => (tacticOrder.get(a) ?? 99) - (tacticOrder.get(b) ?? 99)),
       threats: opts.selection.techniques.get(id) ?? [], tests, detections, moreDetections, publicDetections: publicCount,
+      guidance, moreGuidance: guidanceGroups.reduce((n, g) => n + g.length, 0) - guidance.length,
       controls, moreControls: controlGroups.reduce((n, g) => n + g.length, 0) - controls.length, ownRules: ownRules.length,
     });
   }
@@ -267,5 +312,6 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
       tests: techniques.reduce((n, t) => n + t.tests.length, 0), withOwnRule: techniques.filter((t) => t.ownRules).length,
       withPublicDetection: techniques.filter((t) => t.publicDetections).length,
     },
+    ...(opts.stack ? { stack: { name: opts.stack.name, sources: [...opts.stack.sources] } } : {}),
   };
 }

@@ -3,19 +3,16 @@
  * first; among equals, those with public detections ready to adopt; then those with public tests
  * to validate a new rule with. Volumes break the remaining ties (more to adopt first), then the id.
  *
- * "Ready to adopt" means a rule or analytic a team can take over. ATT&CK's own detection
- * strategies describe what to look for without a query, and exist for every technique: counting
- * them would make every technique look adoptable, so they are left out of this key.
+ * "Ready to adopt" means an executable rule a team can take over: the page's detection volume,
+ * which leaves guidance out (ATT&CK detection strategies exist for every technique and have no
+ * query; see page/validation.ts), for the team's control stack when it names one.
  */
-
-/** Detection sources whose resources are descriptions, not rules to adopt. */
-export const NOT_ADOPTABLE: ReadonlySet<string> = new Set(['attack-detection-strategies']);
 
 export interface PriorityInput {
   id: string;
   /** Selected threats using the technique (0 without a threat selection). */
   threats: number;
-  /** Public detections from sources with rules to adopt (see NOT_ADOPTABLE). */
+  /** Executable public detection rules (guidance left out). */
   adoptableDetections: number;
   testVolume: number;
 }

@@ -11,7 +11,7 @@ import type { AttackIndex } from '../attack/types.js';
 import { resolveTechniqueId } from '../resolve.js';
 import { collectSource, sourcePresent, type SourceWarning } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
-import type { Limits, ResourceRecord, Source } from '../sources/types.js';
+import type { DetectionKind, Limits, ResourceRecord, Source } from '../sources/types.js';
 import { DEFAULT_LIMITS } from '../sources/types.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { provenanceFor, readManifest } from './provenance.js';
@@ -165,6 +165,19 @@ function writeAll(
   return summaries;
 }
 
+/**
+ * The kind of a detection record: its own (decided by the connector from the upstream data), else
+ * its source's; controls and tests have none. A kind outside the two is a connector bug: reported.
+ */
+function detectionKindOf(source: Source, r: ResourceRecord, warn: (reason: string) => void): DetectionKind | null {
+  if (source.pillar !== 'detection') return null;
+  const fallback = source.detectionKind?.kind ?? 'rule';
+  if (r.kind === undefined) return fallback;
+  if (r.kind === 'rule' || r.kind === 'guidance') return r.kind;
+  warn(`kind ${JSON.stringify(r.kind)} is neither rule nor guidance: counted as ${fallback}`);
+  return fallback;
+}
+
 function writeSource(
   db: Database.Database, attack: AttackIndex, p: PendingSource, manifest: ReturnType<typeof readManifest>, dataDir: string,
   limits: Limits, insWarning: Database.Statement, insSearch: Database.Statement,
@@ -172,7 +185,7 @@ function writeSource(
   const { source } = p;
   const warnings = [...p.warnings];
   const warn = (file: string, reason: string) => warnings.push({ source: source.name, file, reason });
-  const insRes = db.prepare('INSERT INTO resources (source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insRes = db.prepare('INSERT INTO resources (source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insMap = db.prepare('INSERT OR IGNORE INTO mappings VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insAssess = db.prepare('INSERT OR IGNORE INTO assessments VALUES (?, ?, ?)');
   const insUnknown = db.prepare('INSERT INTO unknown_ids VALUES (?, ?, ?)');
@@ -181,6 +194,7 @@ function writeSource(
   const upstreamIds = new Map<string, string>();
   const attackVersions = new Set<string>();
   const mappedResources = new Set<number>();
+  const mappedGuidance = new Set<number>();
   const techniques = new Set<string>();
   const unknown = new Set<string>();
   let mappings = 0;
@@ -213,9 +227,10 @@ function writeSource(
       }
       continue;
     }
+    const kind = detectionKindOf(source, r, (reason) => warn(where, reason));
     const rowid = Number(insRes.run(source.name, r.key, r.upstreamId ?? null, r.title, r.url ?? null,
       r.breadcrumb?.length ? JSON.stringify(r.breadcrumb) : null, r.description ?? null, r.deprecated ? 1 : 0, r.file ?? null,
-      r.meta && Object.keys(r.meta).length ? JSON.stringify(r.meta) : null).lastInsertRowid);
+      r.meta && Object.keys(r.meta).length ? JSON.stringify(r.meta) : null, kind).lastInsertRowid);
     if (r.deprecated) deprecated++;
     insSearch.run('resource', String(rowid), r.title,
       [r.upstreamId, r.breadcrumb?.join(' '), r.description].filter(Boolean).join(' ').slice(0, SEARCH_BODY_MAX));
@@ -241,6 +256,7 @@ function writeSource(
           mappings++;
           techniques.add(id);
           mappedResources.add(rowid);
+          if (kind === 'guidance') mappedGuidance.add(rowid);
         }
       }
     }
@@ -250,13 +266,16 @@ function writeSource(
   const prov = provenanceFor(manifest, dataDir, source.folder);
   db.prepare(`INSERT INTO sources (name, title, pillar, ord, homepage, folder, repository, branch, commit_id, commit_date, accessed,
       accessed_from, version, license, resource_kind, maps_via, technique_page, summary_fields, loaded, attack_versions, resources,
-      mappings, techniques, deprecated, unknown_ids, warnings, records)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      mappings, techniques, deprecated, unknown_ids, warnings, records, detection_kind, detection_kind_why, guidance)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
     source.name, source.title, source.pillar, source.order, source.homepage, source.folder,
     prov.repository ?? source.upstream?.repo ?? null, prov.branch ?? null, prov.commit ?? null, prov.commitDate ?? null,
     prov.accessed ?? null, prov.accessedFrom, prov.version ?? null, source.license, source.resourceKind, source.mapsVia,
     source.techniquePage ?? null, JSON.stringify(source.summaryFields ?? []), p.loaded ? 1 : 0, JSON.stringify([...attackVersions].sort()),
     mappedResources.size, mappings, techniques.size, deprecated, unknown.size, warnings.length, p.records.length,
+    source.pillar === 'detection' ? (source.detectionKind?.perRecord ? 'per record' : (source.detectionKind?.kind ?? 'rule')) : null,
+    source.pillar === 'detection' ? (source.detectionKind?.why ?? 'no kind declared by the connector: its resources count as rules') : null,
+    mappedGuidance.size,
   );
   return {
     name: source.name, title: source.title, pillar: source.pillar, loaded: p.loaded, resources: mappedResources.size, mappings,

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { Domain, Status } from '../attack/types.js';
-import type { Pillar } from '../sources/types.js';
+import type { DetectionKind, Pillar } from '../sources/types.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 export interface TechniqueRow {
@@ -56,6 +56,11 @@ export interface SourceRow {
   unknownIds: number;
   warnings: number;
   records: number;
+  /** Detection sources: 'rule', 'guidance' or 'per record'; null for controls and tests. */
+  detectionKind: DetectionKind | 'per record' | null;
+  detectionKindWhy: string | null;
+  /** Mapped, non-deprecated resources that are guidance (detection sources). */
+  guidance: number;
 }
 
 export interface MappedResource {
@@ -70,6 +75,8 @@ export interface MappedResource {
   deprecated: boolean;
   file: string | null;
   meta: Record<string, unknown> | null;
+  /** Detection resources: executable rule or guidance; null for controls and tests. */
+  kind: DetectionKind | null;
   technique: string;
   rawId: string;
   viaRevoked: string | null;
@@ -129,16 +136,16 @@ function techniqueFromRow(r: Row): TechniqueRow {
 }
 
 /** The resource half of a MappedResource: the same for every technique the resource maps to. */
-type ResourcePart = Pick<MappedResource, 'rowid' | 'source' | 'key' | 'upstreamId' | 'title' | 'url' | 'breadcrumb' | 'description' | 'deprecated' | 'file' | 'meta'>;
+type ResourcePart = Pick<MappedResource, 'rowid' | 'source' | 'key' | 'upstreamId' | 'title' | 'url' | 'breadcrumb' | 'description' | 'deprecated' | 'file' | 'meta' | 'kind'>;
 
-const RESOURCE_COLUMNS = 'id, source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta';
+const RESOURCE_COLUMNS = 'id, source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind';
 
 /** A row of RESOURCE_COLUMNS in raw (array) mode, which better-sqlite3 returns faster than objects. */
 function resourcePartFromRaw(r: unknown[]): ResourcePart {
   return {
     rowid: r[0] as number, source: r[1] as string, key: r[2] as string, upstreamId: (r[3] as string) ?? null,
     title: r[4] as string, url: (r[5] as string) ?? null, breadcrumb: json(r[6], null), description: (r[7] as string) ?? null,
-    deprecated: r[8] === 1, file: (r[9] as string) ?? null, meta: json(r[10], null),
+    deprecated: r[8] === 1, file: (r[9] as string) ?? null, meta: json(r[10], null), kind: (r[11] as DetectionKind) ?? null,
   };
 }
 
@@ -260,6 +267,8 @@ export class KnowledgeBase {
         attackVersions: json(r.attack_versions, []), resources: r.resources as number, mappings: r.mappings as number,
         techniques: r.techniques as number, deprecated: r.deprecated as number, unknownIds: r.unknown_ids as number,
         warnings: r.warnings as number, records: r.records as number,
+        detectionKind: (r.detection_kind as SourceRow['detectionKind']) ?? null, detectionKindWhy: (r.detection_kind_why as string) ?? null,
+        guidance: r.guidance as number,
       }))
       .sort((a, b) => ['policy', 'detection', 'test'].indexOf(a.pillar) - ['policy', 'detection', 'test'].indexOf(b.pillar)
         || a.order - b.order || a.name.localeCompare(b.name));
@@ -275,7 +284,7 @@ export class KnowledgeBase {
       // Spelled out, not spread: spreading was the slowest line of page generation.
       return {
         rowid: r.rowid, source: r.source, key: r.key, upstreamId: r.upstreamId, title: r.title, url: r.url, breadcrumb: r.breadcrumb,
-        description: r.description, deprecated: r.deprecated, file: r.file, meta: r.meta, technique: techniqueId, rawId: m[1] as string,
+        description: r.description, deprecated: r.deprecated, file: r.file, meta: r.meta, kind: r.kind, technique: techniqueId, rawId: m[1] as string,
         viaRevoked: (m[2] as string) ?? null, relation: (m[3] as string) ?? null, note: (m[4] as string) ?? null,
         attackVersion: (m[5] as string) ?? null,
       };

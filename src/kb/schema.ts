@@ -1,5 +1,5 @@
 /** The knowledge-base schema every pillar shares. Bump SCHEMA_VERSION when it changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -12,7 +12,9 @@ CREATE TABLE sources (
   attack_versions TEXT NOT NULL DEFAULT '[]',
   resources INTEGER NOT NULL DEFAULT 0, mappings INTEGER NOT NULL DEFAULT 0, techniques INTEGER NOT NULL DEFAULT 0,
   deprecated INTEGER NOT NULL DEFAULT 0, unknown_ids INTEGER NOT NULL DEFAULT 0, warnings INTEGER NOT NULL DEFAULT 0,
-  records INTEGER NOT NULL DEFAULT 0, note TEXT
+  records INTEGER NOT NULL DEFAULT 0, note TEXT,
+  -- Detection sources: 'rule', 'guidance' or 'per record', why (for the catalog), and mapped guidance resources.
+  detection_kind TEXT, detection_kind_why TEXT, guidance INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE tactics (
@@ -30,6 +32,8 @@ CREATE INDEX techniques_parent ON techniques(parent);
 CREATE TABLE resources (
   id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, upstream_id TEXT, title TEXT NOT NULL, url TEXT,
   breadcrumb TEXT, description TEXT, deprecated INTEGER NOT NULL, file TEXT, meta TEXT,
+  -- Detection resources: 'rule' (executable) or 'guidance'; NULL for controls and tests.
+  kind TEXT,
   UNIQUE (source, key)
 );
 

@@ -29,6 +29,10 @@ export const threatShape = {
 
 export type ThreatArgs = { [K in keyof typeof threatShape]?: z.infer<(typeof threatShape)[K]> };
 
+/** A control stack: source names (sigma, atomic-red-team …) or one stack named in the server's purplebook.config.json. */
+export const stackField = z.array(z.string().min(1).max(100)).min(1).max(60).optional()
+  .describe('control stack: count only these sources (sigma, elastic, atomic-red-team …) or a named stack; default every source');
+
 export const domainField = z.enum(['enterprise', 'mobile', 'ics']).optional().describe('ATT&CK domain (default enterprise)');
 
 export function domainOf(value: string | undefined): Domain {

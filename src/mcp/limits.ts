@@ -6,8 +6,8 @@ import { MAX_SEARCH_LIMIT } from '../cli/search.js';
 import type { PageBounds } from './paging.js';
 
 export const TECHNIQUE_ITEMS: PageBounds = { list: 'data.sections[].sources[].items', defaultLimit: 5, maxLimit: 50 };
-/** Search pages within the first MAX_SEARCH_LIMIT hits, as the CLI's --limit does. */
-export const SEARCH_HITS: PageBounds = { list: 'data', defaultLimit: 20, maxLimit: MAX_SEARCH_LIMIT };
+/** Search hits per page, as the CLI's --limit (its maximum) and --offset. */
+export const SEARCH_HITS: PageBounds = { list: 'data.hits', defaultLimit: 20, maxLimit: MAX_SEARCH_LIMIT };
 export const SOURCES: PageBounds = { list: 'data', defaultLimit: 50, maxLimit: 100 };
 export const GAP_ROWS: PageBounds = { list: 'data', defaultLimit: 50, maxLimit: 500 };
 export const THREATS: PageBounds = { list: 'data.threats', defaultLimit: 20, maxLimit: 100 };

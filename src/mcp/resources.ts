@@ -5,10 +5,10 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, type ErrorCode, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { sourceCatalog } from '../kb/catalog.js';
-import { computeStats } from '../kb/stats.js';
+import { statsJson } from '../cli/stats.js';
 import { buildPage } from '../page/build.js';
 import { renderMarkdown } from '../render/markdown.js';
-import type { McpContext } from './context.js';
+import { remember, type McpContext } from './context.js';
 import { isUserError } from './errors.js';
 import { findTechniqueId } from './lookup.js';
 
@@ -56,7 +56,7 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
 
   server.registerResource('stats', 'purplebook://stats', {
     title: 'Knowledge-base statistics',
-    description: 'ATT&CK version and counts per domain; per source: commit, access date, resources, mappings, techniques, warnings (as `purplebook stats --json`)',
+    description: 'ATT&CK version and counts per domain with the techniques of each validation class; per source: commit, access date, resources, mappings, techniques, warnings (as `purplebook stats --json`)',
     mimeType: 'application/json',
-  }, (uri) => ctx.use((gen) => json(uri, computeStats(gen.kb))));
+  }, (uri) => ctx.use((gen) => json(uri, remember(gen, 'stats', () => statsJson(gen.kb)))));
 }

@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { GAP_PILLARS, gapRows } from '../cli/gaps.js';
+import { SEARCH_GROUPS, searchKb } from '../search/index.js';
 import { sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
 import { buildPage } from '../page/build.js';
 import type { Page } from '../page/types.js';
@@ -9,7 +10,8 @@ import { renderMarkdown } from '../render/markdown.js';
 import type { Pillar } from '../sources/types.js';
 import { remember, type McpContext } from './context.js';
 import { ToolInputError } from './errors.js';
-import { domainField, domainOf, pageShape } from './inputs.js';
+import { domainField, domainOf, pageShape, stackField } from './inputs.js';
+import { stackOf } from '../cli/stack.js';
 import { findTechniqueId } from './lookup.js';
 import { GAP_ROWS, SEARCH_HITS, SOURCES, TECHNIQUE_ITEMS } from './limits.js';
 import { pageOf, pagingOf, windowOf } from './paging.js';
@@ -64,22 +66,26 @@ export function registerKbTools(server: McpServer, ctx: McpContext): void {
 
   registerTool(server, ctx, 'search', {
     title: 'Search',
-    description: 'Full-text search over techniques and every mapped resource (rules, tests, controls), ranked as `purplebook search TEXT --json`: '
-      + 'a technique id first when the text is one, then by relevance. Each hit names its kind, source, title, url and the techniques it maps to. '
-      + `limit (default ${SEARCH_HITS.defaultLimit}); at most the first ${SEARCH_HITS.maxLimit} hits can be reached.`,
+    description: 'Search over techniques and every mapped resource (rules, tests, controls), ranked as `purplebook search TEXT --json` '
+      + '(the same ranking as the API and the site): exact id, then technique names, then technique descriptions, then resources. '
+      + 'Each hit names its kind (technique, rule, test, control), source, title, url and the techniques it maps to; counts per kind. '
+      + `Paged: limit (default ${SEARCH_HITS.defaultLimit}, max ${SEARCH_HITS.maxLimit}) and cursor.`,
     input: {
       query: z.string().min(1).max(200).describe('words to look for, or a technique id'),
+      kind: z.array(z.enum(SEARCH_GROUPS)).max(4).optional().describe('only these kinds: technique, rule, test, control'),
+      source: z.array(z.string().min(1).max(100)).max(60).optional().describe('only resources of these sources (sigma, atomic-red-team …)'),
       ...pageShape(SEARCH_HITS, 'hits'),
     },
   }, (gen, a) => {
     if (!a.query.trim()) throw new ToolInputError('nothing to search for');
+    const loaded = gen.kb.sources().filter((s) => s.loaded).map((s) => s.name);
+    const sources = (a.source ?? []).map((s) => s.toLowerCase());
+    for (const s of sources) if (!loaded.includes(s)) throw new ToolInputError(`unknown source "${s}"; loaded: ${loaded.join(', ')}`);
     const w = windowOf(a, SEARCH_HITS);
-    const end = Math.min(w.offset + w.limit, SEARCH_HITS.maxLimit);
-    const all = w.offset < end ? gen.kb.search(a.query, end) : [];
-    const hits = all.slice(w.offset);
-    const paging = pagingOf(w, SEARCH_HITS, hits.length, undefined, all.length === end && end < SEARCH_HITS.maxLimit);
-    const lines = hits.map((h) => (h.kind === 'technique' ? `technique: ${h.title}` : `${h.source ?? ''}: ${h.title} [${h.techniques.join(', ')}]${h.url ? ` ${h.url}` : ''}`));
-    return { data: hits, paging, text: lines.length ? lines.join('\n') : `no match for "${a.query}"` };
+    const answer = searchKb(gen.kb, { query: a.query, limit: w.limit, offset: w.offset, kinds: a.kind ?? [], sources });
+    const paging = pagingOf(w, SEARCH_HITS, answer.hits.length, answer.total);
+    const lines = answer.hits.map((h) => (h.kind === 'technique' ? `technique: ${h.title}` : `${h.kind} · ${h.source ?? ''}: ${h.title} [${h.techniques.join(', ')}]${h.url ? ` ${h.url}` : ''}`));
+    return { data: answer, paging, text: lines.length ? lines.join('\n') : `no match for "${a.query}"` };
   });
 
   registerTool(server, ctx, 'list_sources', {
@@ -103,11 +109,14 @@ export function registerKbTools(server: McpServer, ctx: McpContext): void {
     input: {
       pillar: z.enum(GAP_PILLARS).optional().describe('detection: no public detection; test: no public test; default every technique'),
       domain: domainField.describe('ATT&CK domain (default: every domain)'),
+      stack: stackField,
       ...pageShape(GAP_ROWS, 'techniques'),
     },
   }, (gen, a) => {
     const domain = a.domain ? domainOf(a.domain) : undefined;
-    const rows = remember(gen, `gaps:${a.pillar ?? ''}:${domain ?? ''}`, () => gapRows(gen.kb, { pillar: a.pillar, domain }));
+    const stack = stackOf(gen.kb, a.stack);
+    const key = `gaps:${a.pillar ?? ''}:${domain ?? ''}:${stack ? [...stack.sources].sort().join(',') : ''}`;
+    const rows = remember(gen, key, () => gapRows(gen.kb, { pillar: a.pillar, domain, stack }));
     const { items, paging } = pageOf(rows, a, GAP_ROWS);
     const text = items.map((r) => `${r.id} ${r.name} — ${r.policy_volume} controls · ${r.detection_volume} detections · ${r.test_volume} tests — ${r.validation}`);
     return { data: items, paging, text: text.join('\n') || 'no technique' };

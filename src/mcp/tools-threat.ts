@@ -16,7 +16,8 @@ import { coverageTitle } from '../render/coverage.js';
 import { selectThreats } from '../threats/select.js';
 import type { McpContext } from './context.js';
 import { ToolInputError } from './errors.js';
-import { domainField, domainOf, hasThreat, pageShape, selectionOf, threatShape } from './inputs.js';
+import { domainField, domainOf, hasThreat, pageShape, selectionOf, stackField, threatShape } from './inputs.js';
+import { stackOf } from '../cli/stack.js';
 import { COVERAGE_TECHNIQUES, LAYER_TECHNIQUES, MAX_DETECTIONS, PLAN_TECHNIQUES, SIDE_LIST_MAX, THREATS } from './limits.js';
 import { pageOf, pagingOf, windowOf } from './paging.js';
 import { registerTool } from './tool.js';
@@ -97,11 +98,12 @@ export function registerThreatTools(server: McpServer, ctx: McpContext): void {
       + 'order (the threat uses it, public detections exist to adopt). Same report as `purplebook coverage --format json --rules DIR`. '
       + `The techniques list is paged (default ${COVERAGE_TECHNIQUES.defaultLimit}, max ${COVERAGE_TECHNIQUES.maxLimit}); the gap ids are always whole; `
       + `rule warnings and unknown ids are cut at ${SIDE_LIST_MAX}.`,
-    input: { ...threatShape, domain: domainField, ...pageShape(COVERAGE_TECHNIQUES, 'techniques') },
+    input: { ...threatShape, domain: domainField, stack: stackField, ...pageShape(COVERAGE_TECHNIQUES, 'techniques') },
   }, (gen, a) => {
     const domain = ensureDomain(gen.kb, domainOf(a.domain));
     const rules = ctx.rules.current;
-    const report = computeCoverage(gen.kb, { selection: selectionOf(gen.kb, a), rules, domain, summaries: gen.model.summaries });
+    const stack = stackOf(gen.kb, a.stack);
+    const report = computeCoverage(gen.kb, { selection: selectionOf(gen.kb, a), rules, domain, stack, summaries: gen.model.summaries });
     const { items, paging } = pageOf(report.techniques, a, COVERAGE_TECHNIQUES);
     const notes = rules ? [] : [NO_RULES];
     const r = report.rules;
@@ -125,6 +127,7 @@ export function registerThreatTools(server: McpServer, ctx: McpContext): void {
       ...threatShape,
       platform: z.array(z.string().regex(/^[A-Za-z0-9 ./()&+-]{1,60}$/)).max(20).optional().describe('windows, linux, macos … (default every platform)'),
       domain: domainField,
+      stack: stackField,
       max_detections: z.number().int().min(0).optional().describe(`public detection candidates per technique (default 8; above ${MAX_DETECTIONS} clamped)`),
       ...pageShape(PLAN_TECHNIQUES, 'techniques'),
     },
@@ -133,7 +136,7 @@ export function registerThreatTools(server: McpServer, ctx: McpContext): void {
     const selection = selectionOf(gen.kb, a);
     if (!selection) throw new ToolInputError('plan needs a threat: group, software, campaign, techniques or a threat-profile field');
     const maxDetections = a.max_detections === undefined ? undefined : Math.min(a.max_detections, MAX_DETECTIONS);
-    const plan = buildPlan(gen.kb, { selection, rules: ctx.rules.current, platforms: a.platform, domain, maxDetections });
+    const plan = buildPlan(gen.kb, { selection, rules: ctx.rules.current, platforms: a.platform, domain, maxDetections, stack: stackOf(gen.kb, a.stack) });
     const w = windowOf(a, PLAN_TECHNIQUES);
     const { tactics, returned, total } = planWindow(plan.tactics, w);
     const s = plan.summary;
@@ -157,6 +160,7 @@ export function registerThreatTools(server: McpServer, ctx: McpContext): void {
       measure: z.string().min(1).max(100).optional().describe('validation (default), controls, detections, tests, a source name, own or threat'),
       ...threatShape,
       domain: domainField,
+      stack: stackField,
       page_base: z.string().max(500).regex(/^https?:\/\/\S+$/i).optional().describe('address of a Purplebook site: each technique links to its page there'),
       ...pageShape(LAYER_TECHNIQUES, 'techniques'),
     },
@@ -167,7 +171,7 @@ export function registerThreatTools(server: McpServer, ctx: McpContext): void {
     if (measure === 'threat' && !selection) throw new ToolInputError('measure threat needs a threat: group, software, campaign, techniques or a threat-profile field');
     if (measure === 'own' && !ctx.rules.current) throw new ToolInputError(`measure own needs own rules: ${NO_RULES}`);
     if (measure === 'results') throw new ToolInputError('measure results reads a results file: use `purplebook layer --measure results --results FILE`; the MCP server has none');
-    const layer = layerOf(gen.kb, measure, { selection, rules: ctx.rules.current, domain, pageUrl: pageUrlOf(a.page_base) });
+    const layer = layerOf(gen.kb, measure, { selection, rules: ctx.rules.current, domain, pageUrl: pageUrlOf(a.page_base), stack: stackOf(gen.kb, a.stack) });
     if (a.page_base) layer.links = [{ label: 'Purplebook', url: a.page_base }, ...layer.links];
     const { items, paging } = pageOf(layer.techniques, a, LAYER_TECHNIQUES);
     const scored = layer.techniques.filter((t) => t.enabled !== false && (t.score ?? 0) > 0).length;

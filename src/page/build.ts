@@ -1,17 +1,16 @@
 /** The ONE page builder: technique id → Page. Views only format what this returns. */
 import type { KnowledgeBase, MappedResource, SourceRow } from '../kb/open.js';
+import { inStack, type Stack } from '../kb/stack.js';
 import { PILLARS } from '../sources/types.js';
-import type { Page, PageItem, PageSource, PageSummary, TechniqueLink, ValidationClass } from './types.js';
+import type { Page, PageItem, PageSource, TechniqueLink } from './types.js';
+import { summaryOf } from './validation.js';
+
+export { validationClass } from './validation.js';
 
 export interface PageOptions {
   includeDeprecated?: boolean;
-}
-
-export function validationClass(detections: number, tests: number): ValidationClass {
-  if (tests && detections) return 'testable and detectable';
-  if (detections) return 'detectable, no public test';
-  if (tests) return 'testable, no public detection';
-  return 'neither';
+  /** Only these sources are listed and counted (a team's control stack). */
+  stack?: Stack;
 }
 
 function itemOf(r: MappedResource): PageItem {
@@ -23,6 +22,7 @@ function itemOf(r: MappedResource): PageItem {
   if (r.note) item.note = r.note;
   if (r.attackVersion) item.attackVersion = r.attackVersion;
   if (r.deprecated) item.deprecated = true;
+  if (r.kind) item.kind = r.kind;
   if (r.meta) item.meta = r.meta;
   return item;
 }
@@ -60,7 +60,7 @@ function techniquePageOf(template: string | null, id: string, domain: string): s
 function sourceBlock(s: SourceRow, items: PageItem[], viaSub: number, assessed: boolean, id: string, domain: string): PageSource {
   return {
     source: s.name, title: s.title, url: s.homepage, accessed: s.accessed, accessedFrom: s.accessedFrom, commit: s.commit,
-    total: s.resources, count: items.length, viaSubtechniques: viaSub, assessedNotMappable: assessed && items.length === 0,
+    total: s.resources, count: items.length, guidance: items.filter((i) => i.kind === 'guidance').length, viaSubtechniques: viaSub, assessedNotMappable: assessed && items.length === 0,
     attackVersions: s.attackVersions, techniquePage: techniquePageOf(s.techniquePage, id, domain),
     summaryFields: s.summaryFields, items,
   };
@@ -79,30 +79,23 @@ export function buildPage(kb: KnowledgeBase, rawId: string, opts: PageOptions = 
   }
   const viaSub = t.isSub ? new Map<string, number>() : kb.viaSubtechniques(t.id, includeDeprecated);
   const assessments = kb.assessments(t.id);
-  const volumes = { policy: new Set<number>(), detection: new Set<number>(), test: new Set<number>() };
 
   const sections = PILLARS.map(({ pillar, heading }) => ({
     pillar,
     title: heading,
-    sources: kb.sources().filter((s) => s.pillar === pillar && s.loaded).map((s) => {
+    sources: kb.sources().filter((s) => s.pillar === pillar && s.loaded && inStack(opts.stack, s.name)).map((s) => {
       const resources = (bySource.get(s.name) ?? []).map(sortable).sort(compareResources).map((x) => x.r);
-      for (const r of resources) volumes[pillar].add(r.rowid);
       return sourceBlock(s, resources.map(itemOf), viaSub.get(s.name) ?? 0, assessments.has(s.name), t.id, t.domain);
     }),
   }));
-
-  const summary: PageSummary = {
-    policy_volume: volumes.policy.size,
-    detection_volume: volumes.detection.size,
-    test_volume: volumes.test.size,
-    validation: validationClass(volumes.detection.size, volumes.test.size),
-  };
+  // Sections already hold the stack's sources only.
+  const summary = summaryOf(sections.flatMap((sec) => sec.sources.map((b) => ({ source: b.source, pillar: sec.pillar, count: b.count, guidance: b.guidance }))));
   const tacticNames = new Map(kb.tactics().filter((x) => x.domain === t.domain).map((x) => [x.shortname, x.name]));
   return {
     id: t.id, name: t.name, domain: t.domain, tactics: t.tactics.map((s) => tacticNames.get(s) ?? s), platforms: t.platforms,
     url: t.url, description: t.description, status: t.status, replacedBy: t.revokedBy.map((id) => link(kb, id)),
     parent: t.parent ? link(kb, t.parent) : null,
     subtechniques: t.isSub ? [] : kb.subtechniques(t.id).filter((s) => s.status !== 'revoked').map((s) => ({ id: s.id, name: s.name, status: s.status })),
-    attackVersion: kb.attackVersion, summary, sections,
+    attackVersion: kb.attackVersion, ...(opts.stack ? { stack: { name: opts.stack.name, sources: [...opts.stack.sources] } } : {}), summary, sections,
   };
 }

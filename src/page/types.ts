@@ -16,6 +16,8 @@ export interface PageItem {
   note?: string;
   attackVersion?: string;
   deprecated?: boolean;
+  /** Detection items: an executable rule, or guidance (shown, not counted as a detection). */
+  kind?: 'rule' | 'guidance';
   /** Source-specific fields (status, level, platforms, executors …). */
   meta?: Record<string, unknown>;
 }
@@ -31,6 +33,8 @@ export interface PageSource {
   total: number;
   /** Resources mapped directly to this technique. */
   count: number;
+  /** How many of `count` are guidance, not executable rules (detection sources only; 0 otherwise). */
+  guidance: number;
   /** Resources mapped only to sub-techniques of this technique (parents only). */
   viaSubtechniques: number;
   /** The framework's authors assessed this technique and mapped nothing (CTID non_mappable). */
@@ -48,9 +52,12 @@ export interface PageSection {
   sources: PageSource[];
 }
 
+/** Volumes and class by the one definition in validation.ts (detections = executable rules). */
 export interface PageSummary {
   policy_volume: number;
   detection_volume: number;
+  /** Detection resources that are guidance: shown, not counted in detection_volume or the class. */
+  guidance_volume: number;
   test_volume: number;
   validation: ValidationClass;
 }
@@ -74,6 +81,8 @@ export interface Page {
   parent: TechniqueLink | null;
   subtechniques: TechniqueLink[];
   attackVersion: string;
+  /** Set when the page was built for a control stack: only its sources are listed and counted. */
+  stack?: { name: string | null; sources: string[] };
   summary: PageSummary;
   sections: PageSection[];
 }

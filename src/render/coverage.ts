@@ -4,6 +4,7 @@ import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage
 import { csvRow } from './csv.js';
 import { RESULTS_CSV_COLUMNS, resultsCsvCells, resultsSummaryMarkdown } from '../results/coverage.js';
 import { mdText, safeUrl } from './markdown.js';
+import { count } from './words.js';
 
 const pct = (n: number, total: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
 const counts = (list: SourceCount[]) => list.map((s) => `${s.source}:${s.count}`).join('; ');
@@ -51,19 +52,53 @@ function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** `a (3), b (1)`: how many of each, most first. */
+function tally(values: string[]): string {
+  const n = new Map<string, number>();
+  for (const v of values) n.set(v, (n.get(v) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([v, c]) => `${mdText(v)} (${c})`).join(', ');
+}
+
+/**
+ * The header's account of the rules and files read, which adds up: rules read = mapped +
+ * without ATT&CK id + deprecated + ids that did not count; files = files with rules + skipped.
+ */
+export function ruleAccounting(r: CoverageReport): string[] {
+  const x = r.rules;
+  if (!x.files && !x.total) return ['No own rules read: every technique counts as a gap.'];
+  const lines = [`**Own rules: ${x.total} read = ${x.mapped} mapped + ${x.unmapped.length} without ATT&CK id + ${x.deprecated} deprecated + `
+    + `${x.idsNotCounted.length} whose ids did not count** (unknown to ATT&CK ${mdText(r.attackVersion)}, other domain or deprecated technique); `
+    + `${x.inScope} of the mapped map to techniques of this report.`];
+  const skipped = x.skipped.length ? ` + ${x.skipped.length} skipped: ${tally(x.skipped.map((f) => f.reason))}` : '';
+  lines.push(`Files: ${x.files} read = ${x.files - x.skipped.length} with rules${skipped}.`);
+  const notes: string[] = [];
+  const layouts = Object.entries(x.layouts);
+  if (layouts.length) notes.push(`ATT&CK mappings found in ${layouts.map(([k, n]) => `${mdText(k)} (${n})`).join(', ')}`);
+  if (x.correlations.length) notes.push(`${plural(x.correlations.length, 'correlation rule')} count for the techniques of the rules they correlate`);
+  if (x.parentsWithSubtechniques.length) {
+    notes.push(`${plural(new Set(x.parentsWithSubtechniques.map((p) => p.rule)).size, 'rule names', 'rules name')} a parent technique with its sub-techniques: `
+      + 'the parent counts as partial by them, not covered');
+  }
+  if (x.duplicateIds.length) notes.push(`${plural(x.duplicateIds.length, 'rule id is', 'rule ids are')} in more than one file: each file's rule counts`);
+  if (notes.length) lines.push(`${notes.join('. ')}.`);
+  return lines.flatMap((l) => [l, '']).slice(0, -1);
+}
+
 export function renderCoverageMarkdown(r: CoverageReport): string {
   const s = r.summary;
   const byId = new Map(r.techniques.map((t) => [t.id, t]));
   const tacticName = new Map(s.byTactic.map((t) => [t.shortname, t.name]));
   const tacticsOf = (t: CoverageTechnique) => t.tactics.map((x) => mdText(tacticName.get(x) ?? x)).join(', ');
   const out: string[] = [`# ${mdText(coverageTitle(r))}`, ''];
-  out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')} · `
-    + `${r.rules.total} own rules read from ${r.rules.files} files (${r.rules.deprecated} deprecated, ${r.rules.unmapped.length} without ATT&CK id, `
-    + `${r.rules.inScope} mapped to techniques of this report)`, '');
+  out.push(`ATT&CK ${mdText(r.attackVersion)} (${r.domain}) · knowledge base built ${mdText(r.builtAt ?? 'unknown')}`, '');
+  out.push(...ruleAccounting(r), '');
   const newer = newerHint('Own rules', r.rules.newerIds, r.attackVersion);
   if (newer) out.push(`> ${mdText(newer)}`, '');
+  if (r.stack) out.push(`Public controls, rules and tests counted from the control stack only: ${mdText(r.stack.name ? `${r.stack.name} (${r.stack.sources.join(', ')})` : r.stack.sources.join(', '))}`, '');
   if (r.threats?.length) {
-    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${t.techniques} techniques`).join(' · '), '');
+    out.push('Threats: ' + r.threats.map((t) => `${link(mdText(`${t.name}${t.kind === 'list' ? '' : ` (${t.id})`}`), t.url)} — ${count(t.techniques, 'technique')}`).join(' · '), '');
   }
   if (r.excluded.length) out.push(`Left out: ${r.excluded.map((e) => `${e.id} (${mdText(e.reason)})`).join(', ')}`, '');
 
@@ -77,7 +112,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   if (r.baseline) {
     const b = r.baseline;
     out.push('## Against the baseline', '');
-    out.push(`Baseline: ${b.covered} covered techniques in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
+    out.push(`Baseline: ${count(b.covered, 'covered technique')} in scope (${b.ignored} outside it ignored). Now: ${s.covered}.`, '');
     if (b.carried.length) {
       const carried = b.carried.map((c) => `${c.from} → ${c.to.join(', ') || 'no counterpart'}`).join(', ');
       out.push(`Baseline ids carried to ATT&CK ${mdText(r.attackVersion)} (\`purplebook translate\` explains each): ${carried}`, '');
@@ -113,6 +148,11 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     for (const u of r.rules.unmapped) out.push(`* ${mdText(u.file)} — ${mdText(u.title)}`);
     out.push('');
   }
+  if (r.rules.idsNotCounted.length) {
+    out.push(`## Own rules whose ATT&CK ids did not count (${r.rules.idsNotCounted.length})`, '');
+    for (const u of r.rules.idsNotCounted) out.push(`* ${mdText(u.file)} — ${mdText(u.title)}`);
+    out.push('');
+  }
   if (r.rules.unknownIds.length) {
     out.push(`## Technique ids that did not count (${r.rules.unknownIds.length})`, '');
     for (const u of r.rules.unknownIds) out.push(`* ${mdText(u.file)}: ${mdText(u.raw)} — ${u.reason}`);
@@ -121,6 +161,21 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
   if (r.rules.revoked.length) {
     out.push(`## Revoked ids carried to their replacement (${r.rules.revoked.length})`, '');
     for (const u of r.rules.revoked) out.push(`* ${mdText(u.file)}: ${mdText(u.raw)} → ${u.ids.join(', ') || 'nothing'}`);
+    out.push('');
+  }
+  if (r.rules.parentsWithSubtechniques.length) {
+    out.push(`## Parent techniques named with their sub-techniques: partial, not covered (${r.rules.parentsWithSubtechniques.length})`, '');
+    for (const p of r.rules.parentsWithSubtechniques) out.push(`* ${mdText(p.file)}: ${p.parent} with ${p.subtechniques.join(', ')}`);
+    out.push('');
+  }
+  if (r.rules.correlations.length) {
+    out.push(`## Correlation rules counted for the rules they correlate (${r.rules.correlations.length})`, '');
+    for (const c of r.rules.correlations) out.push(`* ${mdText(c.file)} — ${mdText(c.title)}: techniques of ${c.from.map(mdText).join(', ')}`);
+    out.push('');
+  }
+  if (r.rules.skipped.length) {
+    out.push(`## Files skipped (${r.rules.skipped.length})`, '');
+    for (const f of r.rules.skipped) out.push(`* ${mdText(f.file)}: ${mdText(f.reason)}${f.detail ? ` — ${mdText(f.detail)}` : ''}`);
     out.push('');
   }
   if (r.rules.warnings.length) {

@@ -7,8 +7,9 @@
 import type { Domain } from '../attack/types.js';
 import type { CoverageReport } from '../coverage/coverage.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { stackLabel, type Stack } from '../kb/stack.js';
 import {
-  colourKey, colourOf, countEdges, countLevel, findMeasure, legendFor, summarizeAll, VALIDATION_COLORS, type Measure, type TechniqueSummary,
+  colourKey, colourOf, countEdges, countLevel, findMeasure, legendFor, summariesForStack, summarizeAll, VALIDATION_COLORS, type Measure, type TechniqueSummary,
 } from '../site/measures.js';
 import type { ThreatSelection } from '../threats/select.js';
 
@@ -113,6 +114,8 @@ export interface NavigatorLayerOptions {
   pageUrl?: (id: string) => string;
   /** Restrict to a threat's techniques: the others are listed disabled, without score. */
   selection?: ThreatSelection;
+  /** Count only the sources of this control stack (summaries given are re-computed for it). */
+  stack?: Stack;
 }
 
 const attackUrl = (id: string) => `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
@@ -150,15 +153,20 @@ function activeIds(kb: KnowledgeBase, domain: Domain): string[] {
 
 function techniqueComment(t: TechniqueSummary): string {
   const s = t.summary;
-  return `${s.policy_volume} controls · ${s.detection_volume} detections · ${s.test_volume} tests — ${s.validation}`;
+  return `${s.policy_volume} controls · ${s.detection_volume} detections · ${s.test_volume} tests — ${s.validation}`
+    + (s.guidance_volume ? ` (${s.guidance_volume} guidance, not counted)` : '');
+}
+
+function stackMetadata(stack?: Stack): LayerMetadata[] {
+  return stack ? [{ name: 'stack', value: stackLabel(stack) }] : [];
 }
 
 /** The layer of one measure over every active technique of a domain. */
 export function navigatorLayer(opts: NavigatorLayerOptions): NavigatorLayer {
-  const measure = typeof opts.measure === 'string' ? findMeasure(opts.kb, opts.measure) : opts.measure;
+  const measure = typeof opts.measure === 'string' ? findMeasure(opts.kb, opts.measure, opts.stack) : opts.measure;
   if (!measure) throw new UnknownMeasureError(`unknown measure "${String(opts.measure)}"`);
   const domain = opts.domain ?? 'enterprise-attack';
-  const all = opts.summaries ?? summarizeAll(opts.kb);
+  const all = opts.summaries ? summariesForStack(opts.summaries, opts.kb.sources(), opts.stack) : summarizeAll(opts.kb, opts.stack);
   const techniques = all.filter((t) => t.domain === domain && t.status === 'active');
   const inScope = (id: string) => !opts.selection || opts.selection.techniques.has(id);
   const values = techniques.map((t) => measure.value(t));
@@ -181,6 +189,7 @@ export function navigatorLayer(opts: NavigatorLayerOptions): NavigatorLayer {
         { name: 'validation', value: t.summary.validation },
         { name: 'controls', value: String(t.summary.policy_volume) },
         { name: 'detections', value: String(t.summary.detection_volume) },
+        ...(t.summary.guidance_volume ? [{ name: 'guidance', value: String(t.summary.guidance_volume) }] : []),
         { name: 'tests', value: String(t.summary.test_volume) },
         ...(measure.id.startsWith('source-') ? [{ name: measure.label, value: String(value) }] : []),
         ...(users.length ? [{ name: 'threats', value: users.map((u) => threatNames.get(u) ?? u).join(', ') }] : []),
@@ -195,13 +204,13 @@ export function navigatorLayer(opts: NavigatorLayerOptions): NavigatorLayer {
   return buildLayer({
     domain,
     attackVersion: opts.kb.attackVersion,
-    name: opts.name ?? `Purplebook: ${measure.label} (${domainName})${opts.selection ? ` — ${selectionName(opts.selection)}` : ''}`,
+    name: opts.name ?? `Purplebook: ${measure.label} (${domainName})${opts.selection ? ` — ${selectionName(opts.selection)}` : ''}${opts.stack ? ` — stack ${opts.stack.name ?? opts.stack.sources.join(', ')}` : ''}`,
     description: opts.description
-      ?? `${measure.label}: ${measure.description}, per ${domainName} technique${opts.selection ? ` used by ${selectionName(opts.selection)} (others disabled)` : ''}, from the Purplebook knowledge base built ${opts.kb.meta('built_at') ?? ''} (ATT&CK ${opts.kb.attackVersion}).`,
+      ?? `${measure.label}: ${measure.description}, per ${domainName} technique${opts.selection ? ` used by ${selectionName(opts.selection)} (others disabled)` : ''}${opts.stack ? `, counting the control stack ${stackLabel(opts.stack)} only` : ''}, from the Purplebook knowledge base built ${opts.kb.meta('built_at') ?? ''} (ATT&CK ${opts.kb.attackVersion}).`,
     techniques: entries,
     gradient: { colors: legend.map((l) => l.fill), minValue: 0, maxValue: top },
     legendItems: legend.map((l) => ({ label: l.label, color: l.fill })),
-    metadata: [{ name: 'generator', value: 'purplebook' }, { name: 'measure', value: measure.id }, ...selectionMetadata(opts.selection)],
+    metadata: [{ name: 'generator', value: 'purplebook' }, { name: 'measure', value: measure.id }, ...selectionMetadata(opts.selection), ...stackMetadata(opts.stack)],
   });
 }
 

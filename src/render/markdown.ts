@@ -1,13 +1,19 @@
 /** Markdown page in the layout of Control Validation Compass (../shared/seed). */
 import type { Page, PageItem, PageSource } from '../page/types.js';
+import { guidanceOf } from '../page/validation.js';
 import { longDate } from '../util/text.js';
+import { descriptionMarkdown } from './description.js';
 import { itemFacts } from './facts.js';
+import { hasContent } from './item-view.js';
+import { count } from './words.js';
 
 export interface MarkdownOptions {
   /** Show ids, tactics, "why" chains and notes for every item. */
   detail?: boolean;
   /** Link target for other techniques (default: the ATT&CK site). */
   techniqueHref?: (id: string) => string;
+  /** A block for every loaded source, also those with nothing for this technique (default: one line names them). */
+  allSources?: boolean;
 }
 
 const attackHref = (id: string) => `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
@@ -40,7 +46,20 @@ function linked(text: string, url: string | null | undefined): string {
 
 export function validationLine(page: Page): string {
   const s = page.summary;
-  return `**Validation:** ${s.policy_volume} controls · ${s.detection_volume} detections · ${s.test_volume} tests — ${s.validation}`;
+  return `**Validation:** ${count(s.policy_volume, 'control')} · ${count(s.detection_volume, 'detection')} · ${count(s.test_volume, 'test')} — ${s.validation}`;
+}
+
+/** Guidance items listed on one line of the page, at most this many (the source blocks list them all). */
+export const GUIDANCE_LINE_MAX = 12;
+
+/** `**Guidance:** …`: what describes detection without a rule to run; shown, never counted. Empty when there is none. */
+export function guidanceLine(page: Page): string {
+  const groups = guidanceOf(page);
+  if (!groups.length) return '';
+  const items = groups.flatMap((g) => g.items.map((i) => linked(mdText(i.id ? `${i.id} ${i.name}` : i.name), i.url)));
+  const shown = items.slice(0, GUIDANCE_LINE_MAX).join(' · ');
+  const more = items.length > GUIDANCE_LINE_MAX ? ` · … ${items.length - GUIDANCE_LINE_MAX} more` : '';
+  return `**Guidance (not counted as detections):** ${page.summary.guidance_volume} — ${shown}${more}`;
 }
 
 function itemLine(item: PageItem, src: PageSource, opts: MarkdownOptions): string[] {
@@ -48,14 +67,31 @@ function itemLine(item: PageItem, src: PageSource, opts: MarkdownOptions): strin
   const head = item.breadcrumb?.length
     ? `${item.breadcrumb.map(mdText).join(' / ')} / ${linked(`**${title}**`, item.url)}`
     : linked(title, item.url);
-  const facts = opts.detail ? itemFacts(item, ['id', 'relation', ...src.summaryFields, ...Object.keys(item.meta ?? {}).filter((k) => !src.summaryFields.includes(k))].filter((v, i, a) => a.indexOf(v) === i)) : itemFacts(item, src.summaryFields);
+  const facts = opts.detail ? itemFacts(item, detailFields(item, src)) : itemFacts(item, src.summaryFields);
   let line = `* ${head}`;
   if (facts.length) line += ` — ${facts.map(mdText).join(' · ')}`;
   if (item.via) line += ` (mapped via revoked ${item.via.revoked})`;
   if (item.deprecated) line += ' (deprecated)';
+  if (item.kind === 'guidance') line += ' (guidance)';
   const lines = [line];
   if (item.note && (opts.detail || src.summaryFields.includes('note'))) lines.push(`  * ${mdText(oneLineCap(item.note, 600))}`);
   return lines;
+}
+
+/**
+ * Every field of an item for --detail, each value once: D3FEND's `d3fendId` and Sigma's `id` repeat
+ * the item's id, and D3FEND's `definition` its description.
+ */
+function detailFields(item: PageItem, src: PageSource): string[] {
+  const fields = ['id', 'relation', ...src.summaryFields, ...Object.keys(item.meta ?? {})].filter((v, i, a) => a.indexOf(v) === i);
+  const seen = new Set<string>([item.name, item.description ?? ''].map((x) => x.trim()));
+  return fields.filter((f) => {
+    const v = f === 'id' ? item.id : f === 'relation' ? item.relation : item.meta?.[f];
+    if (typeof v !== 'string') return true;
+    if (seen.has(v.trim())) return false;
+    seen.add(v.trim());
+    return true;
+  });
 }
 
 function oneLineCap(s: string, max: number): string {
@@ -93,28 +129,26 @@ export function renderMarkdown(page: Page, opts: MarkdownOptions = {}): string {
     out.push(`**Status:** ${page.status}${by ? ` — replaced by ${by}` : ''}`, '');
   }
   out.push(validationLine(page), '');
+  const guidance = guidanceLine(page);
+  if (guidance) out.push(guidance, '');
+  if (page.stack) out.push(`**Control stack:** ${page.stack.name ? `${mdText(page.stack.name)}: ` : ''}${page.stack.sources.map(mdText).join(', ')} (other sources left out)`, '');
   if (page.parent) out.push(`**Sub-technique of:** [${page.parent.id}: ${mdText(page.parent.name)}](${href(page.parent.id)})`, '');
   if (page.subtechniques.length) {
     out.push(`**Sub-techniques:** ${page.subtechniques.map((s) => `[${s.id}: ${mdText(s.name)}](${href(s.id)})`).join(', ')}`, '');
   }
   out.push(`**[MITRE ATT&CK Description](${page.url})**`);
-  out.push(`<blockquote>${escapeHtmlText(page.description)}</blockquote>`, '');
+  out.push(`<blockquote>${descriptionMarkdown(page.description)}</blockquote>`, '');
   for (const section of page.sections) {
     out.push(`## ${section.title}`);
     if (!section.sources.length) {
       out.push(`No ${section.pillar === 'policy' ? 'control' : section.pillar} source is loaded in this knowledge base.`, '');
       continue;
     }
-    for (const src of section.sources) out.push(...sourceBlock(src, page, opts));
+    const shown = opts.allSources ? section.sources : section.sources.filter(hasContent);
+    for (const src of shown) out.push(...sourceBlock(src, page, opts));
+    const empty = section.sources.filter((src) => !shown.includes(src));
+    if (empty.length) out.push(`Nothing for this (sub)technique in: ${empty.map((src) => mdText(src.title)).join(', ')}.`, '');
   }
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
-}
-
-/** The description goes inside an HTML element: neutralize markup but keep markdown links. */
-function escapeHtmlText(s: string): string {
-  return s
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    // Only http(s) links survive; `[x](javascript:…)` keeps its text.
-    .replace(/\[([^\]]*)\]\((?!https?:\/\/)[^)]*\)/gi, '$1');
 }

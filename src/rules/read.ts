@@ -17,7 +17,8 @@ import { readKibanaNdjson } from './formats/kibana-ndjson.js';
 import { readSigma } from './formats/sigma.js';
 import { readSplunkEscu } from './formats/splunk-escu.js';
 import { readSplunkSavedsearches } from './formats/splunk-savedsearches.js';
-import type { OwnRule, OwnRuleFormat, OwnRuleSet, RuleWarning } from './types.js';
+import { findDuplicateIds, linkCorrelations } from './link.js';
+import type { OwnRule, OwnRuleFormat, OwnRuleSet, RuleWarning, SkippedFile } from './types.js';
 
 export interface ReadOptions {
   limits?: Partial<Limits>;
@@ -44,22 +45,50 @@ function normalize(text: string): string {
   return t.includes('\r') ? t.replace(/\r\n?/g, '\n') : t;
 }
 
+const FORMAT_NAMES: Record<OwnRuleFormat, string> = {
+  'sigma': 'Sigma', 'elastic-toml': 'Elastic TOML', 'kibana-ndjson': 'Kibana NDJSON', 'splunk-escu': 'Splunk ESCU YAML',
+  'splunk-savedsearches': 'Splunk savedsearches.conf',
+};
+const OVER_LIMIT = 'over the size limit';
+const NOT_A_RULE = { reason: 'no rule format recognised', detail: `not ${Object.values(FORMAT_NAMES).join(', ').replace(/, ([^,]+)$/, ' or $1')}` };
+
+interface FileRules {
+  rules: OwnRule[];
+  /** Why the file yielded no rule. */
+  skipped?: Omit<SkippedFile, 'file'>;
+}
+
 /** Rules of one file's text, with key/file/format added; problems go to `warnings`. */
-function rulesOfText(file: string, text: string, limits: Limits, warnings: RuleWarning[]): OwnRule[] {
+function rulesOfText(file: string, text: string, limits: Limits, warnings: RuleWarning[]): FileRules {
   const normalized = normalize(text);
   const format = detectFormat(normalized);
-  if (!format) return [];
+  if (!format) return { rules: [], skipped: NOT_A_RULE };
+  const before = warnings.length;
   const ctx: FormatContext = { limits, warn: (r) => warnings.push({ file, reason: r }) };
   let drafts: RuleDraft[];
   try {
     drafts = READERS[format](normalized, ctx);
   } catch (e) {
     // A reader bug or a hostile file must cost one file, never the whole run.
-    ctx.warn(`cannot read as ${format}: ${reason(e)}`);
-    return [];
+    ctx.warn(`cannot read as ${FORMAT_NAMES[format]}: ${reason(e)}`);
+    drafts = [];
+  }
+  if (!drafts.length) {
+    const why = warnings[before]?.reason;
+    return { rules: [], skipped: why ? { reason: `not readable as ${FORMAT_NAMES[format]}`, detail: why } : { reason: `${FORMAT_NAMES[format]} file with no rule in it` } };
   }
   const several = drafts.length > 1;
-  return drafts.map((d, i) => ({ key: several ? `${file}#${i + 1}` : file, file, format, ...d }));
+  return { rules: drafts.map((d, i) => ({ key: several ? `${file}#${i + 1}` : file, file, format, ...d })) };
+}
+
+/** Set-wide steps once every file is read: correlations take their rules' ids; duplicate ids are named. */
+function finish(rules: OwnRule[], warnings: RuleWarning[], files: number, skipped: SkippedFile[]): OwnRuleSet {
+  linkCorrelations(rules, warnings);
+  const duplicateIds = findDuplicateIds(rules);
+  for (const d of duplicateIds) {
+    warnings.push({ file: d.files[0]!, reason: `rule id ${d.id} is also the id of a rule in ${d.files.slice(1).join(', ')} (each file's rule counts)` });
+  }
+  return { rules, warnings, files, skipped, duplicateIds };
 }
 
 function limitsOf(opts: ReadOptions | undefined): Limits {
@@ -71,14 +100,32 @@ function limitsOf(opts: ReadOptions | undefined): Limits {
  * `key`. Over-size text is a warning, not an error.
  */
 export function parseOwnRuleText(name: string, text: string, opts?: ReadOptions): OwnRuleSet {
+  return parseOwnRuleFiles([{ name, content: text }], opts);
+}
+
+/**
+ * Rules of files held in memory (one upload of several files), read as one set: a correlation
+ * rule finds the rules it correlates in another file, and an id two files share is named. Names
+ * must be unique (they become the rules' keys).
+ */
+export function parseOwnRuleFiles(files: readonly { name: string; content: string }[], opts?: ReadOptions): OwnRuleSet {
   const limits = limitsOf(opts);
   const warnings: RuleWarning[] = [];
-  const size = Buffer.byteLength(text, 'utf8');
-  if (size > limits.maxFileBytes) {
-    warnings.push({ file: name, reason: `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit: not read` });
-    return { rules: [], warnings, files: 1 };
+  const rules: OwnRule[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const { name, content } of files) {
+    const size = Buffer.byteLength(content, 'utf8');
+    if (size > limits.maxFileBytes) {
+      const why = `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit: not read`;
+      warnings.push({ file: name, reason: why });
+      skipped.push({ file: name, reason: OVER_LIMIT, detail: why });
+      continue;
+    }
+    const got = size ? rulesOfText(name, content, limits, warnings) : { rules: [], skipped: { reason: 'empty file' } };
+    rules.push(...got.rules);
+    if (got.skipped) skipped.push({ file: name, ...got.skipped });
   }
-  return { rules: rulesOfText(name, text, limits, warnings), warnings, files: 1 };
+  return finish(rules, warnings, files.length, skipped);
 }
 
 /** True when the first bytes contain a NUL: an image, archive or other binary file. */
@@ -93,22 +140,28 @@ function looksBinary(full: string): boolean {
   }
 }
 
-/** The text of a file on disk, or undefined (with a warning only when the file might have been a rule). */
-function readFileText(full: string, file: string, limits: Limits, warnings: RuleWarning[]): string | undefined {
+/**
+ * The text of a file on disk, or why there is none (with a warning too when the file might have
+ * been a rule: over the size limit, unreadable).
+ */
+function readFileText(full: string, file: string, limits: Limits, warnings: RuleWarning[]): { text: string } | { skipped: Omit<SkippedFile, 'file'> } {
   try {
     const size = statSync(full).size;
-    if (size === 0) return undefined;
+    if (size === 0) return { skipped: { reason: 'empty file' } };
     if (size > limits.maxFileBytes) {
-      if (!looksBinary(full)) warnings.push({ file, reason: `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit: not read` });
-      return undefined;
+      if (looksBinary(full)) return { skipped: { reason: 'binary file' } };
+      const why = `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit: not read`;
+      warnings.push({ file, reason: why });
+      return { skipped: { reason: OVER_LIMIT, detail: why } };
     }
     const bytes = readFileSync(full);
-    if (bytes.includes(0)) return undefined;
-    return utf8.decode(bytes);
+    if (bytes.includes(0)) return { skipped: { reason: 'binary file' } };
+    return { text: utf8.decode(bytes) };
   } catch (e) {
     // Invalid UTF-8 is a binary or foreign-encoded file, not a rule; anything else is worth saying.
-    if (!(e instanceof TypeError)) warnings.push({ file, reason: `cannot read: ${reason(e)}` });
-    return undefined;
+    if (e instanceof TypeError) return { skipped: { reason: 'not UTF-8 text' } };
+    warnings.push({ file, reason: `cannot read: ${reason(e)}` });
+    return { skipped: { reason: 'cannot read', detail: reason(e) } };
   }
 }
 
@@ -144,6 +197,7 @@ export function readOwnRules(paths: string[], opts?: ReadOptions): OwnRuleSet {
   const limits = limitsOf(opts);
   const warnings: RuleWarning[] = [];
   const rules: OwnRule[] = [];
+  const skipped: SkippedFile[] = [];
   const seenFiles = new Set<string>();
   const names = new Set<string>();
   let files = 0;
@@ -156,8 +210,10 @@ export function readOwnRules(paths: string[], opts?: ReadOptions): OwnRuleSet {
     // Two folders may both hold `windows/x.yml`: the later one is named with its folder as given.
     const file = names.has(f.file) && f.root ? `${f.root.replace(/[\\/]+$/, '')}/${f.file}` : f.file;
     names.add(file);
-    const text = readFileText(f.full, file, limits, warnings);
-    if (text !== undefined) rules.push(...rulesOfText(file, text, limits, warnings));
+    const read = readFileText(f.full, file, limits, warnings);
+    const got = 'text' in read ? rulesOfText(file, read.text, limits, warnings) : { rules: [], skipped: read.skipped };
+    rules.push(...got.rules);
+    if (got.skipped) skipped.push({ file, ...got.skipped });
   }
-  return { rules, warnings, files };
+  return finish(rules, warnings, files, skipped);
 }

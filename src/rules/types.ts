@@ -14,11 +14,19 @@ export interface OwnRule {
   format: OwnRuleFormat;
   /** The rule's own id (Sigma/ESCU uuid, Elastic rule_id, stanza name), if any. */
   id?: string;
+  /** Sigma `name`: what a correlation rule may refer to instead of the id. */
+  name?: string;
   title: string;
   /** True when the rule marks itself deprecated/disabled (Sigma status deprecated, ESCU deprecated, Elastic maturity deprecated). */
   deprecated?: boolean;
   /** Raw ATT&CK ids as written (`T1059.001`, `attack.t1059.001` already stripped of its prefix). Empty: unmapped. */
   techniqueIds: string[];
+  /** Where the ids were found when a format has several layouts (Elastic: `[[rule.threat]]` or a top-level `[[threat]]`). */
+  mappedVia?: string;
+  /** Sigma correlation rules: the ids or names of the rules they correlate (`correlation.rules`). */
+  correlates?: string[];
+  /** A correlation rule without ATT&CK ids of its own: keys of the rules whose ids it took. */
+  idsFrom?: string[];
   /** 1-based line where the rule starts, for rules that share a file (NDJSON line, `.conf` stanza header). */
   line?: number;
   /**
@@ -33,9 +41,28 @@ export interface RuleWarning {
   reason: string;
 }
 
+/** A file that yielded no rule, and why (not a rule format, empty, binary, unreadable…). */
+export interface SkippedFile {
+  file: string;
+  /** A short category, the same for every file skipped for that reason ("empty file", "not readable as Sigma"). */
+  reason: string;
+  /** What exactly went wrong, when there is more to say (the reader's warning). */
+  detail?: string;
+}
+
+/** One rule id carried by rules of several files. */
+export interface DuplicateRuleId {
+  id: string;
+  files: string[];
+}
+
 export interface OwnRuleSet {
   rules: OwnRule[];
   warnings: RuleWarning[];
-  /** Files looked at (including ones that were not rules). */
+  /** Files looked at (including ones that were not rules): files with rules + `skipped`. */
   files: number;
+  /** Files that yielded no rule, with the reason (absent from sets built before this was counted). */
+  skipped?: SkippedFile[];
+  /** Rule ids found in more than one file; every file's rule still counts. */
+  duplicateIds?: DuplicateRuleId[];
 }

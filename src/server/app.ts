@@ -11,17 +11,23 @@ import { constants as zlib } from 'node:zlib';
 import { sourceCatalog } from '../kb/catalog.js';
 import { computeStats } from '../kb/stats.js';
 import { buildPage } from '../page/build.js';
-import { closeMatches } from '../page/suggest.js';
+import { closeMatches, closeValues } from '../page/suggest.js';
+import { searchKb } from '../search/index.js';
+import type { SearchGroup } from '../search/rank.js';
 import { UnknownMeasureError, navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
 import { coveragePage } from '../site/coverage-page.js';
 import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
-import { VALIDATION_ORDER, type TechniqueSummary } from '../site/measures.js';
-import { DOMAIN_PAGES, dataScript } from '../site/model.js';
+import { VALIDATION_ORDER, listMeasures, summariesForStack, type TechniqueSummary } from '../site/measures.js';
+import { DOMAIN_PAGES, dataScript, shardScript } from '../site/model.js';
+import { itemViewsData } from '../render/html.js';
 import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
 import { sourcesPage } from '../site/sources.js';
+import type { NamedStacks, Stack } from '../kb/stack.js';
 import { coverageRoutes } from './coverage.js';
+import { lineupRoutes } from './lineup.js';
+import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
 import { ServerResults, resultsRoutes, type ResultsServerOptions } from './results.js';
@@ -45,6 +51,8 @@ export interface ServerOptions extends HolderOptions {
   onRulesError?: (error: Error) => void;
   /** `serve --results`: technique pages show validation results; with tokens, POST /api/results writes them. */
   results?: ResultsServerOptions;
+  /** Named control stacks (`"stacks"` of purplebook.config.json) that `stack=` may name. */
+  stacks?: NamedStacks;
 }
 
 declare module 'fastify' {
@@ -82,10 +90,19 @@ function baseOf(req: FastifyRequest): string {
 
 const json = (value: unknown) => JSON.stringify(value);
 
+const searchShardParams = {
+  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^([a-z0-9_])\\.js$' } },
+} as const;
+
+const techniqueDataParams = {
+  type: 'object', additionalProperties: false, required: ['file'],
+  properties: { file: { type: 'string', pattern: '^[Tt][0-9]{4}(\\.[0-9]{3})?\\.js$', maxLength: 20 } },
+} as const;
+
 function publicSummary(t: TechniqueSummary) {
   return {
     id: t.id, name: t.name, domain: t.domain, status: t.status, isSubtechnique: t.isSub, parent: t.parent, tactics: t.tactics,
-    platforms: t.platforms, ...t.summary, counts: t.counts,
+    platforms: t.platforms, ...t.summary, counts: t.counts, guidance: t.guidance,
   };
 }
 
@@ -125,7 +142,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   // Routes load after the compress plugin, so its onRoute hook sees every one of them.
-  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, results };
+  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, stacks: opts.stacks ?? {}, results };
   app.register(async (scope) => routes(scope, ctx));
   return app;
 }
@@ -182,6 +199,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, status: number, mes
 interface RouteContext {
   rules: ServerRules;
   maxBodyBytes: number;
+  stacks: NamedStacks;
   results?: ServerResults;
 }
 
@@ -227,6 +245,23 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     return sendCached(req, reply, markdown ? TYPES.md : TYPES.html, render);
   });
 
+  app.get('/data/search-techniques.js', async (req, reply) => sendCached(req, reply, TYPES.js,
+    () => dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', gen(req).model.searchIndex().techniques)));
+  app.get<{ Params: { file: string } }>('/data/search/:file', { schema: { params: searchShardParams } }, async (req, reply) => {
+    const key = req.params.file.slice(0, -3);
+    const shard = gen(req).model.searchIndex().shards.get(key);
+    if (!shard) throw new HttpError(404, `no search shard ${key}`);
+    return sendCached(req, reply, TYPES.js, () => shardScript(key, shard));
+  });
+
+  // The data file a heavy technique page loads on demand (details, long lists); any technique has one here.
+  app.get<{ Params: { file: string } }>('/data/techniques/:file', { schema: { params: techniqueDataParams } }, async (req, reply) => {
+    const id = req.params.file.slice(0, -3).toUpperCase();
+    const g = gen(req);
+    if (!g.kb.technique(id)) throw new HttpError(404, `unknown technique ${id} in ATT&CK ${g.kb.attackVersion}`, closeMatches(g.kb, id));
+    return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_DETAILS', itemViewsData(buildPage(g.kb, id)!)));
+  });
+
   app.get('/assets/purplebook.css', async (req, reply) => sendCached(req, reply, TYPES.css, () => SITE_CSS));
   app.get('/assets/purplebook.js', async (req, reply) => sendCached(req, reply, TYPES.js, () => SITE_JS));
   app.get('/assets/coverage.js', async (req, reply) => sendCached(req, reply, TYPES.js, () => COVERAGE_JS));
@@ -252,20 +287,22 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
 
   interface ListQuery {
     domain?: string; tactic?: string; platform?: string; validation?: string; source?: string; status: string; subtechniques: boolean;
-    limit: number; offset: number;
+    stack?: string[]; limit: number; offset: number;
   }
   app.get<{ Querystring: ListQuery }>('/api/techniques', { schema: { querystring: techniqueListQuery } }, async (req, reply) => {
     const g = gen(req);
     const q = req.query;
     const limit = Math.min(q.limit, MAX_LIST_LIMIT);
-    const filter = techniqueFilter(g, q);
+    const stack = stackFromQuery(g.kb, q.stack, ctx.stacks);
+    const filter = techniqueFilter(g, q, stack);
     return sendCached(req, reply, TYPES.json, () => {
-      const items = g.model.summaries.filter(filter);
+      // Volumes and classes for the stack by the one definition (page/validation.ts), then filtered.
+      const items = summariesForStack(g.model.summaries, g.kb.sources(), stack).filter(filter);
       return json({ total: items.length, offset: q.offset, limit, items: items.slice(q.offset, q.offset + limit).map(publicSummary) });
     });
   });
 
-  function techniqueFilter(g: Generation, q: ListQuery): (t: TechniqueSummary) => boolean {
+  function techniqueFilter(g: Generation, q: ListQuery, stack: Stack | undefined): (t: TechniqueSummary) => boolean {
     const domain = parseDomain(q.domain);
     let tactics: Set<string> | undefined;
     if (q.tactic) {
@@ -284,6 +321,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     if (q.source && !g.kb.sources().some((s) => s.name === q.source && s.loaded)) {
       throw new HttpError(400, `unknown source "${q.source}": /api/sources lists the loaded ones`);
     }
+    if (q.source && stack && !stack.sources.includes(q.source)) throw new HttpError(400, `source "${q.source}" is not in the stack`);
     return (t) => (q.status === 'all' || t.status === q.status)
       && (!domain || t.domain === domain)
       && (q.subtechniques || !t.isSub)
@@ -301,10 +339,15 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       return sendCached(req, reply, TYPES.json, () => json(buildPage(g.kb, id, { includeDeprecated: req.query.includeDeprecated })));
     });
 
-  app.get<{ Querystring: { q: string; limit: number } }>('/api/search', { schema: { querystring: searchQuery } }, async (req, reply) => {
+  app.get<{ Querystring: { q: string; limit: number; offset: number; kind?: string; source?: string } }>('/api/search', { schema: { querystring: searchQuery } }, async (req, reply) => {
     const g = gen(req);
     const limit = Math.min(req.query.limit, MAX_SEARCH_LIMIT);
-    return sendCached(req, reply, TYPES.json, () => json({ query: req.query.q, limit, hits: g.kb.search(req.query.q, limit) }));
+    const sources = req.query.source?.split(',');
+    const loaded = g.kb.sources().filter((s) => s.loaded).map((s) => s.name);
+    const unknown = sources?.find((s) => !loaded.includes(s));
+    if (unknown) throw new HttpError(400, `unknown source ${unknown}`, closeValues(unknown, loaded));
+    const kinds = req.query.kind?.split(',') as SearchGroup[] | undefined;
+    return sendCached(req, reply, TYPES.json, () => json(searchKb(g.kb, { query: req.query.q, limit, offset: req.query.offset, kinds, sources })));
   });
 
   app.get('/api/sources', async (req, reply) => sendCached(req, reply, TYPES.json, () => {
@@ -323,23 +366,26 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   }));
 
   coverageRoutes(app, ctx);
+  lineupRoutes(app, { stacks: ctx.stacks });
   if (ctx.results) resultsRoutes(app, ctx.results);
 
   app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
     gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
   )));
 
-  app.get<{ Params: { measure: string }; Querystring: { domain: string } }>('/api/layers/:measure',
+  app.get<{ Params: { measure: string }; Querystring: { domain: string; stack?: string[] } }>('/api/layers/:measure',
     { schema: { params: layerParams, querystring: layerQuery } }, async (req, reply) => {
       const g = gen(req);
       const domain = parseDomain(req.query.domain)!;
       if (!g.model.domains().some((d) => d.domain === domain)) throw new HttpError(404, `${domain} is not in this knowledge base`);
-      if (!g.model.measures.some((m) => m.id === req.params.measure)) {
-        throw new HttpError(404, `unknown measure "${req.params.measure}"`, g.model.measures.map((m) => m.id));
+      const stack = stackFromQuery(g.kb, req.query.stack, ctx.stacks);
+      const measures = stack ? listMeasures(g.kb, stack) : g.model.measures;
+      if (!measures.some((m) => m.id === req.params.measure)) {
+        throw new HttpError(404, `unknown measure "${req.params.measure}"${stack ? ' in this stack' : ''}`, measures.map((m) => m.id));
       }
       return sendCached(req, reply, TYPES.json, () => {
         try {
-          return json(navigatorLayer({ kb: g.kb, measure: req.params.measure, domain, summaries: g.model.summaries }));
+          return json(navigatorLayer({ kb: g.kb, measure: req.params.measure, domain, summaries: g.model.summaries, stack }));
         } catch (e) {
           if (e instanceof UnknownMeasureError) throw new HttpError(404, e.message);
           throw e;

@@ -14,7 +14,9 @@ import { ownRulesLayer } from '../render/layer.js';
 import { renderPlanJson, renderPlanMarkdown } from '../render/plan.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { hasThreatOptions, selectThreats, ThreatError, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import type { NamedStacks } from '../kb/stack.js';
 import { findActors } from './actors.js';
+import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { uploadedRules, type ServerRules, type UploadedFile } from './rules.js';
 import { MAX_ACTOR_LIMIT, actorsQuery, coverageBody, planBody, type COVERAGE_FORMATS, type PLAN_FORMATS } from './schemas.js';
@@ -31,6 +33,8 @@ interface ThreatBody {
   victimCountry?: string[];
   originCountry?: string[];
   domain: string;
+  /** Control stack: public controls, rules and tests of these sources only. */
+  stack?: string[];
   rules?: UploadedFile[];
 }
 
@@ -49,6 +53,8 @@ interface PlanBody extends ThreatBody {
 export interface CoverageRouteOptions {
   rules: ServerRules;
   maxBodyBytes: number;
+  /** Named stacks a body's `stack` may name. */
+  stacks?: NamedStacks;
 }
 
 /** Where the rules of a computation came from: the `x-purplebook-rules` header says it. */
@@ -144,7 +150,8 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
       }
     }
     const { rules, origin } = rulesOf(b, opts.rules);
-    const report = computeCoverage(g.kb, { selection, rules, domain, baseline, summaries: g.model.summaries });
+    const stack = stackFromQuery(g.kb, b.stack, opts.stacks ?? {});
+    const report = computeCoverage(g.kb, { selection, rules, domain, baseline, summaries: g.model.summaries, stack });
     switch (b.format) {
       case 'csv': return send(reply, origin, TYPES.csv, renderCoverageCsv(report), 'purplebook-coverage.csv');
       case 'markdown': return send(reply, origin, TYPES.md, renderCoverageMarkdown(report), 'purplebook-coverage.md');
@@ -166,7 +173,8 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
     const selection = selectionOf(g.kb, b);
     if (!selection) throw new HttpError(400, 'a plan needs a threat: group, software, campaign, techniques, techniqueList or a profile field');
     const { rules, origin } = rulesOf(b, opts.rules);
-    const plan = buildPlan(g.kb, { selection, rules, platforms: b.platforms, domain, maxDetections: b.maxDetections });
+    const stack = stackFromQuery(g.kb, b.stack, opts.stacks ?? {});
+    const plan = buildPlan(g.kb, { selection, rules, platforms: b.platforms, domain, maxDetections: b.maxDetections, stack });
     return b.format === 'markdown'
       ? send(reply, origin, TYPES.md, renderPlanMarkdown(plan), 'purplebook-plan.md')
       : send(reply, origin, TYPES.json, renderPlanJson(plan));

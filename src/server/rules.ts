@@ -3,31 +3,26 @@
  * server's rules folder (`serve --rules DIR`), read at startup and again whenever the knowledge
  * base is reloaded, so a rebuild and a rules update are picked up together.
  */
-import { parseOwnRuleText, readOwnRules } from '../rules/read.js';
-import type { OwnRule, OwnRuleSet, RuleWarning } from '../rules/types.js';
+import { parseOwnRuleFiles, readOwnRules } from '../rules/read.js';
+import type { OwnRuleSet } from '../rules/types.js';
 
 export interface UploadedFile {
   name: string;
   content: string;
 }
 
-/** Uploaded files as one rule set; a name given twice gets a " (2)" suffix, so rule keys stay unique. */
+/** Uploaded files as one rule set (see parseOwnRuleFiles); a name given twice gets a " (2)" suffix, so rule keys stay unique. */
 export function uploadedRules(files: readonly UploadedFile[]): OwnRuleSet {
   const used = new Set<string>();
-  const rules: OwnRule[] = [];
-  const warnings: RuleWarning[] = [];
-  let count = 0;
+  const named: UploadedFile[] = [];
   for (const f of files) {
     const base = f.name.replace(/\\/g, '/');
     let name = base;
     for (let i = 2; used.has(name); i++) name = `${base} (${i})`;
     used.add(name);
-    const set = parseOwnRuleText(name, f.content);
-    rules.push(...set.rules);
-    warnings.push(...set.warnings);
-    count += set.files;
+    named.push({ name, content: f.content });
   }
-  return { rules, warnings, files: count };
+  return parseOwnRuleFiles(named);
 }
 
 export class ServerRules {

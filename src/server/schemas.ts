@@ -23,6 +23,12 @@ interface Schema {
 
 const obj = (properties: Schema['properties'], required?: string[]): Schema => ({ type: 'object', properties, ...(required ? { required } : {}), additionalProperties: false });
 
+/** A control stack in a query: `stack=sigma,elastic` or `stack=sigma&stack=elastic`, or a named stack of the server's config. */
+const STACK_PARAM = {
+  type: 'array', maxItems: 100, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9,._-]{0,2000}$' },
+  description: 'control stack: count only these sources (comma-separated or repeated), or a stack named in purplebook.config.json',
+};
+
 export const techniqueListQuery = obj({
   domain: { type: 'string', enum: DOMAIN_ENUM, description: 'enterprise, mobile or ics' },
   tactic: { type: 'string', pattern: '^[A-Za-z0-9 &-]{1,60}$', description: 'tactic shortname (lateral-movement), id (TA0008) or name' },
@@ -31,6 +37,7 @@ export const techniqueListQuery = obj({
   source: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,80}$', description: 'only techniques with at least one resource of this source' },
   status: { type: 'string', enum: ['active', 'revoked', 'deprecated', 'all'], default: 'active' },
   subtechniques: { type: 'boolean', default: true, description: 'include sub-techniques' },
+  stack: STACK_PARAM,
   limit: { type: 'integer', minimum: 1, default: 100, description: `page size, capped at ${MAX_LIST_LIMIT}` },
   offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
 });
@@ -40,11 +47,31 @@ export const techniqueQuery = obj({ includeDeprecated: { type: 'boolean', defaul
 
 export const searchQuery = obj({
   q: { type: 'string', minLength: 1, maxLength: 200, description: 'free text or a technique id' },
-  limit: { type: 'integer', minimum: 1, default: 20, description: `capped at ${MAX_SEARCH_LIMIT}` },
+  limit: { type: 'integer', minimum: 1, default: 20, description: `page size, capped at ${MAX_SEARCH_LIMIT}` },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0, description: 'hits to skip: the next page starts at offset + limit' },
+  kind: { type: 'string', pattern: '^(technique|rule|test|control)(,(technique|rule|test|control))*$', description: 'only these kinds, comma-separated: technique, rule, test, control' },
+  source: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,80}(,[a-z0-9][a-z0-9._-]{0,80}){0,40}$', description: 'only resources of these sources, comma-separated' },
 }, ['q']);
 
 export const layerParams = obj({ measure: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,100}$', description: 'validation, controls, detections, tests or source-<name> (see /api/measures)' } }, ['measure']);
-export const layerQuery = obj({ domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' } });
+export const layerQuery = obj({ domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' }, stack: STACK_PARAM });
+
+export const LINEUP_FORMATS = ['json', 'csv', 'markdown'] as const;
+const listParam = (what: string, max = 200) => ({ type: 'array', maxItems: 50, items: { type: 'string', maxLength: max }, description: `${what} (comma-separated or repeated)` });
+
+/** The line-up page and /api/lineup take the same query: the page's URL is the view. */
+export const lineupQuery = obj({
+  group: listParam('ATT&CK groups by id, name or alias'),
+  software: listParam('ATT&CK software by id, name or alias'),
+  campaign: listParam('ATT&CK campaigns by id or name'),
+  techniques: listParam('technique ids', 20_000),
+  stack: STACK_PARAM,
+  sort: { type: 'string', enum: ['rules', 'tests', 'controls', 'total', 'id'], default: 'total', description: 'most first (id: ATT&CK order)' },
+  tactic: listParam('tactic shortname, id or name'),
+  lowestLevel: { type: 'boolean', default: false, description: 'sub-techniques where they exist, the technique otherwise' },
+  domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' },
+  format: { type: 'string', enum: [...LINEUP_FORMATS], default: 'json', description: 'API only: json, csv or markdown' },
+});
 
 /** Page paths: `T1021.004`, `T1021.004.html`, `T1021.004.md`. */
 export const pageParams = obj({ file: { type: 'string', pattern: '^[Tt][0-9]{4}(\\.[0-9]{3})?(\\.(html|md))?$', maxLength: 20 } }, ['file']);
@@ -81,6 +108,7 @@ const THREAT_FIELDS = {
   victimCountry: words('groups that targeted this country'),
   originCountry: words('groups attributed to this country (RU, CN, KP, IR …)'),
   domain: { type: 'string', enum: DOMAIN_ENUM, default: 'enterprise' },
+  stack: STACK_PARAM,
   rules: {
     type: 'array', maxItems: 10_000,
     description: 'own rule files (Sigma, Elastic TOML, Kibana NDJSON, Splunk ESCU YAML, savedsearches.conf), recognised by content; '
@@ -175,11 +203,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       '/api/techniques': op('Techniques with their validation summary and per-source counts, filtered and paginated', parameters('query', techniqueListQuery), 'a page of techniques: {total, offset, limit, items}'),
       '/api/techniques/{id}': op('The technique page (the JSON of `purplebook show --format json`)', [...parameters('path', techniqueParams), ...parameters('query', techniqueQuery)], 'the Page object', notFound),
-      '/api/search': op('Full-text search over techniques and resources', parameters('query', searchQuery), 'search hits: {query, limit, hits}'),
+      '/api/search': op('Search techniques, rules, tests and controls, ranked as the CLI and the site rank them: exact id, technique names, technique descriptions, then resources',
+        parameters('query', searchQuery), 'a page of hits: {query, total, offset, limit, counts (per kind), hits: [{kind, ref, title, source, url, techniques, tier}]}'),
       '/api/sources': op('Every source with its upstream, commit, accessed date, counts and warnings count', [],
         'the statistics of `purplebook stats --json`, plus `catalog`: every source Purplebook knows, loaded or not (`purplebook sources --json`)'),
       '/api/measures': op('Measures a matrix or a layer can be coloured by', [], 'measures: [{id, label, kind, description}]'),
       '/api/layers/{measure}': op('ATT&CK Navigator layer (format 4.5) of one measure over one domain', [...parameters('path', layerParams), ...parameters('query', layerQuery)], 'a Navigator layer', notFound),
+      '/api/lineup': op('Line-up of a threat (or a whole domain) for a control stack: per technique its controls, rules and tests, per source, sorted (`purplebook lineup`)',
+        parameters('query', lineupQuery), 'the line-up (format json); csv and markdown as text'),
       '/api/actors': op('ATT&CK groups, software and campaigns by id, name or alias (the threat picker of the coverage page)', parameters('query', actorsQuery), 'matches: {query, hits: [{id, kind, name, aliases, techniques}]}'),
       '/api/coverage': post('Own-rule coverage of a threat (or of a whole domain): the report of `purplebook coverage`', coverageBody, {
         'application/json': 'the coverage report (format json) or an ATT&CK Navigator layer (format layer)', 'text/csv': 'one row per technique (format csv)',

@@ -1,16 +1,26 @@
 /**
  * The site's only script, for the browser. `purplebookClient` is serialized with
  * Function.prototype.toString into assets/purplebook.js, so it must stay self-contained: no
- * imports, no reference to anything outside its body. It builds DOM with textContent only
- * (never innerHTML) and needs neither eval nor inline code, so it runs under a strict CSP.
+ * imports (but of types), no reference to anything outside its body; the search ranking, shared
+ * with the CLI and the API, is serialized beside it and handed in as `createSearch`. It builds
+ * DOM with textContent only (never innerHTML) and needs neither eval nor inline code, so it runs
+ * under a strict CSP.
  */
-export function purplebookClient(): void {
+import type { createSearch as CreateSearch, SearchIndex } from '../search/rank.js';
+
+export function purplebookClient(createSearch: typeof CreateSearch): void {
   interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class'; edges: number[]; legend: { label: string; key: string }[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
-  interface SearchData { sources: [string, string][]; techniques: [string, string, string, string][]; resources: [string, number, string, string][] }
-  interface Hit { href: string; title: string; detail: string; score: number }
+  interface Hit { href: string; title: string; detail: string }
+  /** The search index in pieces (site/model.ts searchIndex): the technique list, then one shard per first character. */
+  interface SearchTechniques { build: string; shards: string[]; sources: SearchIndex['sources']; techniques: SearchIndex['techniques']; stop: string[] }
+  /** [title, source index, short id, first technique indexes, number of techniques when more than listed] */
+  type ShardEntry = [string, number, string, number[], number?];
+  interface SearchShard { build: string; resources: ShardEntry[] }
 
-  const globals = window as unknown as { PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH?: SearchData };
+  const globals = window as unknown as {
+    PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchTechniques; PURPLEBOOK_SEARCH_SHARDS?: Record<string, SearchShard>;
+  };
   const body = document.body;
   const ext = body.dataset.ext ?? '';
   const base = body.dataset.base ?? '';
@@ -23,6 +33,62 @@ export function purplebookClient(): void {
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  /** A data script (file:// forbids fetch), loaded once; resolves false when it fails. */
+  const scripts = new Map<string, Promise<boolean>>();
+  function loadScript(src: string): Promise<boolean> {
+    let p = scripts.get(src);
+    if (!p) {
+      p = new Promise<boolean>((resolve) => {
+        const script = document.createElement('script');
+        script.src = src;
+        script.addEventListener('load', () => resolve(true));
+        script.addEventListener('error', () => resolve(false));
+        document.head.append(script);
+      });
+      scripts.set(src, p);
+    }
+    return p;
+  }
+
+  function stored(key: string): string | null {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  }
+  function store(key: string, value: string): void {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // Storage refused (private mode, file:// policy): the choice lasts for this page only.
+    }
+  }
+
+  /* ------------------------------------------------------------ theme */
+
+  /** Light or dark: the reader's choice if made, else the system's (prefers-color-scheme, which the stylesheet follows). */
+  function initTheme(): void {
+    const root = document.documentElement;
+    const saved = stored('purplebook-theme');
+    if (saved === 'light' || saved === 'dark') root.dataset.theme = saved;
+    const button = document.getElementById('theme-toggle') as HTMLButtonElement | null;
+    if (!button) return;
+    const dark = () => root.dataset.theme === 'dark' || (root.dataset.theme !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
+    const label = () => {
+      button.setAttribute('aria-pressed', String(dark()));
+      button.textContent = dark() ? 'Light mode' : 'Dark mode';
+    };
+    button.hidden = false;
+    label();
+    button.addEventListener('click', () => {
+      root.dataset.theme = dark() ? 'light' : 'dark';
+      store('purplebook-theme', root.dataset.theme);
+      label();
+    });
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', label);
   }
 
   /* ------------------------------------------------------------ matrix */
@@ -87,52 +153,118 @@ export function purplebookClient(): void {
       }
     });
     document.getElementById('matrix-controls')?.addEventListener('submit', (e) => e.preventDefault());
+
+    // Compact columns fit the whole matrix on a laptop screen; wide ones show names on fewer lines.
+    const matrix = document.querySelector<HTMLElement>('.matrix');
+    const density = document.getElementById('matrix-density') as HTMLButtonElement | null;
+    if (matrix && density) {
+      const set = (compact: boolean) => {
+        matrix.classList.toggle('compact', compact);
+        density.setAttribute('aria-pressed', String(compact));
+      };
+      set(stored('purplebook-matrix') !== 'wide');
+      density.hidden = false;
+      density.addEventListener('click', () => {
+        const compact = !matrix.classList.contains('compact');
+        set(compact);
+        store('purplebook-matrix', compact ? 'compact' : 'wide');
+      });
+    }
   }
 
   /* ------------------------------------------------------------ search */
 
   function initSearch(): void {
-    const data = globals.PURPLEBOOK_SEARCH;
     const form = document.getElementById('search-form') as HTMLFormElement | null;
     const input = document.getElementById('search-input') as HTMLInputElement | null;
     const list = document.getElementById('search-results');
     const status = document.getElementById('search-status');
-    if (!data || !form || !input || !list || !status) return;
+    if (!form || !input || !list || !status) return;
     const MAX = 50;
-    const techniqueHay = data.techniques.map((t) => `${t[0]} ${t[1]}`.toLowerCase());
-    const techniqueName = new Map(data.techniques.map((t) => [t[0], t[1]]));
-    const resourceHay = data.resources.map((r) => `${r[0]} ${r[2]}`.toLowerCase());
+    const KIND_LABEL: Record<string, string> = { rule: 'detection rule', test: 'test', control: 'control' };
+    const dataBase = form.dataset.index ?? `${base}data/`;
+    let techniques: SearchTechniques | undefined;
+    let techniqueName = new Map<string, string>();
+    let failed = false;
+    /** One ranking per loaded shard ('' = techniques only): the shared ranking over the list plus that shard. */
+    const rankings = new Map<string, { index: SearchIndex; totals: number[]; search: ReturnType<typeof createSearch> }>();
     let hits: Hit[] = [];
+    let counts = '';
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
+    /** Words of a text, lower-case, as the shards were cut. */
+    const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    /** The shard holding every resource with a word starting like `word`: a letter, 0 (digits) or _ (anything else). */
+    const shardOf = (word: string) => (/^[a-z]/.test(word) ? word[0]! : /^[0-9]/.test(word) ? '0' : '_');
 
+    /** Loads what the query needs: the technique list first, then the one shard its first word names. */
+    function ensure(query: string): boolean {
+      if (!techniques) {
+        void loadScript(`${dataBase}search-techniques.js`).then((ok) => {
+          techniques = globals.PURPLEBOOK_SEARCH_TECHNIQUES;
+          if (!ok || !techniques) failed = true;
+          else techniqueName = new Map(techniques.techniques.map((t) => [t[0], t[1]]));
+          render();
+        });
+        return false;
+      }
+      const first = words(query)[0];
+      if (!first) return true;
+      const key = shardOf(first);
+      if (!techniques.shards.includes(key) || globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) return true;
+      void loadScript(`${dataBase}search/${key}.js`).then((ok) => {
+        if (!ok || !globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) failed = true;
+        render();
+      });
+      return false;
+    }
+
+    /**
+     * The ranking for a query. A resource matches only if its title has every query word, so the
+     * shard of the first word holds every resource that can match: ranking the list plus that shard
+     * gives the order of the whole index (search/rank.ts, shared with the CLI and the API).
+     */
+    function rankingFor(query: string) {
+      const t = techniques!;
+      const first = words(query)[0];
+      const shard = first ? globals.PURPLEBOOK_SEARCH_SHARDS?.[shardOf(first)] : undefined;
+      const key = shard && shard.build === t.build ? shardOf(first!) : '';
+      let r = rankings.get(key);
+      if (!r) {
+        const entries = key ? shard!.resources : [];
+        const index: SearchIndex = {
+          sources: t.sources, techniques: t.techniques, stop: t.stop,
+          resources: entries.map((e) => [e[0], e[1], e[2], e[3].map((n) => t.techniques[n]?.[0] ?? '').filter(Boolean).join(' '), '', 0]),
+        };
+        r = { index, totals: entries.map((e) => e[4] ?? e[3].length), search: createSearch(index) };
+        rankings.set(key, r);
+      }
+      return r;
+    }
+
+    /** Every hit of the shared ranking, best first, as links. */
     function find(query: string): Hit[] {
-      const q = query.trim().toLowerCase();
-      const terms = q.split(/\s+/).filter(Boolean);
-      if (!terms.length) return [];
-      const out: Hit[] = [];
-      data!.techniques.forEach((t, i) => {
-        const hay = techniqueHay[i]!;
-        if (!terms.every((term) => hay.includes(term))) return;
-        const id = t[0].toLowerCase();
-        const name = t[1].toLowerCase();
-        const score = id === q ? 0 : name === q ? 1 : id.startsWith(q) ? 2 : name.startsWith(q) ? 3 : 4;
-        const status = t[3] === 'active' ? '' : ` (${t[3]})`;
-        out.push({ href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${status}`, score: score + (t[3] === 'active' ? 0 : 5) });
+      if (!techniques || !query.trim()) return [];
+      const { index, totals, search } = rankingFor(query);
+      const result = search.search(query.slice(0, 200));
+      const c = result.counts;
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      counts = `${plural(c.technique, 'technique')}, ${plural(c.rule, 'rule')}, ${plural(c.test, 'test')}, ${plural(c.control, 'control')}`;
+      return result.hits.map((h): Hit => {
+        if (h.group === 'technique') {
+          const t = index.techniques[h.index]!;
+          const state = t[3] === 'active' ? '' : ` (${t[3]})`;
+          return { href: pageHref(t[0]), title: `${t[0]}: ${t[1]}`, detail: `${t[2]} technique${state}` };
+        }
+        const r = index.resources[h.index]!;
+        const ids = r[3].split(' ');
+        const source = index.sources[r[1]];
+        const named = ids.map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
+        const total = totals[h.index] ?? ids.length;
+        const more = total > ids.length ? ` and ${total - ids.length} more` : '';
+        return { href: `${pageHref(ids[0]!)}#source-${source?.[0] ?? ''}`, title: r[0], detail: `${KIND_LABEL[h.group] ?? h.group} · ${source?.[1] ?? ''} → ${named}${more}` };
       });
-      data!.resources.forEach((r, i) => {
-        const hay = resourceHay[i]!;
-        if (!terms.every((term) => hay.includes(term))) return;
-        const techniques = r[3].split(' ');
-        const first = techniques[0]!;
-        const source = data!.sources[r[1]]?.[1] ?? '';
-        const named = techniques.slice(0, 3).map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
-        const more = techniques.length > 3 ? ` and ${techniques.length - 3} more` : '';
-        out.push({ href: `${pageHref(first)}#source-${data!.sources[r[1]]?.[0] ?? ''}`, title: r[0], detail: `${source} → ${named}${more}`, score: 10 + (r[0].toLowerCase().startsWith(q) ? 0 : 1) });
-      });
-      out.sort((a, b) => a.score - b.score || a.title.length - b.title.length || a.title.localeCompare(b.title));
-      return out;
     }
 
     function setActive(i: number): void {
@@ -147,6 +279,8 @@ export function purplebookClient(): void {
     }
 
     function render(): void {
+      const q = input!.value.trim();
+      const ready = !q || ensure(q);
       const all = find(input!.value);
       hits = all.slice(0, MAX);
       list!.replaceChildren(...hits.map((h, i) => {
@@ -163,9 +297,10 @@ export function purplebookClient(): void {
       input!.setAttribute('aria-expanded', String(hits.length > 0));
       active = -1;
       input!.removeAttribute('aria-activedescendant');
-      const q = input!.value.trim();
-      status!.textContent = !q ? '' : all.length === 0 ? 'No results.'
-        : `${all.length} result${all.length === 1 ? '' : 's'}${all.length > MAX ? `, showing the first ${MAX}` : ''}.`;
+      const counted = `${all.length} result${all.length === 1 ? '' : 's'} (${counts})${all.length > MAX ? `, showing the first ${MAX}` : ''}`;
+      status!.textContent = !q ? '' : failed ? 'The search index could not be loaded.'
+        : !ready ? (all.length ? `${counted}; loading the rest of the index…` : 'Loading the search index…')
+          : all.length === 0 ? 'No results.' : `${counted}.`;
     }
 
     function open(i: number): void {
@@ -198,6 +333,7 @@ export function purplebookClient(): void {
     input.focus();
   }
 
+  initTheme();
   if (body.dataset.page === 'matrix') initMatrix();
   else if (body.dataset.page === 'search') initSearch();
 }

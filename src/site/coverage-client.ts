@@ -19,11 +19,15 @@ export function coverageClient(): void {
     techniques: CoverageTechnique[]; gaps: string[];
     summary: { total: number; covered: number; partial: number; gaps: number; byTactic: { id: string; name: string; total: number; covered: number; partial: number }[] };
     rules: {
-      total: number; files: number; deprecated: number; inScope: number; unmapped: { file: string; title: string }[];
+      total: number; files: number; deprecated: number; mapped: number; inScope: number; unmapped: { file: string; title: string }[];
+      idsNotCounted?: { file: string; title: string }[]; skipped?: { file: string; reason: string; detail?: string }[];
       unknownIds: { file: string; raw: string; reason: string }[]; warnings: { file: string; reason: string }[];
     };
   }
-  interface PlanItem { name?: string; title?: string; sourceTitle: string; url: string | null; id: string | null; number?: string; platforms?: string[]; kind?: string; file?: string }
+  interface PlanItem {
+    name?: string; title?: string; source?: string; sourceTitle: string; key?: string; url: string | null; id: string | null; number?: string; platforms?: string[];
+    kind?: string; file?: string;
+  }
   interface PlanTechnique { id: string; name: string; threats: string[]; tests: PlanItem[]; detections: PlanItem[]; moreDetections: number; controls: PlanItem[]; moreControls: number; publicDetections: number }
   interface Plan {
     title: string; platforms: string[]; tactics: { id: string; name: string; techniques: PlanTechnique[] }[];
@@ -94,7 +98,7 @@ export function coverageClient(): void {
       li.setAttribute('aria-selected', 'false');
       li.dataset.id = a.id;
       li.append(el('span', 'title', `${a.name} (${a.id})`),
-        el('span', 'detail', `${a.kind} · ${a.techniques} techniques${a.matched ? ` · also known as ${a.matched}` : ''}`));
+        el('span', 'detail', `${a.kind} · ${count(a.techniques, 'technique')}${a.matched ? ` · also known as ${a.matched}` : ''}`));
       // mousedown, not click: the input keeps the focus, so the list does not close first.
       li.addEventListener('mousedown', (e) => {
         e.preventDefault();
@@ -324,6 +328,18 @@ export function coverageClient(): void {
     return { key: KEYS.gap!, text: 'gap', title: `gap: no own rule (priority ${t.priority ?? '?'})` };
   }
 
+  /** "Only this threat's techniques": cells outside the report, and tactic columns left empty, are hidden. */
+  function applyHeatmapFilter(): void {
+    const only = !!$<HTMLInputElement>('heatmap-only')?.checked;
+    for (const grid of Array.from(document.querySelectorAll<HTMLElement>('.heatmap'))) {
+      grid.classList.toggle('only-threat', only);
+      for (const column of Array.from(grid.querySelectorAll<HTMLElement>('section.tactic'))) {
+        column.hidden = only && !column.querySelector('li.cell:not([data-status="out"])');
+      }
+    }
+  }
+  $('heatmap-only')?.addEventListener('change', applyHeatmapFilter);
+
   function paintHeatmap(r: Report): void {
     const byId = new Map(r.techniques.map((t) => [t.id, t]));
     for (const grid of Array.from(document.querySelectorAll<HTMLElement>('.heatmap'))) {
@@ -340,9 +356,21 @@ export function coverageClient(): void {
         if (val) val.textContent = s.text;
       }
     }
+    applyHeatmapFilter();
   }
 
-  const counts = (list: SourceCount[]) => list.map((s) => `${s.title}: ${s.count}`).join('; ') || '–';
+  /** Counts per source as compact chips ("SigmaHQ 12"), a dash when there are none. */
+  function chips(list: SourceCount[]): HTMLElement {
+    const td = el('td');
+    if (!list.length) {
+      td.textContent = '–';
+      return td;
+    }
+    const ul = el('ul', 'source-chips');
+    ul.append(...list.map((x) => el('li', undefined, `${x.title} ${x.count}`)));
+    td.append(ul);
+    return td;
+  }
 
   function problems(r: Report): HTMLElement {
     const box = el('div');
@@ -357,9 +385,19 @@ export function coverageClient(): void {
       box.append(d);
     };
     block('Own rules without an ATT&CK technique', r.rules.unmapped.map((u) => `${u.file} — ${u.title}`));
+    block('Own rules whose ATT&CK ids did not count', (r.rules.idsNotCounted ?? []).map((u) => `${u.file} — ${u.title}`));
     block('Technique ids that did not count', r.rules.unknownIds.map((u) => `${u.file}: ${u.raw} — ${u.reason}`));
+    block('Files skipped', (r.rules.skipped ?? []).map((f) => `${f.file}: ${f.reason}${f.detail ? ` — ${f.detail}` : ''}`));
     block('Rule-file warnings', r.rules.warnings.map((w) => `${w.file}: ${w.reason}`));
     return box;
+  }
+
+  /** The rules read, accounted for: read = mapped + without id + deprecated + ids that did not count; files = with rules + skipped. */
+  function rulesAccount(x: Report['rules']): string {
+    const notCounted = x.idsNotCounted?.length ?? 0;
+    const skipped = x.skipped?.length ?? 0;
+    return `${x.total} own rules read = ${x.mapped} mapped + ${x.unmapped.length} without ATT&CK id + ${x.deprecated} deprecated + ${notCounted} whose ids did not count; `
+      + `${x.files} files = ${x.files - skipped} with rules + ${skipped} skipped. ${x.inScope} of the mapped map to techniques of this report.`;
   }
 
   function renderReport(r: Report): void {
@@ -367,12 +405,13 @@ export function coverageClient(): void {
     const pct = s.total ? ` (${((100 * s.covered) / s.total).toFixed(1)}%)` : '';
     const who = r.threats?.length ? r.threats.map((t) => (t.kind === 'list' ? t.name : `${t.name} (${t.id})`)).join(', ') : 'every technique of the domain';
     $('coverage-summary')!.textContent = `${who}: ${s.covered} of ${s.total} techniques covered by own rules${pct}, ${s.partial} partially (sub-techniques only), `
-      + `${s.gaps} without an own rule. ${r.rules.total} own rules read from ${r.rules.files} files; ${r.rules.inScope} map to techniques of this report.`;
+      + `${s.gaps} without an own rule. ${rulesAccount(r.rules)}`;
     $('tactic-table')!.querySelector('tbody')!.replaceChildren(...s.byTactic.map((t) => {
       const tr = el('tr');
       const th = el('th', undefined, `${t.name} (${t.id})`);
       th.setAttribute('scope', 'row');
-      tr.append(th, el('td', undefined, String(t.covered)), el('td', undefined, String(t.partial)), el('td', undefined, String(t.total)));
+      tr.append(th, el('td', undefined, String(t.covered)), el('td', undefined, String(t.partial)), el('td', undefined, String(t.total)),
+        el('td', undefined, t.total ? `${((100 * t.covered) / t.total).toFixed(1)}%` : '–'));
       return tr;
     }));
     paintHeatmap(r);
@@ -384,7 +423,7 @@ export function coverageClient(): void {
       name.append(techniqueLink(t.id, t.name));
       tr.append(el('td', undefined, String(t.priority ?? '')), name, el('td', undefined, String(t.threats.length)),
         el('td', undefined, t.status === 'partial' ? `partial (${t.ownViaSubtechniques} on sub-techniques)` : '0'),
-        el('td', undefined, counts(t.detections)), el('td', undefined, counts(t.tests)), el('td', undefined, t.validation));
+        chips(t.detections), chips(t.tests), el('td', undefined, t.validation));
       return tr;
     }));
     $('gaps-more')!.textContent = r.gaps.length > MAX_GAPS_SHOWN ? `… and ${r.gaps.length - MAX_GAPS_SHOWN} more: download the CSV or the report for all.` : '';
@@ -434,17 +473,69 @@ export function coverageClient(): void {
 
   /* ------------------------------------------------------------ plan */
 
-  function itemList(title: string, items: PlanItem[], more: number, empty: string): HTMLElement {
+  /* The plan's ticks live in this browser, per plan (its title) and item: a reload keeps them. */
+  let planKey = '';
+  let outcome: { technique: string; tactic: string; part: string; item: PlanItem; box: HTMLInputElement }[] = [];
+  const tickKey = (technique: string, part: string, it: PlanItem) => `${technique}|${part}|${it.source ?? it.kind ?? ''}|${it.key ?? it.id ?? it.name ?? it.title ?? ''}`;
+  function loadTicks(): Record<string, boolean> {
+    try {
+      return JSON.parse(localStorage.getItem(planKey) ?? '{}') as Record<string, boolean>;
+    } catch {
+      return {};
+    }
+  }
+  function saveTick(key: string, on: boolean): void {
+    const ticks = loadTicks();
+    if (on) ticks[key] = true;
+    else delete ticks[key];
+    try {
+      localStorage.setItem(planKey, JSON.stringify(ticks));
+    } catch {
+      // Storage refused: the tick lasts while the page is open.
+    }
+  }
+
+  /** Atomic's `T1059.001-3` → 3; tests keep their source order, numbered ones by number. */
+  const testNumber = (it: PlanItem) => {
+    const n = Number(/-(\d+)$/.exec(it.number ?? '')?.[1]);
+    return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
+  };
+  function orderedTests(tests: PlanItem[]): PlanItem[] {
+    const sources = [...new Set(tests.map((t) => t.source ?? t.sourceTitle))];
+    return [...tests].sort((a, b) => sources.indexOf(a.source ?? a.sourceTitle) - sources.indexOf(b.source ?? b.sourceTitle) || testNumber(a) - testNumber(b));
+  }
+
+  /** Control sources that cover only some platforms (render/plan.ts CONTROL_PLATFORMS, sent by the page). */
+  let controlPlatforms: Record<string, string[]> = {};
+  try {
+    controlPlatforms = JSON.parse($('plan-body')?.dataset.controlPlatforms ?? '{}') as Record<string, string[]>;
+  } catch {
+    controlPlatforms = {};
+  }
+  const controlFits = (it: PlanItem, platforms: string[]) => {
+    const scope = controlPlatforms[it.source ?? ''];
+    return !scope || !platforms.length || platforms.some((p) => scope.includes(p.toLowerCase()));
+  };
+
+  function itemList(title: string, items: PlanItem[], more: number, empty: string, where: { technique: string; tactic: string; part: string }): HTMLElement {
     const box = el('div', 'plan-list');
     box.append(el('h5', undefined, title));
     const ul = el('ul');
     if (!items.length) ul.append(el('li', undefined, empty));
+    const ticks = loadTicks();
     for (const it of items) {
       const li = el('li');
       const label = it.kind === 'own' ? `${it.title ?? ''} — ${it.file ?? ''}` : it.name ?? it.title ?? '';
       // VERIS and ATT&CK mitigations often use the id as the name: say it once.
       const ids = [it.number, it.id].filter((x) => x && x !== label).join(' ');
-      li.append(el('span', 'source', `${it.kind === 'own' ? 'own rule' : it.sourceTitle}${ids ? ` ${ids}` : ''}: `), link(label, it.url));
+      const key = tickKey(where.technique, where.part, it);
+      const check = el('input') as HTMLInputElement;
+      check.type = 'checkbox';
+      check.checked = !!ticks[key];
+      check.setAttribute('aria-label', `done: ${label}`);
+      check.addEventListener('change', () => saveTick(key, check.checked));
+      outcome.push({ ...where, item: it, box: check });
+      li.append(check, document.createTextNode(' '), el('span', 'source', `${it.kind === 'own' ? 'own rule' : it.sourceTitle}${ids ? ` ${ids}` : ''}: `), link(label, it.url));
       if (it.platforms?.length) li.append(document.createTextNode(` (${it.platforms.join(', ')})`));
       ul.append(li);
     }
@@ -455,8 +546,10 @@ export function coverageClient(): void {
 
   function renderPlan(p: Plan): void {
     const s = p.summary;
+    planKey = `purplebook-plan:${p.title}`;
+    outcome = [];
     $('plan-title')!.textContent = p.title;
-    $('plan-summary')!.textContent = `${s.techniques} techniques · ${s.tested} with a public test (${s.tests} tests) · ${s.withOwnRule} with an own rule · `
+    $('plan-summary')!.textContent = `${count(s.techniques, 'technique')} · ${s.tested} with a public test (${count(s.tests, 'test')}) · ${s.withOwnRule} with an own rule · `
       + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`;
     const out = $('plan-body')!;
     out.replaceChildren();
@@ -466,23 +559,49 @@ export function coverageClient(): void {
       for (const t of tac.techniques) {
         const d = el('details', 'plan-technique');
         d.dataset.tid = t.id;
+        const own = t.detections.filter((x) => x.kind === 'own').length;
+        const controls = t.controls.filter((c) => controlFits(c, p.platforms));
         const summary = el('summary');
-        summary.append(el('span', 'tid', t.id), document.createTextNode(` ${t.name} — ${count(t.tests.length, 'test')}, ${count(t.detections.filter((x) => x.kind === 'own').length, 'own rule')}`));
+        summary.append(el('span', 'tid', t.id), document.createTextNode(` ${t.name} — ${count(t.tests.length, 'test')}, `
+          + `${own ? count(own, 'own rule') : count(t.publicDetections, 'public detection')}, ${count(controls.length + t.moreControls, 'control')}`));
         const page = el('p');
         const pageLink = techniqueLink(t.id);
         pageLink.textContent = 'Technique page';
         page.append(pageLink, document.createTextNode(` · used by ${t.threats.join(', ') || '–'}`));
+        const where = (part: string) => ({ technique: t.id, tactic: tac.name, part });
         d.append(summary, page,
-          itemList('Tests to run', t.tests, 0, 'no public test for these platforms'),
-          itemList(t.detections.some((x) => x.kind === 'own') ? 'Own detections that should fire' : `Public detection candidates (${t.publicDetections} in all)`,
-            t.detections, t.moreDetections, 'none: a detection must be written'),
-          itemList('Controls to check', t.controls, t.moreControls, 'none listed'));
+          itemList('Tests to run', orderedTests(t.tests), 0, 'no public test for these platforms', where('test')),
+          itemList(own ? 'Own detections that should fire' : `Public detection candidates (${t.publicDetections} in all)`,
+            t.detections, t.moreDetections, 'none: a detection must be written', where('detection')),
+          itemList('Controls to check', controls, t.moreControls, 'none listed', where('control')));
         section.append(d);
       }
       out.append(section);
     });
     $('plan-result')!.hidden = false;
   }
+
+  /** The outcome sheet: one CSV row per plan item with its tick, for the exercise report. */
+  function outcomeCsv(): string {
+    const cell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${(/^[=+\-@\t]/.test(v) ? `'${v}` : v).replace(/"/g, '""')}"` : v);
+    const rows = [['technique', 'tactic', 'part', 'source', 'id', 'name', 'url', 'done']];
+    for (const o of outcome) {
+      const it = o.item;
+      rows.push([o.technique, o.tactic, o.part, it.kind === 'own' ? 'own rule' : it.sourceTitle, [it.number, it.id].filter(Boolean).join(' '),
+        it.kind === 'own' ? `${it.title ?? ''} (${it.file ?? ''})` : it.name ?? it.title ?? '', it.url ?? '', o.box.checked ? 'yes' : 'no']);
+    }
+    return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  }
+  $('dl-outcome')?.addEventListener('click', () => {
+    if (!outcome.length) return;
+    save(new Blob([outcomeCsv()], { type: 'text/csv' }), 'purplebook-outcome.csv');
+    say('Downloaded purplebook-outcome.csv.');
+  });
+
+  // Printing the plan shows every technique's lists, not only the summaries.
+  window.addEventListener('beforeprint', () => {
+    for (const d of Array.from(document.querySelectorAll<HTMLDetailsElement>('details.plan-technique'))) d.open = true;
+  });
 
   $('run-plan')?.addEventListener('click', () => {
     const payload = request();

@@ -5,6 +5,7 @@
  * coverage (no server), so this page exists only in `purplebook serve`.
  */
 import { esc } from '../render/escape.js';
+import { CONTROL_PLATFORMS } from '../render/plan.js';
 import type { Links } from './layout.js';
 import type { SiteModel } from './model.js';
 import { matrixGrid } from './pages.js';
@@ -82,8 +83,9 @@ ${serverRules}
 <h2 id="result-title">Coverage</h2>
 <p id="coverage-summary"></p>
 <div class="downloads"><button type="button" id="dl-layer">Download the Navigator layer (JSON)</button> <button type="button" id="dl-csv">Download CSV</button> <button type="button" id="dl-markdown">Download the report (Markdown)</button></div>
-<div class="table-wrap" role="region" aria-labelledby="tactics-title" tabindex="0"><h3 id="tactics-title">By tactic</h3><table id="tactic-table"><thead><tr><th scope="col">Tactic</th><th scope="col">Covered</th><th scope="col">Partial</th><th scope="col">Techniques</th></tr></thead><tbody></tbody></table></div>
+<div class="table-wrap" role="region" aria-labelledby="tactics-title" tabindex="0"><h3 id="tactics-title">By tactic</h3><table id="tactic-table"><thead><tr><th scope="col">Tactic</th><th scope="col">Covered</th><th scope="col">Partial</th><th scope="col">Techniques</th><th scope="col">Covered %</th></tr></thead><tbody></tbody></table></div>
 <h3 id="heatmap-title">Heatmap</h3>
+<p class="controls"><label><input type="checkbox" id="heatmap-only"> Only this threat's techniques</label></p>
 <section class="legend" aria-labelledby="heatmap-legend"><h4 id="heatmap-legend">Legend: own-rule coverage</h4><ul>${legend}</ul></section>
 ${grids}
 <h3 id="gaps-title">Gaps in priority order</h3>
@@ -97,8 +99,9 @@ ${grids}
 <section id="plan-result" aria-labelledby="plan-title" hidden>
 <h2 id="plan-title">Test plan</h2>
 <p id="plan-summary"></p>
-<div class="downloads"><button type="button" id="dl-plan">Download the plan (Markdown)</button></div>
-<div id="plan-body"></div>
+<div class="downloads"><button type="button" id="dl-plan">Download the plan (Markdown)</button> <button type="button" id="dl-outcome">Download the outcome sheet (CSV)</button></div>
+<p class="hint" id="plan-hint">Tick what you ran, saw fire or checked: the ticks stay in this browser for this plan, and the outcome sheet lists every item with its tick.</p>
+<div id="plan-body" data-control-platforms="${esc(JSON.stringify(CONTROL_PLATFORMS))}"></div>
 </section>`;
-  return shell(model, links, { title: 'Own-rule coverage', base: '', page: 'coverage', body, current: 'coverage', script: false, data: [COVERAGE_JS_FILE] });
+  return shell(model, links, { title: 'Own-rule coverage', base: '', page: 'coverage', body, current: 'coverage', data: [COVERAGE_JS_FILE] });
 }

@@ -7,14 +7,15 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { basename, dirname, join, resolve } from 'node:path';
 import type { KnowledgeBase } from '../kb/open.js';
 import { buildPage } from '../page/build.js';
+import { itemViewsData } from '../render/html.js';
 import { navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
 import { summarize, type TechniqueSummary } from './measures.js';
-import { SiteModel, dataScript } from './model.js';
-import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniquePage } from './pages.js';
+import { SiteModel, dataScript, shardScript } from './model.js';
+import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniqueDataPath, techniquePageResult } from './pages.js';
 import { sourcesPage } from './sources.js';
 
 /** Marks a folder as a Purplebook site, so --out never replaces a folder it did not write. */
@@ -68,7 +69,7 @@ export function writeSite(opts: SiteOptions): SiteSummary {
   };
 
   try {
-    for (const dir of ['', 'techniques', 'assets', 'data', 'layers']) mkdirSync(join(temp, dir), { recursive: true });
+    for (const dir of ['', 'techniques', 'assets', 'data', 'data/techniques', 'data/search', 'layers']) mkdirSync(join(temp, dir), { recursive: true });
     write(SITE_MARKER, 'Written by `purplebook site`; the next run replaces this folder.\n');
     write(CSS_FILE, SITE_CSS);
     write(JS_FILE, SITE_JS);
@@ -85,7 +86,9 @@ export function writeSite(opts: SiteOptions): SiteSummary {
       summaries.push(summarize(page, row));
       const extra = opts.pageExtra?.(page.id);
       write(`techniques/${page.id}.md`, renderMarkdown(page, { techniqueHref: (id) => `${id}.md` }) + (extra ? `\n${extra.markdown}` : ''));
-      write(`techniques/${page.id}.html`, techniquePage(model, page, SITE_LINKS, extra?.html));
+      const html = techniquePageResult(model, page, SITE_LINKS, undefined, extra?.html);
+      write(`techniques/${page.id}.html`, html.html);
+      if (html.deferred) write(techniqueDataPath(page.id), dataScript('PURPLEBOOK_DETAILS', itemViewsData(page)));
     });
     progress.update('Matrices, search, sources');
 
@@ -99,7 +102,9 @@ export function writeSite(opts: SiteOptions): SiteSummary {
       }
       matrices.push(d.slug);
     }
-    write('data/search.js', dataScript('PURPLEBOOK_SEARCH', model.searchData()));
+    const search = model.searchIndex();
+    write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.techniques));
+    for (const [key, shard] of search.shards) write(`data/search/${key}.js`, shardScript(key, shard));
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
     write('index.html', indexPage(model, SITE_LINKS));

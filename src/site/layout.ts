@@ -60,8 +60,8 @@ function nav(opts: LayoutOptions): string {
     item('index', 'Purplebook'),
     ...opts.domains.map((d) => item(d.slug, `${d.title} matrix`)),
     item('search', 'Search'),
-    // Coverage needs the server's API: the static site has no such page.
-    ...(opts.links.api ? [item('coverage', 'Coverage')] : []),
+    // Coverage and the line-up need the server's API: the static site has no such pages.
+    ...(opts.links.api ? [item('coverage', 'Coverage'), item('lineup', 'Line-up')] : []),
     item('sources', 'Sources'),
   ].join('')}</ul></nav>`;
 }
@@ -75,6 +75,7 @@ function headerSearch(opts: LayoutOptions): string {
 }
 
 export function layout(opts: LayoutOptions): string {
+  // The site script runs on every page (theme switch, copy buttons, filters); `script: false` leaves it out.
   const scripts = [...(opts.data ?? []), ...(opts.script === false ? [] : [JS_FILE])]
     .map((s) => `<script src="${esc(opts.base + s)}" defer></script>`).join('\n');
   const ext = opts.links.ext;
@@ -85,6 +86,7 @@ export function layout(opts: LayoutOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
 <title>${esc(opts.title)} — Purplebook</title>
 <link rel="stylesheet" href="${esc(opts.base + CSS_FILE)}">
 <link rel="icon" href="${esc(opts.base + ICON_FILE)}" type="image/svg+xml">
@@ -92,7 +94,7 @@ ${scripts}
 </head>
 <body data-page="${esc(opts.page)}" data-ext="${esc(ext)}" data-base="${esc(opts.base)}">
 <a class="skip" href="#main">Skip to content</a>
-<header class="site">${nav(opts)}${headerSearch(opts)}</header>
+<header class="site">${nav(opts)}<div class="header-tools">${headerSearch(opts)}<button type="button" id="theme-toggle" class="theme-toggle" aria-pressed="false" hidden>Dark mode</button></div></header>
 <main id="main" tabindex="-1">
 ${opts.body}
 </main>

@@ -3,9 +3,11 @@
  * technique page shows: the CLI, the site, the server and the layers never disagree.
  */
 import type { Domain, Status } from '../attack/types.js';
-import type { KnowledgeBase, TechniqueRow } from '../kb/open.js';
+import type { KnowledgeBase, SourceRow, TechniqueRow } from '../kb/open.js';
+import { inStack, type Stack } from '../kb/stack.js';
 import { buildPage } from '../page/build.js';
 import type { Page, PageSummary, ValidationClass } from '../page/types.js';
+import { summaryOf, VALIDATION_CLASSES } from '../page/validation.js';
 
 /** One technique reduced to what filters, matrices and layers need. */
 export interface TechniqueSummary {
@@ -21,41 +23,75 @@ export interface TechniqueSummary {
   summary: PageSummary;
   /** Direct (non-deprecated) resources per source name, as on the page. */
   counts: Record<string, number>;
+  /** Of those, the guidance resources per source (sources with any only). */
+  guidance: Record<string, number>;
 }
 
 export function summarize(page: Page, row: TechniqueRow): TechniqueSummary {
   const counts: Record<string, number> = {};
-  for (const section of page.sections) for (const src of section.sources) counts[src.source] = src.count;
+  const guidance: Record<string, number> = {};
+  for (const section of page.sections) {
+    for (const src of section.sources) {
+      counts[src.source] = src.count;
+      if (src.guidance) guidance[src.source] = src.guidance;
+    }
+  }
   return {
     id: page.id, name: page.name, domain: page.domain, status: page.status, isSub: row.isSub, parent: row.parent,
-    tactics: row.tactics, platforms: page.platforms, summary: page.summary, counts,
+    tactics: row.tactics, platforms: page.platforms, summary: page.summary, counts, guidance,
   };
 }
 
 /** Every technique of the knowledge base (all statuses), in domain then id order. */
-export function summarizeAll(kb: KnowledgeBase): TechniqueSummary[] {
+export function summarizeAll(kb: KnowledgeBase, stack?: Stack): TechniqueSummary[] {
   const out: TechniqueSummary[] = [];
   for (const row of kb.techniques()) {
-    const page = buildPage(kb, row.id);
+    const page = buildPage(kb, row.id, { stack });
     if (page) out.push(summarize(page, row));
   }
   return out;
 }
 
 /**
+ * A summary of every source re-computed for a control stack, without building the page again:
+ * the counts of the stack's sources, and volumes and class by the one definition (summaryOf).
+ */
+export function forStack(t: TechniqueSummary, sources: readonly SourceRow[], stack: Stack | undefined): TechniqueSummary {
+  if (!stack) return t;
+  const counts: Record<string, number> = {};
+  const guidance: Record<string, number> = {};
+  const tallies = [];
+  for (const s of sources) {
+    if (!inStack(stack, s.name) || t.counts[s.name] === undefined) continue;
+    counts[s.name] = t.counts[s.name]!;
+    if (t.guidance[s.name]) guidance[s.name] = t.guidance[s.name]!;
+    tallies.push({ source: s.name, pillar: s.pillar, count: counts[s.name]!, guidance: guidance[s.name] ?? 0 });
+  }
+  return { ...t, counts, guidance, summary: summaryOf(tallies) };
+}
+
+/** `forStack` over a list. */
+export function summariesForStack(all: readonly TechniqueSummary[], sources: readonly SourceRow[], stack: Stack | undefined): TechniqueSummary[] {
+  return stack ? all.map((t) => forStack(t, sources, stack)) : [...all];
+}
+
+/**
  * Validation classes from worst to best: the ordinal is the class measure's score, so a layer's
  * gradient and the site's colours agree.
  */
-export const VALIDATION_ORDER: readonly ValidationClass[] = [
-  'neither', 'testable, no public detection', 'detectable, no public test', 'testable and detectable',
-];
+export const VALIDATION_ORDER: readonly ValidationClass[] = VALIDATION_CLASSES;
 
-/** Fill and text colour of each validation class (text contrast ≥ 4.5:1, checked by a test). */
+/**
+ * Fill and text colour of each validation class (text contrast ≥ 4.5:1, checked by a test). The fills
+ * are Okabe–Ito orange and bluish green, Paul Tol's light cyan and a pale peach: under simulated
+ * protanopia, deuteranopia and tritanopia (Machado et al. 2009) every pair stays ≥ 25 ΔE*ab apart,
+ * which test/web/palette.test.ts checks. Each cell also shows the class as a word.
+ */
 export const VALIDATION_COLORS: readonly { fill: string; text: string; short: string }[] = [
-  { fill: '#f6c9c4', text: '#1b1b1b', short: 'none' },
-  { fill: '#fbe3a4', text: '#1b1b1b', short: 'test' },
-  { fill: '#c9dcf5', text: '#1b1b1b', short: 'detect' },
-  { fill: '#a9dba0', text: '#1b1b1b', short: 'both' },
+  { fill: '#fddbc7', text: '#1b1b1b', short: 'none' },
+  { fill: '#e69f00', text: '#1b1b1b', short: 'test' },
+  { fill: '#99ddff', text: '#1b1b1b', short: 'detect' },
+  { fill: '#009e73', text: '#111111', short: 'both' },
 ];
 
 /** Sequential purple scale for counts: level 0 is "nothing", then up to five buckets. */
@@ -90,22 +126,22 @@ export interface LegendEntry {
 const FIXED: Measure[] = [
   { id: 'validation', label: 'Validation class', kind: 'class', description: 'whether public detections and public tests exist', value: (t) => VALIDATION_ORDER.indexOf(t.summary.validation) },
   { id: 'controls', label: 'Controls', kind: 'count', description: 'policy / process controls (distinct resources)', value: (t) => t.summary.policy_volume },
-  { id: 'detections', label: 'Detections', kind: 'count', description: 'detection rules (distinct resources)', value: (t) => t.summary.detection_volume },
+  { id: 'detections', label: 'Detections', kind: 'count', description: 'executable detection rules (distinct resources; guidance not counted)', value: (t) => t.summary.detection_volume },
   { id: 'tests', label: 'Tests', kind: 'count', description: 'offensive security tests (distinct resources)', value: (t) => t.summary.test_volume },
 ];
 
 export const DEFAULT_MEASURE = 'validation';
 
-/** The fixed measures, then one per loaded source, in page order. */
-export function listMeasures(kb: KnowledgeBase): Measure[] {
-  const perSource = kb.sources().filter((s) => s.loaded).map((s): Measure => ({
+/** The fixed measures, then one per loaded source (of the stack), in page order. */
+export function listMeasures(kb: KnowledgeBase, stack?: Stack): Measure[] {
+  const perSource = kb.sources().filter((s) => s.loaded && inStack(stack, s.name)).map((s): Measure => ({
     id: `source-${s.name}`, label: s.title, kind: 'count', description: `resources of ${s.title}`, value: (t) => t.counts[s.name] ?? 0,
   }));
   return [...FIXED, ...perSource];
 }
 
-export function findMeasure(kb: KnowledgeBase, id: string): Measure | undefined {
-  return listMeasures(kb).find((m) => m.id === id);
+export function findMeasure(kb: KnowledgeBase, id: string, stack?: Stack): Measure | undefined {
+  return listMeasures(kb, stack).find((m) => m.id === id);
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

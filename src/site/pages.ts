@@ -3,11 +3,12 @@
  * static site writes them to files and the server sends them; both call these functions.
  */
 import type { Domain } from '../attack/types.js';
-import { renderPageBody } from '../render/html.js';
+import { renderTechniqueBody } from '../render/html.js';
 import { esc } from '../render/escape.js';
 import type { Page } from '../page/types.js';
 import { techniqueHref, topHref, type Links } from './layout.js';
 import { shell } from './shell.js';
+import { usedBy } from './used-by.js';
 import { DEFAULT_MEASURE, VALIDATION_COLORS, VALIDATION_ORDER, countKey, countLevel, type TechniqueSummary } from './measures.js';
 import { DOMAIN_PAGES, type DomainPage, type MatrixData, type SiteModel } from './model.js';
 
@@ -20,8 +21,20 @@ export function layerHref(links: Links, slug: string, measure: string): string {
 
 /* ---------------------------------------------------------------- technique page */
 
+/** Largest technique page, in bytes: heavier pages leave details and long lists to a data file loaded on demand. */
+export const PAGE_BUDGET = 300_000;
+
+/** The data file of a technique page with deferred parts, from the site root. */
+export const techniqueDataPath = (id: string) => `data/techniques/${id}.js`;
+
+export interface TechniquePageResult {
+  html: string;
+  /** The page needs its data file (`techniqueDataPath`): details or items were left out of the HTML. */
+  deferred: boolean;
+}
+
 /** `appendix`: escaped HTML after the description (the Validation results block of `--results`). */
-export function techniquePage(model: SiteModel, page: Page, links: Links, appendix?: string): string {
+export function techniquePageResult(model: SiteModel, page: Page, links: Links, budget = PAGE_BUDGET, appendix?: string): TechniquePageResult {
   const base = '../';
   const domain = DOMAIN_PAGES.find((d) => d.domain === page.domain);
   const crumbs = [`<li><a href="${esc(base + topHref('index', links))}">Purplebook</a></li>`];
@@ -30,10 +43,19 @@ export function techniquePage(model: SiteModel, page: Page, links: Links, append
   crumbs.push(`<li aria-current="page">${esc(page.id)}</li>`);
   const formats = [`<a href="${esc(`${page.id}.md`)}" type="text/markdown">Markdown</a>`];
   if (links.api) formats.push(`<a href="${esc(`${base}api/techniques/${page.id}`)}" type="application/json">JSON</a>`);
-  const body = `<nav class="crumbs" aria-label="Breadcrumb"><ol>${crumbs.join('')}</ol></nav>
+  const head = `<nav class="crumbs" aria-label="Breadcrumb"><ol>${crumbs.join('')}</ol></nav>
 <p class="formats">This page as ${formats.join(' · ')}</p>
-${renderPageBody(page, { base, ext: links.ext, appendix })}`;
-  return shell(model, links, { title: `${page.id}: ${page.name}`, base, page: 'technique', body, script: false });
+`;
+  const wrap = (body: string) => shell(model, links, { title: `${page.id}: ${page.name}`, base, page: 'technique', body: head + body });
+  const overhead = Buffer.byteLength(wrap(''));
+  const { html, deferred } = renderTechniqueBody(page, {
+    base, ext: links.ext, usedBy: usedBy(model.kb, page.id), sourcesHref: base + topHref('sources', links), appendix,
+  }, budget - overhead, base + techniqueDataPath(page.id));
+  return { html: wrap(html), deferred };
+}
+
+export function techniquePage(model: SiteModel, page: Page, links: Links, appendix?: string): string {
+  return techniquePageResult(model, page, links, PAGE_BUDGET, appendix).html;
 }
 
 /* ---------------------------------------------------------------- matrix */
@@ -113,9 +135,10 @@ export function matrixPage(model: SiteModel, domainPage: DomainPage, links: Link
   const body = `<h1>${esc(domainPage.title)} ATT&amp;CK matrix</h1>
 <p class="lead">${grid.techniques} techniques and ${grid.subtechniques} sub-techniques of ATT&amp;CK ${esc(model.kb.attackVersion)}, by tactic. Each cell links to the technique's page; open a cell's sub-techniques with its toggle.</p>
 <form class="controls" id="matrix-controls"><label for="measure">Colour by</label> ${select}
-<a id="layer-link" href="${esc(layerHref(links, domainPage.slug, DEFAULT_MEASURE))}" data-href="${esc(layerHref(links, domainPage.slug, '{measure}'))}" data-measures="${esc(layerMeasures.join(' '))}" download>ATT&amp;CK Navigator layer of this measure</a></form>
+<a id="layer-link" href="${esc(layerHref(links, domainPage.slug, DEFAULT_MEASURE))}" data-href="${esc(layerHref(links, domainPage.slug, '{measure}'))}" data-measures="${esc(layerMeasures.join(' '))}" download>ATT&amp;CK Navigator layer of this measure</a>
+<button type="button" id="matrix-density" aria-pressed="true" hidden>Compact columns</button></form>
 <section class="legend" aria-labelledby="legend-title"><h2 id="legend-title">Legend: <span id="legend-measure">${esc(data.measures[measureIndex]!.label)}</span></h2><ul id="legend">${legend}</ul></section>
-<div class="matrix" role="region" aria-label="${esc(domainPage.title)} matrix" tabindex="0">
+<div class="matrix compact" role="region" aria-label="${esc(domainPage.title)} matrix" tabindex="0">
 ${grid.html}
 </div>`;
   return shell(model, links, {
@@ -136,7 +159,8 @@ export function searchPage(model: SiteModel, links: Links): string {
 <p id="search-status" role="status" aria-live="polite"></p>
 <ul id="search-results" role="listbox" aria-label="Search results"></ul>
 <noscript><p>Search runs in your browser and needs JavaScript. The matrices and technique pages work without it.</p></noscript>`;
-  return shell(model, links, { title: 'Search', base: '', page: 'search', body, current: 'search', data: ['data/search.js'], headerSearch: false });
+  // The index loads on the first query (technique list, then one shard), not with the page.
+  return shell(model, links, { title: 'Search', base: '', page: 'search', body, current: 'search', headerSearch: false });
 }
 
 /* ---------------------------------------------------------------- index */
@@ -171,12 +195,12 @@ ${VALIDATION_ORDER.map((v) => `<th scope="col">${esc(v)}</th>`).join('')}</tr></
 <section aria-labelledby="own"><h2 id="own">Coverage of your own rules</h2>${coverageIntro(links)}</section>
 <section aria-labelledby="layers"><h2 id="layers">ATT&amp;CK Navigator layers</h2><p>Download a layer and open it in the ATT&amp;CK Navigator (“Open Existing Layer”).</p><ul>${layers}</ul></section>
 <section aria-labelledby="inactive"><h2 id="inactive">Revoked and deprecated techniques</h2><details><summary>${inactive.length} techniques: their pages say what replaces them</summary><ul class="columns">${inactiveList}</ul></details></section>`;
-  return shell(model, links, { title: 'Purplebook', base: '', page: 'index', body, current: 'index', script: false });
+  return shell(model, links, { title: 'Purplebook', base: '', page: 'index', body, current: 'index' });
 }
 
 /* ---------------------------------------------------------------- errors (server) */
 
 export function errorPage(model: SiteModel, links: Links, status: number, message: string, base: string): string {
   const body = `<h1>${status === 404 ? 'Not found' : 'Bad request'}</h1><p>${esc(message)}</p><p><a href="${esc(base + topHref('search', links))}">Search</a> or go to the <a href="${esc(base + topHref('index', links))}">start page</a>.</p>`;
-  return shell(model, links, { title: status === 404 ? 'Not found' : 'Bad request', base, page: 'error', body, script: false });
+  return shell(model, links, { title: status === 404 ? 'Not found' : 'Bad request', base, page: 'error', body });
 }

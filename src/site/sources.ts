@@ -3,7 +3,7 @@
  * missing from the data, or not available offline — with what it holds, how it maps to ATT&CK,
  * its provenance, counts and warnings. The static site and the server render the same page.
  */
-import { sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
+import { kindText, sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
 import type { KnowledgeBase, SourceRow } from '../kb/open.js';
 import { computeStats, type SourceStats } from '../kb/stats.js';
 import { esc, linkOrText } from '../render/escape.js';
@@ -78,6 +78,7 @@ function card(e: CatalogEntry, ctx: Context): string {
   facts.push(['Published at', linkOrText(e.homepage, esc(e.homepage))]);
   if (e.resourceKind) facts.push(['A resource is', withCode(e.resourceKind)]);
   if (e.mapsVia) facts.push(['Maps to ATT&amp;CK by', withCode(e.mapsVia)]);
+  if (e.detectionKind) facts.push(['Counted as', withCode(kindText(e))]);
   if (e.license) facts.push(['License', esc(e.license)]);
   if (e.state !== 'unavailable') {
     const up = upstreamCell(e.upstream, e.commit);
@@ -142,5 +143,5 @@ the commit it was read at, when it was accessed, and what the knowledge base mad
 ${inPillar.map((e) => card(e, ctx)).join('\n')}</section>`);
   }
   parts.push(`<p>Total warnings: ${stats.warnings.total}. <code>purplebook sources --json</code> prints this catalog.</p>`);
-  return shell(model, links, { title: 'Sources', base: '', page: 'sources', body: parts.join('\n'), current: 'sources', script: false });
+  return shell(model, links, { title: 'Sources', base: '', page: 'sources', body: parts.join('\n'), current: 'sources' });
 }

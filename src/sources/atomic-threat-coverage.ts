@@ -144,6 +144,7 @@ export const atomicThreatCoverageSource: Source = {
   resourceKind: 'Sigma-based detection rule (one document of the Elasticsearch bulk index `analytics/generated/atc_es_index.json`)',
   mapsVia: '`technique: ["T1087: Account Discovery"]` ("not defined" for none)',
   summaryFields: ['severity', 'status', 'dataNeeded'],
+  detectionKind: { kind: 'rule', why: 'each document carries a Sigma detection (`raw_detection_rule`)' },
   *load(ctx) {
     yield* loadIndex(ctx);
   },

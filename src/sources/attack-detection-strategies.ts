@@ -16,6 +16,7 @@ export const attackDetectionStrategiesSource: Source = {
   resourceKind: 'ATT&CK detection strategy with its analytics',
   mapsVia: '`detects` relationships in the STIX bundle (ATT&CK v18 and later)',
   summaryFields: ['platforms', 'analytics'],
+  detectionKind: { kind: 'guidance', why: 'a detection strategy and its analytics say what to watch (log sources, mutable elements) without a query to run' },
   *load(ctx) {
     const sorted = [...ctx.attack.detectionStrategies].sort((a, b) => a.id.localeCompare(b.id));
     for (const ds of sorted) {

@@ -128,6 +128,7 @@ export const azureSentinelSource: Source = {
   resourceKind: 'Microsoft Sentinel analytic rule, KQL (one YAML file under `Solutions/*/Analytic Rules/` or `Detections/`)',
   mapsVia: '`relevantTechniques`',
   summaryFields: ['severity', 'kind', 'dataConnectors'],
+  detectionKind: { kind: 'rule', why: 'an analytic rule is a scheduled KQL `query` Microsoft Sentinel runs' },
   present(dataDir) {
     return existsSync(join(dataDir, FOLDER));
   },

@@ -78,6 +78,14 @@ export function carLanguages(implementations: unknown): string[] {
   return distinct(types.map((t) => LANGUAGES[t.toLowerCase()] ?? t));
 }
 
+/**
+ * An analytic is an executable rule when `implementations` holds code for a SIEM or EDR (Splunk,
+ * EQL, LogPoint, DNIF, Sigma, KQL …); with pseudocode only, or nothing, it is guidance.
+ */
+export function carKind(implementations: unknown): 'rule' | 'guidance' {
+  return carLanguages(implementations).some((l) => l !== 'Pseudocode') ? 'rule' : 'guidance';
+}
+
 export interface CarCoverage {
   techniques: TechniqueRef[];
   tactics: string[];
@@ -216,6 +224,7 @@ function analyticRecord(ctx: LoadContext, a: Analytic): ResourceRecord {
     deprecated: false,
     file: a.file,
     meta: analyticMeta(a, cov),
+    kind: carKind(a.doc.implementations),
     techniques: capTechniques(ctx, a.file, cov.techniques, true),
   };
 }
@@ -297,6 +306,10 @@ export const carSource: Source = {
   resourceKind: 'CAR analytic (one YAML file; pseudocode and SIEM implementations)',
   mapsVia: '`coverage[].technique` and `coverage[].subtechniques[]`',
   summaryFields: ['id', 'languages', 'coverage'],
+  detectionKind: {
+    kind: 'guidance', perRecord: true,
+    why: 'an analytic is a rule when `implementations` holds code for a SIEM (Splunk, EQL, LogPoint, DNIF, Sigma …), guidance when it has pseudocode only',
+  },
   *load(ctx) {
     for (const file of analyticFiles(ctx)) {
       const a = readAnalytic(ctx, file);

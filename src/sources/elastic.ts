@@ -79,8 +79,16 @@ export interface ElasticThreat {
   problems: string[];
 }
 
+export interface ElasticThreatLayout {
+  /** Where the entries are, as problems name it: `rule.threat` (detection rules) or `threat` (endpoint behaviour rules). */
+  path?: string;
+  /** Endpoint rules write one technique as a `[threat.technique]` table: read a table as a list of one. */
+  singleTables?: boolean;
+}
+
 /** Technique and sub-technique ids of the MITRE ATT&CK `[[rule.threat]]` entries, in file order. */
-export function elasticThreat(threat: unknown): ElasticThreat {
+export function elasticThreat(threat: unknown, layout: ElasticThreatLayout = {}): ElasticThreat {
+  const path = layout.path ?? 'rule.threat';
   const ids = new Map<string, string>();
   const tactics = new Set<string>();
   const problems = new Set<string>();
@@ -90,6 +98,7 @@ export function elasticThreat(threat: unknown): ElasticThreat {
   };
   const tables = (v: unknown, what: string): Table[] => {
     if (v === undefined) return [];
+    if (layout.singleTables && isTable(v)) return [v];
     if (!Array.isArray(v)) {
       problems.add(`\`${what}\` is a ${typeName(v)}, not an array of tables`);
       return [];
@@ -97,18 +106,18 @@ export function elasticThreat(threat: unknown): ElasticThreat {
     if (v.some((x) => !isTable(x))) problems.add(`\`${what}\` holds entries that are not tables`);
     return v.filter(isTable);
   };
-  for (const entry of tables(threat, 'rule.threat')) {
+  for (const entry of tables(threat, path)) {
     if (typeof entry.framework !== 'string') {
       // Without a framework the entry cannot be told to be ATT&CK: its techniques are lost, say so.
-      problems.add('a `rule.threat` entry has no `framework` string: skipped');
+      problems.add(`a \`${path}\` entry has no \`framework\` string: skipped`);
       continue;
     }
     if (entry.framework.trim().toLowerCase() !== ATTACK_FRAMEWORK) continue;
     const tactic = isTable(entry.tactic) ? str(entry.tactic.name) : undefined;
     if (tactic) tactics.add(tactic);
-    for (const technique of tables(entry.technique, 'rule.threat.technique')) {
+    for (const technique of tables(entry.technique, `${path}.technique`)) {
       add(technique.id, 'technique');
-      for (const sub of tables(technique.subtechnique, 'rule.threat.technique.subtechnique')) add(sub.id, 'subtechnique');
+      for (const sub of tables(technique.subtechnique, `${path}.technique.subtechnique`)) add(sub.id, 'subtechnique');
     }
   }
   return { techniques: [...ids.values()], tactics: [...tactics], problems: [...problems] };
@@ -217,6 +226,7 @@ export const elasticSource: Source = {
   resourceKind: 'Elastic Security detection rule (one TOML file; building-block rules included)',
   mapsVia: '`[[rule.threat]]` (framework MITRE ATT&CK): `technique.id` and `technique.subtechnique.id`',
   summaryFields: ['severity', 'language', 'integration'],
+  detectionKind: { kind: 'rule', why: 'an Elastic Security rule runs in Kibana as a query, EQL, ES|QL, threshold, new-terms, indicator-match or machine-learning rule (`rule.type`)' },
   *load(ctx) {
     for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) {
       const record = loadFile(ctx, `${FOLDER}/${rel}`);

@@ -154,6 +154,7 @@ export const eqllibSource: Source = {
   resourceKind: 'EQL analytic (one TOML file)',
   mapsVia: '`[analytic.metadata] techniques` (list of technique ids)',
   summaryFields: ['categories', 'confidence', 'platforms'],
+  detectionKind: { kind: 'rule', why: 'an EQL analytic is a `query` an EQL engine runs' },
   *load(ctx) {
     for (const rel of walkFiles(ctx.dir, (_name, relPath) => ANALYTIC_FILE.test(relPath))) {
       const record = loadFile(ctx, `${FOLDER}/${rel}`);

@@ -125,6 +125,31 @@ function loadFile(ctx: LoadContext, rel: string): ResourceRecord | undefined {
   return ttpRecord(ctx, file, rel, doc);
 }
 
+const techniqueKey = (r: ResourceRecord) => r.techniques.map((t) => t.id.trim().toUpperCase()).sort().join(' ');
+
+/**
+ * One upstream id is one TTP. Upstream holds a TTP twice, as `<id>.yml` and `<id>.yaml` (the same
+ * content, one with a `version` field): the `.yml` spelling, the repository's own, is kept and the
+ * copy dropped silently. Two files sharing an id but not the technique are a real conflict: the
+ * first is kept, and the other file is named in a warning.
+ */
+function oneRecordPerTtp(ctx: LoadContext, records: ResourceRecord[]): ResourceRecord[] {
+  const rank = (r: ResourceRecord) => (r.key.endsWith('.yml') ? 0 : 1);
+  const byId = new Map<string, ResourceRecord>();
+  const out: ResourceRecord[] = [];
+  for (const r of [...records].sort((a, b) => rank(a) - rank(b) || (a.key < b.key ? -1 : 1))) {
+    const id = r.upstreamId?.toLowerCase();
+    const kept = id ? byId.get(id) : undefined;
+    if (!kept) {
+      if (id) byId.set(id, r);
+      out.push(r);
+    } else if (techniqueKey(kept) !== techniqueKey(r)) {
+      ctx.warn(r.file ?? r.key, `same TTP id ${r.upstreamId} as ${kept.key} but another technique: ${kept.key} kept`);
+    }
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 export const preludeSource: Source = {
   name: 'prelude',
   title: 'Prelude Community TTPs',
@@ -138,11 +163,12 @@ export const preludeSource: Source = {
   mapsVia: '`technique.id`',
   summaryFields: ['platforms', 'executors'],
   *load(ctx) {
-    // One TTP upstream is spelled `.yaml`; both extensions are TTPs.
     const files = walkFiles(ctx.dir, (name, rel) => rel.startsWith('ttps/') && /\.ya?ml$/.test(name));
+    const records: ResourceRecord[] = [];
     for (const rel of files) {
       const r = loadFile(ctx, rel);
-      if (r) yield r;
+      if (r) records.push(r);
     }
+    yield* oneRecordPerTtp(ctx, records);
   },
 };

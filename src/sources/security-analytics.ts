@@ -106,6 +106,7 @@ export const securityAnalyticsSource: Source = {
   resourceKind: 'Security analytics use case (`src/<id>/<id>.yaml`; its BigQuery/Log Analytics SQL and Chronicle YARA-L queries are not read)',
   mapsVia: '`attack_mapping: [{technique}]` (MITRE ATLAS ids kept aside)',
   summaryFields: ['severity', 'category', 'sources'],
+  detectionKind: { kind: 'rule', why: 'a use case ships BigQuery / Log Analytics SQL and Chronicle YARA-L queries beside its YAML' },
   *load(ctx) {
     const files = walkFiles(ctx.dir, (name, rel) => /^src\/[^/]+\/[^/]+\.yaml$/.test(rel) && name.endsWith('.yaml'));
     for (const rel of files) yield* loadFile(ctx, rel);

@@ -128,6 +128,7 @@ export const sentinelAttackSource: Source = {
   resourceKind: 'Kusto (KQL) analytic over Sysmon (one entry of `analytics` in `detections/sentinel_attack_rules.json`)',
   mapsVia: 'ATT&CK id in the `description` text ("… MITRE ATT&CK T1003"); `T0000` is a placeholder',
   summaryFields: ['severity', 'language', 'dataSource'],
+  detectionKind: { kind: 'rule', why: 'an analytic is a KQL `query` Microsoft Sentinel runs' },
   *load(ctx) {
     yield* loadRules(ctx);
   },

@@ -270,6 +270,7 @@ export const sigmaSource: Source = {
   resourceKind: 'Sigma rule (one YAML file; a rule collection file gives one rule per document)',
   mapsVia: '`tags: attack.tNNNN[.NNN]`',
   summaryFields: ['level', 'status', 'logsource'],
+  detectionKind: { kind: 'rule', why: 'a Sigma rule is detection logic (`detection` and `condition`) that sigma-cli converts into a SIEM query' },
   *load(ctx) {
     for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) yield* loadFile(ctx, `${FOLDER}/${rel}`);
   },

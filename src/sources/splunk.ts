@@ -230,6 +230,7 @@ export const splunkSource: Source = {
   resourceKind: 'Splunk ESCU detection (one YAML file; SPL search)',
   mapsVia: '`tags.mitre_attack_id` (list of technique ids)',
   summaryFields: ['type', 'status', 'dataSource'],
+  detectionKind: { kind: 'rule', why: 'an ESCU detection is an SPL `search` that Splunk runs' },
   *load(ctx) {
     const stories = loadStories(ctx);
     for (const rel of walkFiles(ctx.dir, (_name, relPath) => DETECTION_FILE.test(relPath))) {

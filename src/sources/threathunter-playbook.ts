@@ -142,6 +142,7 @@ export const threatHunterPlaybookSource: Source = {
   resourceKind: 'Hunt (`docs/hunts/<platform>/<hunt>/metadata.yaml`; the queries are in the hunt notebook, linked)',
   mapsVia: '`attack_mappings: [{technique, sub_technique | sub-technique}]`',
   summaryFields: ['tactics', 'datasets'],
+  detectionKind: { kind: 'guidance', why: 'a hunt is a write-up (hypothesis and notebook analytics) a hunter adapts: no rule runs as published' },
   *load(ctx) {
     const files = walkFiles(ctx.dir, (name, rel) => /^docs\/hunts\/[^/]+\/[^/]+\/metadata\.yaml$/.test(rel) && name === 'metadata.yaml');
     for (const rel of files) yield* loadFile(ctx, rel);

@@ -152,6 +152,7 @@ export const threatHuntingSource: Source = {
   resourceKind: 'Splunk (SPL) hunt over Sysmon / Windows Security (one `[Txxxx] title` stanza of `default/savedsearches.conf`)',
   mapsVia: 'the `[Txxxx]` stanza name (also `mitre_technique_id` in the search); `T0000` is a placeholder',
   summaryFields: ['language', 'tactics', 'dataSources'],
+  detectionKind: { kind: 'rule', why: 'a `savedsearches.conf` stanza is an SPL `search` Splunk runs' },
   *load(ctx) {
     yield* loadConf(ctx);
   },

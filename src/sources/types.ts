@@ -15,6 +15,23 @@ export const PILLARS: readonly { pillar: Pillar; heading: string }[] = [
   { pillar: 'test', heading: 'Offensive Security Tests' },
 ];
 
+/**
+ * What a detection resource is: an executable `rule` (logic a SIEM or EDR runs: a Sigma rule, an
+ * Elastic or Splunk search, a KQL or EQL query) or `guidance` (what to look for, without logic to
+ * run: ATT&CK detection strategies, hunt write-ups, pseudocode). Only rules count as detections.
+ */
+export type DetectionKind = 'rule' | 'guidance';
+
+/** How a detection source's resources are classed, for the build and the source catalog. */
+export interface DetectionKindRule {
+  /** The kind of a record that does not set its own. */
+  kind: DetectionKind;
+  /** True when records decide their kind from their own upstream data (`ResourceRecord.kind`). */
+  perRecord?: boolean;
+  /** One sentence for the catalog: why the resources are this kind, naming the upstream field. */
+  why: string;
+}
+
 export interface Upstream {
   /** GitHub owner/name, or a descriptive origin for non-GitHub upstreams. */
   repo: string;
@@ -51,6 +68,8 @@ export interface SourceInfo {
    * `note` puts the per-pair note on an indented line below the item.
    */
   summaryFields?: string[];
+  /** Detection sources only: executable rules or guidance (see DetectionKind). */
+  detectionKind?: DetectionKindRule;
 }
 
 /** One technique reference as the upstream states it. */
@@ -81,6 +100,8 @@ export interface ResourceRecord {
   file?: string;
   /** Source-specific fields (status, level, logsource, platforms, executors …); JSON-serializable. */
   meta?: Record<string, unknown>;
+  /** Detection records of a `perRecord` source: the kind this record's upstream data gives it. */
+  kind?: DetectionKind;
   techniques: TechniqueRef[];
 }
 

@@ -85,8 +85,8 @@ function optString(file: string, obj: Record<string, unknown>, key: string): str
 export function parseSyncConfig(raw: unknown, file = 'config'): SyncConfig {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(file, 'must be a JSON object');
   const obj = raw as Record<string, unknown>;
-  // `build` holds the build's limits, read and validated by src/kb/limits-config.ts: one file for both commands.
-  const known = new Set(['mirror', 'dir', 'lock', 'attackVersion', 'limits', 'sources', 'build', '$schema', 'comment']);
+  // `build` holds the build's limits (src/kb/limits-config.ts) and `stacks` the control stacks (src/kb/stack.ts): one file for every command.
+  const known = new Set(['mirror', 'dir', 'lock', 'attackVersion', 'limits', 'sources', 'build', 'stacks', '$schema', 'comment']);
   for (const k of Object.keys(obj)) if (!known.has(k)) fail(file, `unknown setting "${k}"`);
   const cfg: SyncConfig = {};
   const mirror = optString(file, obj, 'mirror');

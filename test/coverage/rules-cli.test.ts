@@ -78,16 +78,21 @@ describe('coverage with a rules folder, end to end', () => {
   const run = (...args: string[]) => cli([...args, '--db', kbPath]);
   const rules = fixtureDir(RULES);
 
-  it('reads Sigma and Elastic rules: sub-technique covered, parent partial, deprecated ignored', () => {
+  it('reads Sigma and Elastic rules: sub-technique covered, parent partial (also when a rule names it beside its sub-technique), deprecated ignored', () => {
     const r = run('coverage', '--group', 'G0016', '--rules', rules, '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      techniques: { id: string; status: string; ownRules: { file: string }[] }[]; rules: { total: number; deprecated: number };
+      techniques: { id: string; status: string; ownRules: { file: string }[] }[];
+      rules: { total: number; deprecated: number; parentsWithSubtechniques: unknown[] };
     };
     const status = (id: string) => report.techniques.find((t) => t.id === id)?.status;
     expect(status('T1059.001')).toBe('covered');
     expect(status('T1059')).toBe('partial');
-    expect(status('T1003')).toBe('covered');
+    // The Elastic rule names T1003 and T1003.001 (Elastic nests every sub-technique under its parent): the parent is partial, as for Sigma.
+    expect(status('T1003')).toBe('partial');
+    expect(report.rules.parentsWithSubtechniques).toEqual([
+      { rule: 'elastic/credential_access_lsass.toml', file: 'elastic/credential_access_lsass.toml', parent: 'T1003', subtechniques: ['T1003.001'] },
+    ]);
     expect(status('T1078')).toBe('gap');
     expect(report.techniques.find((t) => t.id === 'T1059.001')!.ownRules.map((x) => x.file)).toEqual(['sigma/powershell_encoded.yml']);
     expect(report.rules).toMatchObject({ total: 3, deprecated: 1 });
@@ -99,12 +104,12 @@ describe('coverage with a rules folder, end to end', () => {
     expect(layer.code, layer.stderr).toBe(0);
     expect(validate(LAYER_SCHEMA_4_5, JSON.parse(layer.stdout))).toEqual([]);
     writeFileSync(before, layer.stdout);
-    // The next run lost the Elastic rule and gained nothing.
-    const fewer = fixtureDir({ 'sigma/powershell_encoded.yml': RULES['sigma/powershell_encoded.yml'] });
+    // The next run lost the Sigma rule and gained nothing.
+    const fewer = fixtureDir({ 'elastic/credential_access_lsass.toml': RULES['elastic/credential_access_lsass.toml'] });
     const r = run('coverage', '--group', 'G0016', '--rules', fewer, '--baseline', before, '--format', 'json');
     const b = (JSON.parse(r.stdout) as { baseline: { gained: string[]; lost: string[] } }).baseline;
     expect(b.gained).toEqual([]);
-    expect(b.lost).toEqual(['T1003']);
+    expect(b.lost).toEqual(['T1059.001']);
     const gate = run('coverage', '--group', 'G0016', '--rules', rules, '--fail-on-gaps', '5');
     expect(gate.code).toBe(3);
     expect(gate.stderr).toMatch(/\d+ of \d+ prioritized techniques have no own rule \(allowed: 5\)/);
@@ -112,7 +117,7 @@ describe('coverage with a rules folder, end to end', () => {
 
   it('layer --measure own and plan --rules use the same rules', () => {
     const layer = JSON.parse(run('layer', '--measure', 'own', '--rules', rules).stdout) as { techniques: { techniqueID: string; score?: number }[] };
-    expect(layer.techniques.filter((t) => (t.score ?? 0) > 0).map((t) => t.techniqueID)).toEqual(expect.arrayContaining(['T1003', 'T1003.001', 'T1059.001']));
+    expect(layer.techniques.filter((t) => (t.score ?? 0) > 0).map((t) => t.techniqueID).sort()).toEqual(['T1003.001', 'T1059.001']);
     const plan = JSON.parse(run('plan', '--group', 'G0016', '--platform', 'windows', '--rules', rules, '--format', 'json').stdout) as {
       tactics: { techniques: { id: string; detections: { kind: string; file?: string }[] }[] }[];
     };

@@ -25,8 +25,8 @@ export function tacticsOf(db: Db, technique: string): string[] {
   return JSON.parse(db.prepare('SELECT tactics FROM techniques WHERE id = ?').pluck().get(technique) as string) as string[];
 }
 
-/** Public detections a team can adopt: detection resources of every source but ATT&CK's detection strategies (no query). */
+/** Public detections a team can adopt: executable rules (guidance such as ATT&CK's detection strategies has no query). */
 export function adoptable(db: Db, technique: string): number {
   return db.prepare(`SELECT COUNT(DISTINCT r.id) FROM mappings m JOIN resources r ON r.id = m.resource JOIN sources s ON s.name = r.source
-    WHERE m.technique = ? AND r.deprecated = 0 AND s.loaded = 1 AND s.pillar = 'detection' AND s.name <> 'attack-detection-strategies'`).pluck().get(technique) as number;
+    WHERE m.technique = ? AND r.deprecated = 0 AND s.loaded = 1 AND s.pillar = 'detection' AND r.kind = 'rule'`).pluck().get(technique) as number;
 }

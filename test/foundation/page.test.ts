@@ -48,17 +48,34 @@ describe('the technique page', () => {
   });
 
   it('every source block has the seed shape: heading, last accessed, total, count', () => {
+    const blocksOf = (md: string[]) => md.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('### '));
+    const checkShape = (md: string[]) => {
+      for (const [, i] of blocksOf(md)) {
+        expect(md[i]).toMatch(/^### \[[^\]]+\]\(https:\/\/[^)]+\)$/);
+        expect(md[i + 1]).toMatch(/^\*\*Last accessed:\*\* [A-Z][a-z]+ \d{2}, \d{4}$/);
+        expect(md[i + 2]).toBe('');
+        expect(md[i + 3]).toMatch(/^\*\*Total ATT&CK-mapped resources:\*\* \d+$/);
+        expect(md[i + 5]).toMatch(/^\*\*ATT&CK-mapped resources for this \(sub\)technique:\*\* [1-9]\d*$/);
+      }
+    };
+    // By default a block for each source with a resource for T1021.004 (SQL on the mappings, independently of the page builder)...
+    const withResources = (kb.db.prepare(`SELECT DISTINCT r.source FROM mappings m JOIN resources r ON r.id = m.resource
+      WHERE m.technique = 'T1021.004' AND r.deprecated = 0`).pluck().all() as string[]);
+    const loaded = kb.sources().filter((s) => s.loaded);
     const md = renderMarkdown(buildPage(kb, 'T1021.004')!).split('\n');
-    const blocks = md.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('### '));
-    expect(blocks.length).toBe(kb.sources().filter((s) => s.loaded).length);
-    for (const [, i] of blocks) {
-      expect(md[i]).toMatch(/^### \[[^\]]+\]\(https:\/\/[^)]+\)$/);
-      expect(md[i + 1]).toMatch(/^\*\*Last accessed:\*\* [A-Z][a-z]+ \d{2}, \d{4}$/);
-      expect(md[i + 2]).toBe('');
-      expect(md[i + 3]).toMatch(/^\*\*Total ATT&CK-mapped resources:\*\* \d+$/);
-      expect(md[i + 5]).toMatch(/^\*\*ATT&CK-mapped resources for this \(sub\)technique:\*\* \d+$/);
-    }
-    expect(md[blocks[0]![1] + 1]).toBe('**Last accessed:** November 28, 2026');
+    const titles = (blocks: (readonly [string, number])[]) => blocks.map(([l]) => /^### \[([^\]]+)\]/.exec(l)![1]).sort();
+    expect(titles(blocksOf(md))).toEqual(loaded.filter((s) => withResources.includes(s.name)).map((s) => s.title).sort());
+    checkShape(md);
+    expect(md[blocksOf(md)[0]![1] + 1]).toBe('**Last accessed:** November 28, 2026');
+    // ... and one line per pillar names the others, in the page's source order.
+    const empty = md.filter((l) => l.startsWith('Nothing for this (sub)technique in: '));
+    expect(empty.flatMap((l) => l.slice('Nothing for this (sub)technique in: '.length, -1).split(', ')).sort())
+      .toEqual(loaded.filter((s) => !withResources.includes(s.name)).map((s) => s.title).sort());
+    // --all-sources: the seed's full list, one block per loaded source, the empty ones with a count of 0.
+    const all = renderMarkdown(buildPage(kb, 'T1021.004')!, { allSources: true }).split('\n');
+    expect(blocksOf(all).length).toBe(loaded.length);
+    expect(all.some((l) => l.startsWith('Nothing for this'))).toBe(false);
+    expect(all.filter((l) => l === '**ATT&CK-mapped resources for this (sub)technique:** 0').length).toBe(loaded.length - withResources.length);
   });
 
   it('a parent technique lists its sub-techniques; a sub-technique links its parent', () => {
@@ -130,6 +147,15 @@ describe('the CLI', () => {
     expect(r.stdout.split('\n')[0]).toBe('# T1021.004: SSH');
   });
 
+  it('show --all-sources prints a block for every loaded source', () => {
+    const kb = KnowledgeBase.open(db);
+    const loaded = kb.sources().filter((s) => s.loaded).length;
+    kb.close();
+    const blocks = (args: string[]) => cli(['show', 'T1021.004', '--db', db, ...args]).stdout.split('\n').filter((l) => l.startsWith('### ')).length;
+    expect(blocks(['--all-sources'])).toBe(loaded);
+    expect(blocks([])).toBeLessThan(loaded);
+  });
+
   it('an unknown id exits 2 and names close matches', () => {
     const r = cli(['show', 'T1021.040', '--db', db]);
     expect(r.code).toBe(2);
@@ -158,9 +184,9 @@ describe('the CLI', () => {
   });
 
   it('search ranks the technique first for its id and finds resources by words', () => {
-    const byId = JSON.parse(cli(['search', 't1021.004', '--json', '--db', db]).stdout) as { ref: string }[];
+    const byId = (JSON.parse(cli(['search', 't1021.004', '--json', '--db', db]).stdout) as { hits: { ref: string }[] }).hits;
     expect(byId[0]!.ref).toBe('T1021.004');
-    const words = JSON.parse(cli(['search', 'remote', 'ssh', '--json', '--limit', '5', '--db', db]).stdout) as { title: string }[];
+    const words = (JSON.parse(cli(['search', 'remote', 'ssh', '--json', '--limit', '5', '--db', db]).stdout) as { hits: { title: string }[] }).hits;
     expect(words.length).toBe(5);
     expect(words.some((h) => /ssh/i.test(h.title))).toBe(true);
   });

@@ -176,30 +176,35 @@ describe('purplebook mcp over stdio, with the SDK client', () => {
     expect(await mcp.fails('search', { query: '   ' })).toBe('nothing to search for');
     expect(await mcp.fails('coverage', { group: ['APT2999'] })).toMatch(/^no ATT&CK group "APT2999"; did you mean .*G0016/);
     expect(await mcp.fails('coverage', { techniques: ['not an id'] })).toMatch(/Input validation error/);
-    expect(await mcp.fails('coverage', { motivation: ['no-such-motivation-anywhere'] })).toBe('no ATT&CK group matches the threat-profile filters');
+    expect(await mcp.fails('coverage', { motivation: ['no-such-motivation-anywhere'] })).toMatch(/^empty threat selection: motivation "no-such-motivation-anywhere"/);
     expect(await mcp.fails('plan', { platform: ['windows'] })).toMatch(/^plan needs a threat/);
     expect(await mcp.fails('layer', { measure: 'bananas' })).toMatch(/^unknown measure "bananas"; valid: validation, controls, detections, tests, .*sigma.*own, threat/);
     expect(await mcp.fails('layer', { measure: 'threat' })).toMatch(/^measure threat needs a threat/);
     expect(await bare.fails('layer', { measure: 'own' })).toMatch(/^measure own needs own rules/);
     expect(await mcp.fails('layer', { page_base: 'javascript:alert(1)' })).toMatch(/Input validation error/);
     // Still alive and answering after all of that.
-    expect((await mcp.ok('search', { query: 'T1021.004', limit: 1 })).data).toHaveLength(1);
+    expect((await mcp.ok('search', { query: 'T1021.004', limit: 1 })).data).toMatchObject({ hits: [{ kind: 'technique' }] });
   });
 
   it('search: the CLI ranking, paged; the last page has no cursor', async () => {
-    const expected = json('search', 'ssh', '--json', '--limit', '30') as unknown[];
-    expect(expected).toHaveLength(30);
+    type Answer = { total: number; offset: number; limit: number; hits: unknown[] };
+    const expected = json('search', 'ssh', '--json', '--limit', '30') as Answer;
+    expect(expected.hits).toHaveLength(30);
     const first = await mcp.ok('search', { query: 'ssh', limit: 15 });
     expect(first.paging!.nextCursor).toBeDefined();
     const second = await mcp.ok('search', { query: 'ssh', limit: 15, cursor: first.paging!.nextCursor });
-    expect([...(first.data as unknown[]), ...(second.data as unknown[])]).toEqual(expected);
+    expect([...(first.data as Answer).hits, ...(second.data as Answer).hits]).toEqual(expected.hits);
+    expect(second.data).toEqual(json('search', 'ssh', '--json', '--limit', '15', '--offset', '15'));
     // Fewer hits than asked for: the whole list, and no cursor.
-    const few = json('search', 'ssh', 'authorized', 'keys', '--json', '--limit', '200') as unknown[];
-    expect(few.length).toBeLessThan(50);
+    const few = json('search', 'ssh', 'authorized', 'keys', '--json', '--limit', '50') as Answer;
+    expect(few.total).toBeLessThan(50);
     const all = await mcp.ok('search', { query: 'ssh authorized keys', limit: 50 });
     expect(all.data).toEqual(few);
     expect(all.paging!.nextCursor).toBeUndefined();
     expect((await mcp.ok('search', { query: 'ssh', limit: 5000 })).paging).toMatchObject({ limit: 200, requestedLimit: 5000 });
+    expect((await mcp.ok('search', { query: 'mimikatz', kind: ['test'], source: ['atomic-red-team'], limit: 5 })).data)
+      .toEqual(json('search', 'mimikatz', '--json', '--kind', 'test', '--source', 'atomic-red-team', '--limit', '5'));
+    expect(await mcp.fails('search', { query: 'ssh', source: ['sigmaa'] })).toMatch(/^unknown source "sigmaa"/);
   });
 
   it('list_sources and gaps: the CLI JSON, paged', async () => {
@@ -210,6 +215,16 @@ describe('purplebook mcp over stdio, with the SDK client', () => {
     const clamped = await mcp.ok('gaps', { limit: 10 ** 9 });
     expect(clamped.paging).toMatchObject({ limit: GAP_ROWS.maxLimit, requestedLimit: 10 ** 9, returned: GAP_ROWS.maxLimit });
     expect(clamped.data).toHaveLength(GAP_ROWS.maxLimit);
+  });
+
+  it('a control stack counts only its sources, as --stack does', async () => {
+    const stack = ['sigma', 'atomic-red-team'];
+    expect(concat(await mcp.pages('gaps', { pillar: 'detection', domain: 'enterprise', stack, limit: 500 })))
+      .toEqual(json('gaps', '--json', '--pillar', 'detection', '--domain', 'enterprise', '--stack', stack.join(',')));
+    const expected = json('coverage', '--group', 'G0016', '--rules', rulesDir, '--format', 'json', '--stack', stack.join(',')) as { techniques: unknown[] };
+    const pages = await mcp.pages('coverage', { group: ['G0016'], stack, limit: 200 });
+    expect((joinedOn(pages, 'techniques') as { techniques: unknown[] }).techniques).toEqual(expected.techniques);
+    expect(await mcp.fails('gaps', { stack: ['sigmaa'] })).toMatch(/^--stack: unknown source "sigmaa"/);
   });
 
   it('translate: ids and a layer from an older ATT&CK, as `translate --format json`', async () => {

@@ -156,7 +156,8 @@ describe('results in coverage, layer, show and plan', () => {
     expect(html).not.toContain('<img src=x');
 
     const plan = cli(['plan', '--group', 'G0016', '--platform', 'windows', '--results', results, '--db', kbPath]).stdout;
-    expect(plan).toMatch(new RegExp(`\`${tests[2]!.guid}\`.* — previously: prevented \\d{4}-\\d{2}-\\d{2}`));
+    // The plan names Atomic tests by number (T1003.002-1); the GUID stays in the JSON and the sheet.
+    expect(plan).toMatch(new RegExp(`\`${tests[2]!.folder.replace('.', '\\.')}-${tests[2]!.number}\` .* — previously: prevented \\d{4}-\\d{2}-\\d{2}`));
   });
 
   it('site --results: every technique page (HTML and markdown) carries the block as of the build', () => {

@@ -385,8 +385,12 @@ describe('readOwnRules paths and limits', () => {
   it('parseOwnRuleText: an upload over the size limit is a warning; a README is nothing', () => {
     expect(parseOwnRuleText('big.yml', real(SIGMA_ENCODE), { limits: { maxFileBytes: 100 } })).toEqual({
       rules: [], files: 1, warnings: [{ file: 'big.yml', reason: expect.stringContaining('over the 100-byte limit') }],
+      skipped: [{ file: 'big.yml', reason: 'over the size limit', detail: expect.stringContaining('over the 100-byte limit') }], duplicateIds: [],
     });
-    expect(parseOwnRuleText('README.md', README)).toEqual({ rules: [], warnings: [], files: 1 });
+    expect(parseOwnRuleText('README.md', README)).toEqual({
+      rules: [], warnings: [], files: 1, duplicateIds: [],
+      skipped: [{ file: 'README.md', reason: 'no rule format recognised', detail: expect.stringMatching(/^not Sigma, Elastic TOML, .* or Splunk savedsearches\.conf$/) }],
+    });
   });
 
   it('a pretty-printed single rule and a _find answer are Kibana JSON too', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYamlLib } from 'yaml';
-import { CAR_COMMAND_MAX, carCoverage, carLanguages, carSource, carUnitTestsSource } from '../../src/sources/car.js';
+import { CAR_COMMAND_MAX, carCoverage, carKind, carLanguages, carSource, carUnitTestsSource } from '../../src/sources/car.js';
 import { collectSource } from '../../src/sources/collect.js';
 import { walkFiles } from '../../src/sources/lib/files.js';
 import { resolveTechniqueId } from '../../src/resolve.js';
@@ -98,6 +98,7 @@ describe('car fixtures', () => {
       description: expect.stringMatching(/^The Windows \[Command Prompt\]/),
       deprecated: false,
       file: REAL,
+      kind: 'rule', // pseudocode and a DNIF implementation
       meta: {
         id: 'CAR-2013-02-003', platforms: ['Windows'], informationDomain: 'Host', subtypes: ['Process'], analyticTypes: ['Situational Awareness'],
         languages: ['Pseudocode', 'DNIF', 'LogPoint'], dataModel: ['process/create/exe', 'process/create/parent_exe'], coverage: 'Moderate',
@@ -194,6 +195,12 @@ describe('car fixtures', () => {
   it('helpers', () => {
     expect(carLanguages([{ type: 'pseudocode' }, { type: 'Pseudocode' }, { type: 'EQL' }, 'x', { type: 3 }])).toEqual(['Pseudocode', 'EQL']);
     expect(carLanguages('Splunk')).toEqual([]);
+    // An analytic is an executable rule when it carries code for a SIEM; pseudocode alone is guidance.
+    expect(carKind([{ type: 'pseudocode' }, { type: 'Pseudocode' }, { type: 'psuedocode' }])).toBe('guidance');
+    expect(carKind([{ type: 'pseudocode' }, { type: 'splunk' }])).toBe('rule');
+    expect(carKind([{ type: 'LogPoint' }])).toBe('rule');
+    expect(carKind(undefined)).toBe('guidance');
+    expect(carKind([{ code: 'x' }, 'Splunk'])).toBe('guidance');
     expect(carCoverage([{ technique: 'T1003', subtechniques: ['T1003.001', 't1003.001'], coverage: 'Low', tactics: ['TA0006'] }])).toEqual({
       techniques: [{ id: 'T1003', note: 'Coverage: Low' }, { id: 'T1003.001', note: 'Coverage: Low' }], tactics: ['TA0006'], levels: ['Low'], problems: [],
     });

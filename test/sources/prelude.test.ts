@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { KnowledgeBase } from '../../src/kb/open.js';
+import { buildPage } from '../../src/page/build.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -63,32 +65,66 @@ describe('prelude fixtures', () => {
   });
 });
 
+describe('prelude duplicates', () => {
+  it('one TTP as .yml and .yaml is one resource (the .yml); a shared id with another technique is a warning', async () => {
+    const yml = REAL('ttps/discovery/1e68ef01-bdd1-4e51-b8b1-db02e935ecc3.yml');
+    const dir = fixtureDir({
+      'prelude/ttps/discovery/1e68ef01-bdd1-4e51-b8b1-db02e935ecc3.yaml': REAL('ttps/discovery/1e68ef01-bdd1-4e51-b8b1-db02e935ecc3.yaml'),
+      'prelude/ttps/discovery/1e68ef01-bdd1-4e51-b8b1-db02e935ecc3.yml': yml,
+      'prelude/ttps/other/a.yml': 'id: same-id\nname: A\ntechnique: {id: T1082}\n',
+      'prelude/ttps/other/b.yml': 'id: same-id\nname: B\ntechnique: {id: T1005}\n',
+    });
+    const { records, warnings } = await collectSource(preludeSource, { dataDir: dir, attack: realAttack() });
+    expect(records.map((r) => r.key)).toEqual(['ttps/discovery/1e68ef01-bdd1-4e51-b8b1-db02e935ecc3.yml', 'ttps/other/a.yml']);
+    expect(warnings).toEqual([{ source: 'prelude', file: 'prelude/ttps/other/b.yml', reason: 'same TTP id same-id as ttps/other/a.yml but another technique: ttps/other/a.yml kept' }]);
+  });
+});
+
 describe('prelude on the shared data', () => {
   const FIXED = ['T1021.004', 'T1059.001', 'T1003.001', 'T1053.005', 'T1485', 'T1082', 'T1005', 'T1562.001', 'T1560.001', 'T1074.001'];
 
-  it('matches an independent count per technique and in total', async () => {
+  it('matches an independent count per technique and in total: one resource per TTP id', async () => {
     const a = realAttack();
     const exp = new Map<string, Set<string>>();
-    let resources = 0;
+    const ttps = new Set<string>();
+    let files = 0;
     let pairs = 0;
     const root = join(DATA_DIR, 'prelude', 'ttps');
     for (const tactic of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
       for (const f of readdirSync(join(root, tactic)).filter((x) => /\.ya?ml$/.test(x))) {
-        const doc = parse(readFileSync(join(root, tactic, f), 'utf8')) as { technique: { id: string } };
-        resources++;
+        const doc = parse(readFileSync(join(root, tactic, f), 'utf8')) as { id: string; technique: { id: string } };
+        files++;
+        // The same TTP upstream as `<id>.yml` and `<id>.yaml`: counted once.
+        if (ttps.has(doc.id)) continue;
+        ttps.add(doc.id);
         const ids = new Set(resolvedIds(a, doc.technique.id));
         pairs += ids.size;
         for (const id of ids) {
           if (!exp.has(id)) exp.set(id, new Set());
-          exp.get(id)!.add(`${tactic}/${f}`);
+          exp.get(id)!.add(doc.id);
         }
       }
     }
+    expect(files).toBeGreaterThan(ttps.size);
     const { records, warnings } = await collectSource(preludeSource, { dataDir: DATA_DIR, attack: a });
     expect(warnings).toEqual([]);
-    expect(records.length).toBe(resources);
+    expect(records.length).toBe(ttps.size);
+    expect(new Set(records.map((r) => r.upstreamId)).size).toBe(records.length);
     const got = byTechnique(a, records);
     expect([...got.values()].reduce((n, s) => n + s.size, 0)).toBe(pairs);
     for (const t of FIXED) expect([t, got.get(t)?.size ?? 0]).toEqual([t, exp.get(t)?.size ?? 0]);
+
+    // The knowledge base agrees: as many Prelude resources as TTP ids, and T1082's page lists each TTP once.
+    const kb = KnowledgeBase.open(inject('kbPath'));
+    try {
+      const n = kb.db.prepare("SELECT COUNT(*) FROM resources WHERE source = 'prelude'").pluck().get() as number;
+      expect(n).toBe(ttps.size);
+      const page = buildPage(kb, 'T1082')!;
+      const prelude = page.sections.flatMap((s) => s.sources).filter((s) => s.source === 'prelude').flatMap((s) => s.items);
+      expect(prelude.length).toBe(exp.get('T1082')!.size);
+      expect(new Set(prelude.map((i) => i.id)).size).toBe(prelude.length);
+    } finally {
+      kb.close();
+    }
   });
 });

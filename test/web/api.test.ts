@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { buildPage } from '../../src/page/build.js';
 import { renderPageBody } from '../../src/render/html.js';
+import { usedBy } from '../../src/site/used-by.js';
 import { createServer } from '../../src/server/app.js';
 import { KbHolder } from '../../src/server/holder.js';
 import { DATA_DIR, REPO } from '../helpers.js';
 import { expectSafeDocument } from './checks.js';
-import { hostileKb, type HostileKb } from './fixture.js';
+import { XSS_FLAG, hostileKb, type HostileKb } from './fixture.js';
 
 type Json = Record<string, unknown>;
 
@@ -70,13 +71,38 @@ describe('the server on the hostile fixture', () => {
   it('a technique page is the same Page body as `show --format html`, with server links', async () => {
     const kb = KnowledgeBase.open(fx.dbPath);
     try {
-      const body = renderPageBody(buildPage(kb, 'T1021.004')!, { base: '../', ext: '' });
+      const body = renderPageBody(buildPage(kb, 'T1021.004')!, { base: '../', ext: '', usedBy: usedBy(kb, 'T1021.004'), sourcesHref: '../sources' });
       expect((await get('/techniques/T1021.004')).body).toContain(body);
       expect((await getJson('/api/techniques/t1021.004')).body).toEqual(JSON.parse(JSON.stringify(buildPage(kb, 'T1021.004'))));
       expect((await getJson('/api/techniques/T1021.004?includeDeprecated=true')).status).toBe(200);
     } finally {
       kb.close();
     }
+  });
+
+  it('serves the search index in pieces and any technique\'s details file; bad names are 400, unknown ids 404', async () => {
+    const techniques = await get('/data/search-techniques.js');
+    expect(techniques.statusCode).toBe(200);
+    expect(techniques.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(techniques.body).toMatch(/^window\.PURPLEBOOK_SEARCH_TECHNIQUES = \{"build":/);
+    const shards = JSON.parse(techniques.body.slice('window.PURPLEBOOK_SEARCH_TECHNIQUES = '.length).trim().replace(/;$/, '')) as { shards: string[] };
+    expect(shards.shards).toContain('s');
+    const s = await get('/data/search/s.js');
+    expect(s.body).toMatch(/^\(window\.PURPLEBOOK_SEARCH_SHARDS = window\.PURPLEBOOK_SEARCH_SHARDS \|\| \{\}\)\["s"\] = /);
+    // "SSH brute force <script>…" has a word starting with s; the hostile title is data inside a JSON string.
+    expect(s.body).toContain('SSH brute force <script>');
+    expect((await get('/data/search/q.js')).statusCode).toBe(404);
+    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
+      expect((await get(bad)).statusCode, bad).toBe(400);
+    }
+    const details = await get('/data/techniques/t1021.004.js');
+    expect(details.statusCode).toBe(200);
+    const data = JSON.parse(details.body.slice('window.PURPLEBOOK_DETAILS = '.length).trim().replace(/;$/, '')) as { id: string; sources: Record<string, { name: string; url: string | null }[]> };
+    expect(data.id).toBe('T1021.004');
+    expect(data.sources['evil-rules']!.map((v) => v.name).sort()).toEqual(['<img src=x onerror=alert(1)>', `SSH brute force <script>window.${XSS_FLAG}='title'</script>`].sort());
+    // A javascript: link never reaches the browser as a URL.
+    expect(data.sources['evil-rules']!.find((v) => v.name.startsWith('<img'))!.url).toBeNull();
+    expect((await get('/data/techniques/T9999.js')).statusCode).toBe(404);
   });
 
   it('/api/techniques filters by domain, tactic, platform, validation class, source and status, and paginates', async () => {
@@ -175,9 +201,9 @@ describe('the server on the hostile fixture', () => {
 
     const doc = (await getJson('/api/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; in: string; required: boolean }[] }; post?: unknown }> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/measures', '/api/openapi.json', '/api/plan', '/api/search',
-      '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
-    expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'limit', 'offset']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/lineup', '/api/measures', '/api/openapi.json', '/api/plan',
+      '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
+    expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'stack', 'limit', 'offset']);
     expect(doc.paths['/api/search']!.get.parameters!.find((p) => p.name === 'q')!.required).toBe(true);
     // Every documented path answers (with sample values for its path parameters).
     for (const [path, item] of Object.entries(doc.paths)) {

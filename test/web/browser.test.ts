@@ -4,7 +4,7 @@
  * proof that hostile upstream text never runs as script, even with the CSP bypassed.
  */
 import type { FastifyInstance } from 'fastify';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page as Tab } from 'playwright-core';
@@ -14,12 +14,11 @@ import { buildPage } from '../../src/page/build.js';
 import { createServer } from '../../src/server/app.js';
 import { writeSite } from '../../src/site/generate.js';
 import { rawAttack } from '../attack-raw.js';
-import { REPO, tempDir } from '../helpers.js';
+import { tempDir } from '../helpers.js';
 import { XSS_FLAG, hostileKb } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SCREENSHOTS = process.env.PURPLEBOOK_SCREENSHOTS === '1' ? join(REPO, 'docs', 'img') : tempDir('purplebook-shots-');
 
 if (!HAVE_CHROMIUM) console.warn(`browser tests skipped: ${CHROMIUM} is absent (install Debian's chromium package to run them)`);
 
@@ -125,8 +124,6 @@ describe.skipIf(!HAVE_CHROMIUM)('the site in a browser', () => {
         expect(await ssh.locator('.score .val').textContent()).toBe(String(expected.test_volume));
         await page.selectOption('#measure', 'validation');
         expect(await ssh.getAttribute('data-c')).toMatch(/^v[0-3]$/);
-        mkdirSync(SCREENSHOTS, { recursive: true });
-        await page.screenshot({ path: join(SCREENSHOTS, which === 0 ? 'matrix.png' : 'matrix-server.png') });
 
         // Sub-techniques are folded: open T1021's, then follow T1021.004's cell.
         expect(await ssh.isVisible()).toBe(false);
@@ -137,9 +134,6 @@ describe.skipIf(!HAVE_CHROMIUM)('the site in a browser', () => {
         expect(await page.locator('section.pillar > h2').allTextContents())
           .toEqual(['Policy / Process Controls', 'Technical Controls (Detection Rules)', 'Offensive Security Tests']);
         expect(await page.locator('html').getAttribute('lang')).toBe('en');
-        if (which === 0) {
-          await page.screenshot({ path: join(SCREENSHOTS, 'technique.png') });
-        }
         expect(seen.errors).toEqual([]);
       } finally {
         await context.close();

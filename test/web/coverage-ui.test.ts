@@ -108,7 +108,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
       await page.locator('#coverage-result').waitFor({ state: 'visible' });
       expect(await page.locator('#coverage-summary').textContent())
         .toBe(`APT29 (G0016): 1 of ${scope.length} techniques covered by own rules (${(100 / scope.length).toFixed(1)}%), 1 partially (sub-techniques only), `
-          + `${scope.length - 1} without an own rule. 2 own rules read from 3 files; 1 map to techniques of this report.`);
+          + `${scope.length - 1} without an own rule. 2 own rules read = 2 mapped + 0 without ATT&CK id + 0 deprecated + 0 whose ids did not count; `
+          + '3 files = 2 with rules + 1 skipped. 1 of the mapped map to techniques of this report.');
 
       // The heatmap: APT29's techniques coloured, every other technique greyed out.
       const grid = page.locator('.heatmap[data-domain="enterprise-attack"]');
@@ -161,6 +162,77 @@ describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
       expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], XSS_FLAG)).toBeUndefined();
       expect(dialogs).toEqual([]);
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('heatmap "only this threat", % per tactic, source chips, plan ticks kept in the browser and the outcome sheet', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${address}/coverage`);
+      await page.fill('#threat-input', 'G0016');
+      await page.locator('#threat-options [data-id="G0016"]').waitFor();
+      await page.keyboard.press('Enter');
+      await page.click('#run-coverage');
+      await page.locator('#coverage-result').waitFor({ state: 'visible' });
+
+      // Percent column: covered / total per tactic, as the table's own numbers say.
+      for (const row of await page.locator('#tactic-table tbody tr').all()) {
+        const [covered, , total, pct] = (await row.locator('td').allTextContents()).map((x) => x.trim());
+        expect(pct).toBe(Number(total) ? `${((100 * Number(covered)) / Number(total)).toFixed(1)}%` : '–');
+      }
+      // Gap rows: one chip per source.
+      const firstGap = page.locator('#gap-table tbody tr').first();
+      expect(await firstGap.locator('td').nth(4).locator('ul.source-chips li').count()).toBeGreaterThan(0);
+      expect(await firstGap.locator('td').nth(4).locator('li').first().textContent()).toMatch(/^.+ \d+$/);
+
+      // Only this threat's techniques: the cells outside it disappear, the threat's stay.
+      const grid = page.locator('.heatmap[data-domain="enterprise-attack"]');
+      const shown = () => grid.locator('li.cell[data-tid]:visible').count();
+      const before = await shown();
+      await page.check('#heatmap-only');
+      const parents = scope.filter((id) => !id.includes('.')).length;
+      await expect.poll(shown).toBeLessThan(before);
+      expect(await shown()).toBeGreaterThanOrEqual(parents);
+      expect(await grid.locator('li.cell[data-status="out"]:visible').count()).toBe(0);
+      await page.uncheck('#heatmap-only');
+      expect(await shown()).toBe(before);
+
+      // The plan: tick a test, reload, build the same plan: the tick is still there and in the outcome sheet.
+      const buildPlan = async () => {
+        await page.fill('#plan-platforms', 'windows');
+        await page.click('#run-plan');
+        await page.locator('#plan-result').waitFor({ state: 'visible' });
+      };
+      await buildPlan();
+      const ps = page.locator('details.plan-technique[data-tid="T1059.001"]');
+      await ps.locator('summary').click();
+      const tests = ps.locator('.plan-list').first().locator('li');
+      // Atomic tests in test-number order.
+      const numbers = (await tests.locator('.source').allTextContents()).map((t) => /T1059\.001-(\d+)/.exec(t)?.[1]).filter(Boolean).map(Number);
+      expect(numbers.length).toBeGreaterThan(5);
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+      await tests.first().locator('input[type="checkbox"]').check();
+      await page.reload();
+      await page.fill('#threat-input', 'G0016');
+      await page.locator('#threat-options [data-id="G0016"]').waitFor();
+      await page.keyboard.press('Enter');
+      await buildPlan();
+      await ps.locator('summary').click();
+      expect(await tests.first().locator('input[type="checkbox"]').isChecked()).toBe(true);
+      expect(await tests.nth(1).locator('input[type="checkbox"]').isChecked()).toBe(false);
+      const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('#dl-outcome')]);
+      expect(sheet.suggestedFilename()).toBe('purplebook-outcome.csv');
+      const rows = readFileSync((await sheet.path())!, 'utf8').trimEnd().split('\r\n');
+      expect(rows[0]).toBe('technique,tactic,part,source,id,name,url,done');
+      expect(rows.filter((r) => r.endsWith(',yes'))).toHaveLength(1);
+      expect(rows.find((r) => r.endsWith(',yes'))).toMatch(/^T1059\.001,Execution,test,Atomic Red Team,T1059\.001-1 /);
+      expect(rows.length - 1).toBe(await page.locator('details.plan-technique .plan-list li input[type="checkbox"]').count());
+      // With Windows chosen, no cloud-provider control or product CVE is listed.
+      const controls = await page.locator('details.plan-technique .plan-list:nth-of-type(3) .source').allTextContents();
+      expect(controls.some((c) => /AWS|Azure|Google Cloud|Microsoft 365|CISA KEV/.test(c))).toBe(false);
     } finally {
       await context.close();
     }

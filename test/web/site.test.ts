@@ -6,6 +6,9 @@ import { buildPage } from '../../src/page/build.js';
 import { renderPageBody } from '../../src/render/html.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { SITE_MARKER, SiteError, writeSite } from '../../src/site/generate.js';
+import { PAGE_BUDGET } from '../../src/site/pages.js';
+import { usedBy } from '../../src/site/used-by.js';
+import { stripCitations } from '../../src/util/text.js';
 import { DATA_DIR, cli, tempDir } from '../helpers.js';
 import { expectSafeDocument, urls } from './checks.js';
 import { hostileKb, type HostileKb } from './fixture.js';
@@ -54,7 +57,9 @@ describe('the static site on a hostile fixture', () => {
   it('writes every page, with the markdown beside the HTML, and the shared assets', () => {
     const files = walk(out).map((f) => relative(out, f)).sort();
     for (const f of ['index.html', 'enterprise.html', 'search.html', 'sources.html', 'assets/purplebook.css', 'assets/purplebook.js',
-      'data/search.js', 'data/matrix-enterprise.js', 'layers/enterprise-validation.json', SITE_MARKER]) expect(files).toContain(f);
+      'data/search-techniques.js', 'data/search/s.js', 'data/matrix-enterprise.js', 'layers/enterprise-validation.json', SITE_MARKER]) expect(files).toContain(f);
+    // Small pages carry their details inline: no data file per technique.
+    expect(files.filter((f) => f.startsWith('data/techniques/'))).toEqual([]);
     // Only the enterprise bundle exists in the fixture: no empty mobile or ICS matrix.
     expect(files).not.toContain('mobile.html');
     const pages = files.filter((f) => f.startsWith('techniques/')).sort();
@@ -69,9 +74,10 @@ describe('the static site on a hostile fixture', () => {
     expect(html).toContain('&lt;svg onload=alert(4)&gt;');
     expect(html).toContain('&lt;/a&gt;&lt;script&gt;window.__xss=&#39;test&#39;&lt;/script&gt;');
     expect(html).toContain("&lt;script&gt;window.__xss='description'&lt;/script&gt;");
-    // The description's markdown links: http(s) kept as links, javascript: left as plain text.
+    // The description's markdown links: http(s) kept as links, javascript: reduced to its label.
     expect(html).toContain('<a href="https://attack.mitre.org/techniques/T1021/004" rel="noopener noreferrer">the real page</a>');
-    expect(html).toContain('[click me](javascript:alert(3))');
+    expect(html).toContain('See click me and');
+    expect(html).not.toContain('javascript:');
     expect(html).not.toMatch(/<(script|img|svg|iframe)\b(?![^>]*src="[^"]+\.js")/i);
     // An attribute breakout attempt in an http URL stays inside the attribute.
     expect(html).toContain('href="https://example.com/rule?&quot;onmouseover=&quot;alert(11)"');
@@ -124,8 +130,12 @@ describe('the static site on a hostile fixture', () => {
     // T1021.004: two rules (a, b) and one test: "testable and detectable" (class 3).
     expect(data.values['T1021.004']).toEqual([3, 0, 2, 1, 2, 1]);
     expect(data.values['T1086']).toBeUndefined();
-    const search = dataFile<{ resources: [string, number, string, string][] }>(join(out, 'data', 'search.js'), 'PURPLEBOOK_SEARCH');
-    expect(search.resources.map((r) => r[0])).toContain('<img src=x onerror=alert(1)>');
+    const techniques = dataFile<{ techniques: [string, string, string, string][]; shards: string[] }>(join(out, 'data', 'search-techniques.js'), 'PURPLEBOOK_SEARCH_TECHNIQUES');
+    expect(techniques.techniques.map((t) => t[0])).toEqual(['T1021', 'T1021.004', 'T1059', 'T1059.001', 'T1086']);
+    // "<img src=x onerror=alert(1)>" has the words img, src, x, onerror, alert, 1: it is in the shards i, s, x, o, a and 0, and only there.
+    const inShard = (key: string) => readFileSync(join(out, 'data', 'search', `${key}.js`), 'utf8').includes('"<img src=x onerror=alert(1)>"');
+    expect(['i', 's', 'x', 'o', 'a', '0'].every(inShard)).toBe(true);
+    expect(techniques.shards.filter(inShard).sort()).toEqual(['0', 'a', 'i', 'o', 's', 'x']);
   });
 
   it('replaces an earlier site atomically and refuses a folder it did not write', () => {
@@ -177,7 +187,8 @@ describe('the static site on the real data', () => {
 
   it('renders the same Page as `show`: the HTML body and the markdown', () => {
     const page = buildPage(kb, 'T1021.004')!;
-    expect(readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8')).toContain(renderPageBody(page, { base: '../', ext: '.html' }));
+    const html = readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8');
+    expect(html).toContain(renderPageBody(page, { base: '../', ext: '.html', usedBy: usedBy(kb, 'T1021.004'), sourcesHref: '../sources.html' }));
     const md = readFileSync(join(out, 'techniques', 'T1021.004.md'), 'utf8');
     expect(md).toBe(renderMarkdown(page, { techniqueHref: (id) => `${id}.md` }));
     const shown = cli(['show', 'T1021.004', '--db', dbPath]);
@@ -194,6 +205,63 @@ describe('the static site on the real data', () => {
       const cells = [...column.matchAll(/<li class="cell" data-tid="([^"]+)"/g)].map((m) => m[1]).sort();
       expect(cells, tactic).toEqual(expected);
     }
+  });
+
+  it('no page shows ATT&CK markup as text: no &lt;code&gt;, and the description code spans are <code> elements', () => {
+    const files = walk(join(out, 'techniques'));
+    let codes = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/&lt;\/?code&gt;/i);
+      if (file.endsWith('.html')) codes += (text.split('<blockquote class="description">')[1]?.split('</blockquote>')[0]?.match(/<code>/g) ?? []).length;
+    }
+    for (const f of ['index.html', 'search.html', 'sources.html', 'enterprise.html']) expect(readFileSync(join(out, f), 'utf8')).not.toMatch(/&lt;\/?code&gt;/i);
+    // T1059.001 names Start-Process, Invoke-Command, powershell.exe and System.Management.Automation as code.
+    const ps = readFileSync(join(out, 'techniques', 'T1059.001.html'), 'utf8');
+    for (const c of ['Start-Process', 'Invoke-Command', 'powershell.exe', 'System.Management.Automation']) expect(ps).toContain(`<code>${c}</code>`);
+    // T1021.004's backticks are code too, in HTML and in markdown.
+    expect(readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8')).toContain('<code>vim-cmd hostsvc/enable_ssh</code>');
+    expect(readFileSync(join(out, 'techniques', 'T1021.004.md'), 'utf8')).toContain('`vim-cmd hostsvc/enable_ssh`');
+    // At least every code span of the bundles' descriptions, counted on the raw text (each once per page).
+    const raw = bundles.flat().filter((o) => o.type === 'attack-pattern').map((o) => stripCitations(String((o as { description?: string }).description ?? '')));
+    const spans = raw.reduce((n, d) => n + [...d.matchAll(/<code>[\s\S]*?<\/code>/gi)].filter((m) => !/<code>[\s\S]*<code>/i.test(m[0])).length
+      + [...d.replace(/<code>[\s\S]*?<\/code>/gi, '').matchAll(/`[^`]+`/g)].length, 0);
+    expect(spans).toBeGreaterThan(1000);
+    expect(codes).toBeGreaterThanOrEqual(spans);
+  });
+
+  it('the summary names the groups, software and campaigns ATT&CK says use the technique, and counts per source', () => {
+    const html = readFileSync(join(out, 'techniques', 'T1021.004.html'), 'utf8');
+    // From the bundle's `uses` relationships as the knowledge base stores them, active actors only.
+    const users = kb.db.prepare(`SELECT a.kind, a.id FROM actor_uses u JOIN actors a ON a.id = u.actor WHERE u.technique = 'T1021.004' AND a.status = 'active'`)
+      .all() as { kind: string; id: string }[];
+    for (const [kind, title] of [['group', 'Groups'], ['software', 'Software'], ['campaign', 'Campaigns']] as const) {
+      const ids = users.filter((u) => u.kind === kind).map((u) => u.id).sort();
+      expect(ids.length, kind).toBeGreaterThan(0);
+      const list = html.split(`<summary>${title} (${ids.length})</summary>`)[1]!.split('</ul>')[0]!;
+      expect([...list.matchAll(/<span class="aid">([^<]+)<\/span>/g)].map((m) => m[1]).sort()).toEqual(ids);
+    }
+    const page = buildPage(kb, 'T1021.004')!;
+    for (const src of page.sections.flatMap((x) => x.sources)) {
+      const bar = new RegExp(`<a href="#source-${src.source}" title="[^"]*"><span class="label">[^<]*</span><span class="bar" data-w="\\d+"></span><span class="n">(\\d+)</span>`).exec(html);
+      if (src.count) expect(Number(bar?.[1]), src.source).toBe(src.count);
+      else expect(bar, src.source).toBeNull();
+    }
+  });
+
+  it('every technique page stays within the weight budget; heavy ones leave details to a data file of the same technique', () => {
+    const pages = readdirSync(join(out, 'techniques')).filter((f) => f.endsWith('.html'));
+    const sizes = pages.map((f) => statSync(join(out, 'techniques', f)).size);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PAGE_BUDGET);
+    const deferred = pages.filter((f) => readFileSync(join(out, 'techniques', f), 'utf8').includes(' data-details="../data/techniques/'));
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(readdirSync(join(out, 'data', 'techniques')).sort()).toEqual(deferred.map((f) => f.replace(/\.html$/, '.js')).sort());
+    // T1059 (the heaviest page, 1.09 MB with everything inline) is one of them, and its data file holds all its items.
+    expect(deferred).toContain('T1059.html');
+    const data = dataFile<{ id: string; sources: Record<string, unknown[]> }>(join(out, 'data', 'techniques', 'T1059.js'), 'PURPLEBOOK_DETAILS');
+    const page = buildPage(kb, 'T1059')!;
+    expect(data.id).toBe('T1059');
+    for (const src of page.sections.flatMap((x) => x.sources)) expect(data.sources[src.source]?.length ?? 0, src.source).toBe(src.count);
   });
 
   it('every generated document is CSP-clean with no broken local link', () => {

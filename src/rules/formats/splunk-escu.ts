@@ -4,7 +4,7 @@
  * `mitre_attack_id:` is no technique, not an error).
  */
 import { isRecord } from '../../sources/lib/documents.js';
-import { parseYaml, reason } from '../../sources/lib/parse.js';
+import { parseProblem, parseYaml } from '../../sources/lib/parse.js';
 import { splunkList } from '../../sources/splunk.js';
 import { str, titleText, uniqueIds, type FormatContext, type RuleDraft } from './common.js';
 
@@ -13,7 +13,7 @@ export function readSplunkEscu(text: string, ctx: FormatContext): RuleDraft[] {
   try {
     doc = parseYaml(text, ctx.limits);
   } catch (e) {
-    ctx.warn(`YAML: ${reason(e)}`);
+    ctx.warn(`YAML: ${parseProblem(e)}`);
     return [];
   }
   const title = isRecord(doc) ? titleText(doc.name) : undefined;
