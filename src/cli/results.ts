@@ -25,7 +25,7 @@ import { DEFAULT_MAX_AGE_DAYS, viewExecutions, type ViewOptions } from '../resul
 import { normalizeTechniqueId } from '../resolve.js';
 import { createProgress } from '../util/progress.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE, out, withKb } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE, formatOf, out, withFormatOptions, withKb, type FormatFlags } from './common.js';
 import { collect, loadRules } from './coverage.js';
 import { openSink } from './output.js';
 
@@ -221,15 +221,14 @@ export function registerResults(program: Command): void {
     });
 
   const LIST_FORMATS = ['markdown', 'json', 'csv'] as const;
-  results.command('list')
+  withFormatOptions(results.command('list'), LIST_FORMATS, 'markdown', { csv: true })
     .description('executions with their current outcome, newest first (json: with every outcome recorded)')
     .option('--exercise <name>', 'only this exercise')
     .option('--technique <id>', 'only this technique (revoked ids are carried to their replacement)')
-    .option('--format <format>', `output format: ${LIST_FORMATS.join(', ')}`, 'markdown')
     .option('--results <file>', RESULTS_OPTION_HELP)
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (o: StoreOpts & { exercise?: string; technique?: string; format: string }) => {
-      if (!(LIST_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, LIST_FORMATS);
+    .action(async (o: StoreOpts & FormatFlags & { exercise?: string; technique?: string }) => {
+      const format = formatOf(o, LIST_FORMATS, 'markdown');
       await withResults(o, false, (store) => withOptionalKb(o.db, async (kb) => {
         checkExerciseName(store, o.exercise);
         const vo = viewOptionsOf(kb);
@@ -240,26 +239,25 @@ export function registerResults(program: Command): void {
           const views = viewExecutions(rows, vo);
           rows = views.filter((e) => wanted.has(e.technique) || wanted.has(e.techniqueRaw) || e.techniques.some((x) => wanted.has(x)));
         }
-        if (o.format === 'json') await out(listJson(rows));
-        else if (o.format === 'csv') await out(listCsv(rows, store.exercises()));
+        if (format === 'json') await out(listJson(rows));
+        else if (format === 'csv') await out(listCsv(rows, store.exercises()));
         else await out(listMarkdown(rows, `Results${o.exercise ? ` of ${o.exercise}` : ''}${o.technique ? ` for ${normalizeTechniqueId(o.technique)}` : ''}`));
       }));
     });
 
   const EXPORT_FORMATS = ['json', 'csv'] as const;
-  results.command('export')
+  withFormatOptions(results.command('export'), EXPORT_FORMATS, 'json', { csv: true })
     .description('every execution and every outcome recorded, as JSON or CSV that `results import` reads back')
-    .option('--format <format>', `output format: ${EXPORT_FORMATS.join(', ')}`, 'json')
     .option('--exercise <name>', 'only this exercise')
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--results <file>', RESULTS_OPTION_HELP)
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (o: StoreOpts & { format: string; exercise?: string; out?: string }) => {
-      if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, EXPORT_FORMATS);
+    .action(async (o: StoreOpts & FormatFlags & { exercise?: string; out?: string }) => {
+      const format = formatOf(o, EXPORT_FORMATS, 'json');
       await withResults(o, false, async (store) => {
         checkExerciseName(store, o.exercise);
         const rows = store.history({ exercise: o.exercise });
-        const text = o.format === 'csv' ? exportCsv(rows, store.exercises()) : exportJson(rows, store.exercises());
+        const text = format === 'csv' ? exportCsv(rows, store.exercises()) : exportJson(rows, store.exercises());
         const sink = openSink(o.out);
         try {
           await sink.write(text);
@@ -272,21 +270,20 @@ export function registerResults(program: Command): void {
     });
 
   const TREND_FORMATS = ['markdown', 'json', 'csv'] as const;
-  results.command('trend')
+  withFormatOptions(results.command('trend'), TREND_FORMATS, 'markdown', { csv: true })
     .description('validated techniques per exercise, in date order (validated: prevented, or alerted by an own rule)')
     .option('--rules <path>', 'own rules: an alert counts only when its rule is one of them (default: any alert naming its rule)', collect)
-    .option('--format <format>', `output format: ${TREND_FORMATS.join(', ')}`, 'markdown')
     .option('--results <file>', RESULTS_OPTION_HELP)
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (o: StoreOpts & { rules?: string[]; format: string }) => {
-      if (!(TREND_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, TREND_FORMATS);
+    .action(async (o: StoreOpts & FormatFlags & { rules?: string[] }) => {
+      const format = formatOf(o, TREND_FORMATS, 'markdown');
       const rules = loadRules(o.rules);
       await withResults(o, false, (store) => withOptionalKb(o.db, async (kb) => {
         const rows = trend(store.exercises(), viewExecutions(store.history(), viewOptionsOf(kb)), rules);
         const note = rules ? `Validated: a test ran and was prevented, or alerted with one of the ${rules.rules.length} own rules given.`
           : 'Validated: a test ran and was prevented, or alerted naming its rule (give --rules to count only own rules).';
-        if (o.format === 'json') await out(`${JSON.stringify(rows, null, 2)}\n`);
-        else if (o.format === 'csv') await out(trendCsv(rows));
+        if (format === 'json') await out(`${JSON.stringify(rows, null, 2)}\n`);
+        else if (format === 'csv') await out(trendCsv(rows));
         else await out(trendMarkdown(rows, note));
       }));
     });
