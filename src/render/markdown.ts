@@ -1,6 +1,7 @@
 /** Markdown page in the layout of Control Validation Compass (../shared/seed). */
 import type { Page, PageItem, PageSource } from '../page/types.js';
 import { longDate } from '../util/text.js';
+import { markdownHtmlText } from './escape.js';
 import { itemFacts } from './facts.js';
 
 export interface MarkdownOptions {
@@ -97,8 +98,8 @@ export function renderMarkdown(page: Page, opts: MarkdownOptions = {}): string {
   if (page.subtechniques.length) {
     out.push(`**Sub-techniques:** ${page.subtechniques.map((s) => `[${s.id}: ${mdText(s.name)}](${href(s.id)})`).join(', ')}`, '');
   }
-  out.push(`**[MITRE ATT&CK Description](${page.url})**`);
-  out.push(`<blockquote>${escapeHtmlText(page.description)}</blockquote>`, '');
+  out.push(`**${linked('MITRE ATT&CK Description', page.url)}**`);
+  out.push(`<blockquote>${markdownHtmlText(page.description)}</blockquote>`, '');
   for (const section of page.sections) {
     out.push(`## ${section.title}`);
     if (!section.sources.length) {
@@ -109,12 +110,4 @@ export function renderMarkdown(page: Page, opts: MarkdownOptions = {}): string {
   }
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
-}
-
-/** The description goes inside an HTML element: neutralize markup but keep markdown links. */
-function escapeHtmlText(s: string): string {
-  return s
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    // Only http(s) links survive; `[x](javascript:…)` keeps its text.
-    .replace(/\[([^\]]*)\]\((?!https?:\/\/)[^)]*\)/gi, '$1');
 }
