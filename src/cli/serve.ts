@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
 import { createServer } from '../server/app.js';
+import { defaultAllowedHosts } from '../server/hosts.js';
 import { defaultDbPath } from '../util/paths.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
@@ -30,9 +31,10 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
     .option('--db <file>', DB_OPTION_HELP)
     .option('--rules <path>', 'own rules (folder or file; repeatable) for coverage and plan requests that upload none; re-read when the knowledge base is reloaded', collect)
+    .option('--allowed-host <name>', 'also answer requests addressed to this host name (repeatable; * = any). Default: localhost names and the --host address', collect)
     .option('--log', 'log every request as a JSON line on stderr')
     .option('--quiet', 'print nothing but errors')
-    .action(async (opts: { port: string; host: string; db?: string; rules?: string[]; log?: boolean; quiet?: boolean }) => {
+    .action(async (opts: { port: string; host: string; db?: string; rules?: string[]; allowedHost?: string[]; log?: boolean; quiet?: boolean }) => {
       const port = parsePort(opts.port);
       for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
@@ -43,6 +45,7 @@ export function registerServe(program: Command): void {
       try {
         app = createServer({
           dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules,
+          allowedHosts: [...defaultAllowedHosts(opts.host), ...(opts.allowedHost ?? [])],
           onRulesError: (e) => process.stderr.write(`purplebook: could not re-read --rules, still using the rules read before: ${e.message}\n`),
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
           onError: (e) => process.stderr.write(`purplebook: could not reopen ${dbPath}, still serving the previous build: ${e.message}\n`),
