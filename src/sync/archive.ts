@@ -57,6 +57,8 @@ export async function extractArchive(archiveFile: string, dest: string, opts: Ex
   const { limits } = opts;
   let entries = 0;
   let fd: number | undefined;
+  /** Written paths: a second entry for one of them would overwrite the first and be counted twice. */
+  const written = new Set<string>();
 
   const closeFile = () => {
     if (fd !== undefined) closeSync(fd);
@@ -81,12 +83,15 @@ export async function extractArchive(archiveFile: string, dest: string, opts: Ex
     const relSegments = safeSegments(rel);
     const full = resolve(root, ...relSegments);
     if (!full.startsWith(root + sep)) throw new ArchiveError(`refused: path "${repoPath}" escapes the target folder`);
+    const relPath = relSegments.join('/');
+    if (written.has(relPath)) throw new ArchiveError(`refused: "${repoPath}" appears twice in the archive (a second copy would overwrite the first)`);
+    written.add(relPath);
     if (result.files.length + 1 > limits.maxFiles) throw new ArchiveError(`refused: more than ${limits.maxFiles} files to extract (limit maxFiles)`);
     if (result.bytes + entry.size > limits.maxBytes) throw new ArchiveError(`refused: more than ${limits.maxBytes} bytes to extract (limit maxBytes)`);
     mkdirSync(dirname(full), { recursive: true });
     // Fresh temporary folder, no links ever created in it: plain write, no upstream mode bits.
     fd = openSync(full, 'w', 0o644);
-    result.files.push(relSegments.join('/'));
+    result.files.push(relPath);
     result.bytes += entry.size;
     opts.onProgress?.(result.files.length, result.bytes);
     const handle = fd;

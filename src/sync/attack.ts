@@ -1,6 +1,7 @@
 /** ATT&CK bundles from mitre-attack/attack-stix-data, fetched as raw single files. */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_LIMITS } from '../sources/types.js';
 import { join } from 'node:path';
 import { rawUrl, type Bases } from './config.js';
 import { downloadTo, type DownloadOptions } from './download.js';
@@ -26,8 +27,14 @@ export function combinedDigest(files: readonly { name: string; sha256: string }[
   return createHash('sha256').update(list).digest('hex');
 }
 
-/** A STIX bundle with an objects array; its release from the x-mitre-collection object. */
-export function bundleVersion(file: string, label: string): string | undefined {
+/**
+ * A STIX bundle with an objects array; its release from the x-mitre-collection object. The size
+ * is checked before JSON.parse: a 300 MB "bundle" from a hostile mirror took V8 to 3.5 GB and a
+ * fatal error, which no try/catch survives.
+ */
+export function bundleVersion(file: string, label: string, maxBundleBytes = DEFAULT_LIMITS.maxBundleBytes): string | undefined {
+  const size = statSync(file).size;
+  if (size > maxBundleBytes) throw new AttackBundleError(`refused: ${label} is ${size} bytes, over the ${maxBundleBytes}-byte limit for an ATT&CK bundle (maxBundleBytes)`);
   let bundle: { type?: unknown; objects?: unknown };
   try {
     bundle = JSON.parse(readFileSync(file, 'utf8')) as typeof bundle;
@@ -44,7 +51,10 @@ export function bundleVersion(file: string, label: string): string | undefined {
 export async function downloadAttack(outDir: string, opts: {
   bases: Bases; ref: string; version?: string; pinned?: Record<string, string>;
   download: Omit<DownloadOptions, 'onProgress'>; onProgress?(label: string, bytes: number, total?: number): void;
+  /** Largest bundle accepted (the loader's limit): larger is refused while downloading, before it is parsed. */
+  maxBundleBytes?: number;
 }): Promise<AttackDownload> {
+  const maxBundleBytes = opts.maxBundleBytes ?? DEFAULT_LIMITS.maxBundleBytes;
   const files: AttackDownload['files'] = [];
   const versions: string[] = [];
   for (const domain of ATTACK_DOMAINS) {
@@ -52,11 +62,12 @@ export async function downloadAttack(outDir: string, opts: {
     const path = opts.version ? `${domain}/${domain}-${opts.version}.json` : `${domain}/${domain}.json`;
     const url = rawUrl(opts.bases, ATTACK_REPO, opts.ref, path);
     const file = join(outDir, name);
-    const got = await downloadTo(url, file, { ...opts.download, onProgress: (b, t) => opts.onProgress?.(domain, b, t) })
+    const download = maxBundleBytes < opts.download.maxBytes ? { ...opts.download, maxBytes: maxBundleBytes, maxBytesSetting: 'maxBundleBytes' } : opts.download;
+    const got = await downloadTo(url, file, { ...download, onProgress: (b, t) => opts.onProgress?.(domain, b, t) })
       .catch((e: Error) => { throw new AttackBundleError(`${domain}: ${e.message}`); });
     const pin = opts.pinned?.[name];
     if (pin && pin !== got.sha256) throw new AttackBundleError(`refused: ${path} checksum ${got.sha256} does not match the lock (${pin})`);
-    const v = bundleVersion(file, path);
+    const v = bundleVersion(file, path, maxBundleBytes);
     if (opts.version && v && v !== opts.version) throw new AttackBundleError(`refused: ${path} holds ATT&CK ${v}, not ${opts.version}`);
     if (v) versions.push(v);
     files.push({ name, path, url, sha256: got.sha256, bytes: got.bytes });

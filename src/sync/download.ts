@@ -7,7 +7,9 @@ export class DownloadError extends Error {}
 export interface DownloadOptions {
   /** Refuse bodies larger than this (announced or received). */
   maxBytes: number;
-  /** Abort when nothing arrives for this long (connect, headers, or between chunks). */
+  /** The setting `maxBytes` comes from, named in the refusal (default maxDownloadBytes). */
+  maxBytesSetting?: string;
+  /** Abort when fewer than STALL_MIN_BYTES arrive in this long (connect and headers included). */
   stallMs: number;
   /** Abort when the whole download takes longer than this. */
   totalMs: number;
@@ -28,6 +30,43 @@ export function networkReason(e: unknown): string {
   return err.message;
 }
 
+/** Bytes that must arrive in every stall period: a server dripping a byte at a time is stalled too. */
+export const STALL_MIN_BYTES = 1024;
+
+/**
+ * Stall detection by bytes arriving: each period of `stallMs` must bring at least STALL_MIN_BYTES
+ * (or the end of the body). A timer re-armed on every chunk would let one byte per period keep a
+ * download alive for ever, and one timer for a whole prefix fetch would call a slow but steady
+ * server stalled.
+ */
+class StallWatch {
+  private timer?: NodeJS.Timeout;
+  private arrived = 0;
+
+  constructor(private readonly stallMs: number, private readonly onStall: (why: string) => void) {
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.arrived = 0;
+    this.timer = setTimeout(() => this.onStall(stallMessage(this.stallMs, this.arrived)), this.stallMs);
+  }
+
+  bytes(n: number): void {
+    this.arrived += n;
+    if (this.arrived >= STALL_MIN_BYTES) this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+function stallMessage(stallMs: number, arrived: number): string {
+  return arrived ? `only ${arrived} bytes from the server in ${stallMs} ms (stalled)` : `no data from the server for ${stallMs} ms (stalled)`;
+}
+
 export async function downloadTo(url: string, file: string, opts: DownloadOptions): Promise<Downloaded> {
   const controller = new AbortController();
   let reason = '';
@@ -35,13 +74,8 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
     reason ||= why;
     controller.abort(new DownloadError(why));
   };
-  let stall: NodeJS.Timeout | undefined;
-  const armStall = () => {
-    clearTimeout(stall);
-    stall = setTimeout(() => abort(`no data from the server for ${opts.stallMs} ms (stalled)`), opts.stallMs);
-  };
   const total = setTimeout(() => abort(`download took longer than ${opts.totalMs} ms`), opts.totalMs);
-  armStall();
+  const stall = new StallWatch(opts.stallMs, abort);
   const handle = await open(file, 'w', 0o644);
   try {
     let res: Response;
@@ -59,7 +93,7 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
     const announced = encoded ? NaN : Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(announced) && announced > opts.maxBytes) {
       await res.body?.cancel().catch(() => {});
-      throw new DownloadError(`refused: download of ${announced} bytes is larger than the limit of ${opts.maxBytes} (maxDownloadBytes)`);
+      throw new DownloadError(`refused: download of ${announced} bytes is larger than the limit of ${opts.maxBytes} (${opts.maxBytesSetting ?? 'maxDownloadBytes'})`);
     }
     if (!res.body) throw new DownloadError(`empty response from ${url}`);
     const hash = createHash('sha256');
@@ -67,11 +101,11 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
     const reader = res.body.getReader();
     try {
       while (true) {
-        armStall();
         const { done, value } = await reader.read();
         if (done) break;
+        stall.bytes(value.byteLength);
         bytes += value.byteLength;
-        if (bytes > opts.maxBytes) throw new DownloadError(`refused: download is larger than the limit of ${opts.maxBytes} bytes (maxDownloadBytes)`);
+        if (bytes > opts.maxBytes) throw new DownloadError(`refused: download is larger than the limit of ${opts.maxBytes} bytes (${opts.maxBytesSetting ?? 'maxDownloadBytes'})`);
         hash.update(value);
         await handle.write(value);
         opts.onProgress?.(bytes, Number.isFinite(announced) ? announced : undefined);
@@ -84,7 +118,7 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
     if (Number.isFinite(announced) && bytes !== announced) throw new DownloadError(`download truncated: ${bytes} of ${announced} bytes`);
     return { sha256: hash.digest('hex'), bytes };
   } finally {
-    clearTimeout(stall);
+    stall.stop();
     clearTimeout(total);
     await handle.close();
   }
@@ -93,13 +127,17 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
 /** The first `bytes` bytes of a URL (or fewer, if the body is shorter); the rest is not downloaded. */
 export async function fetchPrefix(url: string, bytes: number, opts: Pick<DownloadOptions, 'stallMs' | 'fetchImpl'>): Promise<Buffer> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DownloadError(`no data from the server for ${opts.stallMs} ms (stalled)`)), opts.stallMs);
+  let reason = '';
+  const stall = new StallWatch(opts.stallMs, (why) => {
+    reason ||= why;
+    controller.abort(new DownloadError(why));
+  });
   try {
     let res: Response;
     try {
       res = await (opts.fetchImpl ?? fetch)(url, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': 'purplebook-sync', 'accept-encoding': 'identity' } });
     } catch (e) {
-      throw new DownloadError(controller.signal.aborted ? `no data from the server for ${opts.stallMs} ms (stalled)` : networkReason(e));
+      throw new DownloadError(reason || networkReason(e));
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => {});
@@ -112,17 +150,18 @@ export async function fetchPrefix(url: string, bytes: number, opts: Pick<Downloa
       while (got < bytes) {
         const { done, value } = await reader.read();
         if (done) break;
+        stall.bytes(value.byteLength);
         parts.push(value);
         got += value.byteLength;
       }
     } catch (e) {
-      throw new DownloadError(controller.signal.aborted ? `no data from the server for ${opts.stallMs} ms (stalled)` : `download interrupted: ${networkReason(e)}`);
+      throw new DownloadError(reason || `download interrupted: ${networkReason(e)}`);
     } finally {
       await reader.cancel().catch(() => {});
     }
     return Buffer.concat(parts).subarray(0, bytes);
   } finally {
-    clearTimeout(timer);
+    stall.stop();
     controller.abort();
   }
 }

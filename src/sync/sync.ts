@@ -128,13 +128,50 @@ function swapIn(fresh: string, target: string, tmpRoot: string): void {
 }
 
 const TEMP_PREFIX = '.purplebook-sync-';
+/** Temp folders are named `.purplebook-sync-<pid>-XXXXXX`: whose they are tells whether they are still in use. */
+const TEMP_OF_PID = /^\.purplebook-sync-(\d+)-/;
 
-/** Temp folders a killed sync left behind; a day old, so a sync running right now is never touched. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Temp folders a killed or crashed sync left behind: removed at once when the process that made
+ * them is gone (this process has none yet); a folder of the older unnamed kind after a day, so a
+ * sync running right now is never touched.
+ */
 function removeStaleTemps(dir: string): void {
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(TEMP_PREFIX)) continue;
     const full = join(dir, name);
-    if (Date.now() - statSync(full).mtimeMs > DAY) rmSync(full, { recursive: true, force: true });
+    const pid = TEMP_OF_PID.exec(name)?.[1];
+    const stale = pid ? Number(pid) === process.pid || !processAlive(Number(pid)) : Date.now() - statSync(full).mtimeMs > DAY;
+    if (stale) rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `work` with a fresh temp folder that is removed however it ends: success, failure, or
+ * SIGINT/SIGTERM (removed, then the signal is raised again so the process ends as it would have).
+ */
+async function withTempFolder<T>(dir: string, work: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = mkdtempSync(join(dir, `${TEMP_PREFIX}${process.pid}-`));
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.once(sig, h);
+  try {
+    return await work(tmp);
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
@@ -252,10 +289,8 @@ async function syncAttack(ctx: Ctx, unit: AttackUnit, tmp: string): Promise<{ en
 async function syncUnit(ctx: Ctx, unit: SyncUnit): Promise<UnitResult> {
   const base = { folder: unit.folder, names: [...unit.names], repository: unit.repo };
   ctx.opts.progress?.update(`${unit.folder}: starting`);
-  let tmp: string | undefined;
   try {
-    tmp = mkdtempSync(join(ctx.dir, TEMP_PREFIX));
-    const done = unit.kind === 'attack' ? await syncAttack(ctx, unit, tmp) : await syncArchive(ctx, unit, tmp);
+    const done = await withTempFolder(ctx.dir, (tmp) => (unit.kind === 'attack' ? syncAttack(ctx, unit, tmp) : syncArchive(ctx, unit, tmp)));
     upsertManifestEntry(ctx.dir, done.entry);
     ctx.lock.sources[unit.folder] = done.lock;
     const e = done.entry;
@@ -265,8 +300,6 @@ async function syncUnit(ctx: Ctx, unit: SyncUnit): Promise<UnitResult> {
     const copy = describeCopy(ctx.dir, unit.folder, ctx.now);
     const msg = ((e as Error).message || String(e)).split('\n')[0];
     return { ...base, status: 'failed', accessed: copy.accessed, ageDays: copy.ageDays, message: `${unit.folder}: failed: ${msg}; ${copy.accessed ? `kept the ${copy.text}` : copy.text}` };
-  } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
 }
 

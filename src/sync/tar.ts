@@ -29,8 +29,19 @@ export interface TarHandlers {
 }
 
 const BLOCK = 512;
-/** Pax and GNU long-name records are metadata: anything larger is hostile. */
-const MAX_META_BYTES = 1024 * 1024;
+
+export interface TarLimits {
+  /**
+   * Metadata (pax `x`, GNU long name `L` and long link `K` records) before one entry, together:
+   * a long path is a few hundred bytes, so anything near this is hostile. Without it, a stream of
+   * pax headers with ever new keys piled up in memory (a 10 MB archive took 816 MB).
+   */
+  maxEntryMetaBytes: number;
+  /** Metadata records of the whole archive, global headers included. */
+  maxTotalMetaBytes: number;
+}
+
+export const DEFAULT_TAR_LIMITS: TarLimits = { maxEntryMetaBytes: 1024 * 1024, maxTotalMetaBytes: 64 * 1024 * 1024 };
 
 function kindOf(type: string): EntryKind {
   switch (type) {
@@ -105,8 +116,14 @@ export class TarParser {
   private longName?: string;
   private longLink?: string;
   private sawEnd = false;
+  /** Metadata bytes since the last entry, and in the whole archive. */
+  private entryMeta = 0;
+  private totalMeta = 0;
+  private readonly limits: TarLimits;
 
-  constructor(private readonly handlers: TarHandlers) {}
+  constructor(private readonly handlers: TarHandlers, limits: Partial<TarLimits> = {}) {
+    this.limits = { ...DEFAULT_TAR_LIMITS, ...limits };
+  }
 
   push(chunk: Buffer): void {
     let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -172,7 +189,14 @@ export class TarParser {
     const mtime = numberField(block, 136, 12, 'mtime');
     let size = numberField(block, 124, 12, 'size');
     if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
-      if (size > MAX_META_BYTES) throw new TarError(`tar metadata record of ${size} bytes is too large`);
+      const { maxEntryMetaBytes, maxTotalMetaBytes } = this.limits;
+      this.totalMeta += size;
+      // A global header belongs to no entry, but each one still counts towards the archive's total.
+      if (type !== 'g') this.entryMeta += size;
+      if (size > maxEntryMetaBytes || this.entryMeta > maxEntryMetaBytes) {
+        throw new TarError(`tar metadata of more than ${maxEntryMetaBytes} bytes for one entry (pax or long-name records)`);
+      }
+      if (this.totalMeta > maxTotalMetaBytes) throw new TarError(`tar metadata of more than ${maxTotalMetaBytes} bytes in all (pax or long-name records)`);
       this.state = { at: 'meta', type, mtime, remaining: size, padding: pad(size), parts: [] };
       if (size === 0) this.finish(this.state);
       return;
@@ -187,6 +211,7 @@ export class TarParser {
     }
     const paxMtime = Number(this.pax.mtime);
     this.pax = {};
+    this.entryMeta = 0;
     this.longName = undefined;
     this.longLink = undefined;
     if (path.includes('\0')) path = path.slice(0, path.indexOf('\0'));
