@@ -9,6 +9,7 @@ import { buildKnowledgeBase } from '../kb/build.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { measureD3fend } from './d3fend.js';
 import { parseFloor } from './floor.js';
+import { measureHostile } from './hostile.js';
 import { SEARCH_QUERIES } from './queries.js';
 import { measureServe } from './serve.js';
 import { measureShow } from './show.js';
@@ -40,6 +41,7 @@ export const MEASURES: Record<string, Measure> = {
   'site-strings': (_dataDir, dbPath) => measureSite(dbPath, 'strings'),
   site: (_dataDir, dbPath) => measureSite(dbPath, 'write'),
   serve: (_dataDir, dbPath) => measureServe(dbPath),
+  'serve-hostile': (_dataDir, dbPath) => measureHostile(dbPath),
 };
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {

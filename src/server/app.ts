@@ -116,7 +116,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   });
   const parser = new WorkerPool<RulesJob, OwnRuleSet>(RULES_WORKER, {
     size: limits.parseThreads, maxQueue: limits.maxQueuedParses,
-    resourceLimits: { maxOldGenerationSizeMb: limits.parseWorkerHeapMb, maxYoungGenerationSizeMb: 32 },
+    resourceLimits: { maxOldGenerationSizeMb: limits.parseWorkerHeapMb, maxYoungGenerationSizeMb: 16 },
   });
   const app = Fastify({
     logger: opts.logger ?? false,

@@ -190,8 +190,10 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
   };
 
   /** A large upload is refused before its body is read when no parser could take it anyway. */
-  const refuseWhenBusy = async (req: FastifyRequest) => {
+  const refuseWhenBusy = async (req: FastifyRequest, reply: FastifyReply) => {
     if (Number(req.headers['content-length'] ?? 0) > 64 * 1024 && opts.parser.saturated) {
+      // The connection closes after the answer: reading and dropping megabytes of a body nobody will parse would keep the event loop busy.
+      reply.header('connection', 'close');
       throw new HttpError(503, 'too many rule uploads at once: every parser thread is busy and the queue is full; try again shortly');
     }
   };

@@ -9,7 +9,10 @@ import { availableParallelism } from 'node:os';
 export interface ServerLimits {
   /** Largest accepted body of POST /api/coverage and /api/plan; larger gets a 413. */
   maxBodyBytes: number;
-  /** One uploaded rule file larger than this is skipped with a warning (YAML parsing costs ~4 µs and ~150 bytes of memory per byte). */
+  /**
+   * One uploaded rule file larger than this is skipped with a warning. YAML parsing costs ~2 µs and
+   * ~150 bytes of memory per byte; the largest real rule (a SigmaHQ hash list) is 295 KB.
+   */
   maxUploadFileBytes: number;
   /** Time the worker may spend reading one request's uploaded rules; over it the request gets a 422 and the worker is replaced. */
   parseBudgetMs: number;
@@ -35,11 +38,11 @@ export interface ServerLimits {
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxBodyBytes: 5 * 1024 * 1024,
-  maxUploadFileBytes: 1024 * 1024,
+  maxUploadFileBytes: 512 * 1024,
   parseBudgetMs: 10_000,
   parseThreads: Math.max(1, Math.min(2, availableParallelism() - 1)),
-  maxQueuedParses: 4,
-  parseWorkerHeapMb: 256,
+  maxQueuedParses: 2,
+  parseWorkerHeapMb: 96,
   maxTechniquesPerRule: 100,
   maxRuleReferences: 50_000,
   maxResponseBytes: 32 * 1024 * 1024,

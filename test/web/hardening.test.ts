@@ -63,8 +63,8 @@ describe('uploads are parsed off the event loop, within a time budget', () => {
   it('a keys-heavy upload is refused with a 422 naming parseBudgetMs, and /healthz is answered while it is read', async () => {
     const fx = await hostileKb();
     const { base } = await serve({ dbPath: fx.dbPath, limits: { parseBudgetMs: 1000 } });
-    // Four files of ~1 MB, each under the per-file limit: seconds of parsing for the worker, minutes with a quadratic key check.
-    const files = ['a', 'b', 'c', 'd'].map((salt) => ({ name: `${salt}.yml`, content: keysHeavyRule(1_000_000, salt) }));
+    // Eight files of ~500 KB, each under the per-file limit: seconds of parsing for the worker, minutes with a quadratic key check.
+    const files = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((salt) => ({ name: `${salt}.yml`, content: keysHeavyRule(500_000, salt) }));
     const upload = postJson(base, '/api/coverage', { rules: files }).then(async (r) => ({ what: 'upload', status: r.status, body: await r.json() as Json }));
     const health = fetch(`${base}/healthz`).then((r) => ({ what: 'healthz', status: r.status, body: {} as Json }));
     const first = await Promise.race([upload, health]);
@@ -92,7 +92,7 @@ describe('uploads are parsed off the event loop, within a time budget', () => {
   it('a full queue is a 503 with Retry-After', async () => {
     const fx = await hostileKb();
     const { base } = await serve({ dbPath: fx.dbPath, limits: { parseThreads: 1, maxQueuedParses: 1, parseBudgetMs: 60_000 } });
-    const big = { rules: [{ name: 'a.yml', content: keysHeavyRule(900_000, 'q') }] };
+    const big = { rules: [{ name: 'a.yml', content: keysHeavyRule(500_000, 'q') }, { name: 'b.yml', content: keysHeavyRule(500_000, 'r') }] };
     // Four at once, each a second or more of parsing: one thread and one place in the queue take two of them.
     const answers = await Promise.all([1, 2, 3, 4].map(async () => {
       const r = await postJson(base, '/api/coverage', big);
