@@ -189,13 +189,24 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
     return got;
   };
 
-  /** A large upload is refused before its body is read when no parser could take it anyway. */
+  /**
+   * Large uploads admitted at once: as many as the parser threads and their queue can take. The
+   * count starts before the body is read, so bodies that no parser could take are never buffered
+   * (8 clients sending 5 MB each would otherwise all be read and parsed as JSON, then refused).
+   */
+  let admitted = 0;
+  const admissions = opts.limits.parseThreads + opts.limits.maxQueuedParses;
   const refuseWhenBusy = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (Number(req.headers['content-length'] ?? 0) > 64 * 1024 && opts.parser.saturated) {
+    const length = req.headers['content-length'];
+    // A chunked body announces no length: it counts as large.
+    if (length !== undefined && Number(length) <= 64 * 1024) return;
+    if (admitted >= admissions) {
       // The connection closes after the answer: reading and dropping megabytes of a body nobody will parse would keep the event loop busy.
       reply.header('connection', 'close');
       throw new HttpError(503, 'too many rule uploads at once: every parser thread is busy and the queue is full; try again shortly');
     }
+    admitted++;
+    reply.raw.once('close', () => admitted--);
   };
 
   const bodyOptions = { bodyLimit: opts.limits.maxBodyBytes, onRequest: refuseWhenBusy };

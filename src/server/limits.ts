@@ -41,7 +41,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxUploadFileBytes: 512 * 1024,
   parseBudgetMs: 10_000,
   parseThreads: Math.max(1, Math.min(2, availableParallelism() - 1)),
-  maxQueuedParses: 2,
+  maxQueuedParses: 1,
   parseWorkerHeapMb: 96,
   maxTechniquesPerRule: 100,
   maxRuleReferences: 50_000,

@@ -61,11 +61,6 @@ export class WorkerPool<I, O> {
   /** `script` is resolved on the first job: a server that never parses needs no compiled worker. */
   constructor(private readonly script: () => URL, private readonly opts: PoolOptions) {}
 
-  /** True when a new job would be refused: every worker busy and the queue full. */
-  get saturated(): boolean {
-    return this.running >= this.opts.size && this.queue.length >= this.opts.maxQueue;
-  }
-
   run(input: I, budgetMs: number): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       if (this.closed) return reject(new PoolBusyError('the server is shutting down'));

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { createServer, type ServerOptions } from '../../src/server/app.js';
 import { defaultAllowedHosts, hostAllowed, hostMatcher, hostOf } from '../../src/server/hosts.js';
 import { DEFAULT_SERVER_LIMITS } from '../../src/server/limits.js';
 import { ServerRules, withoutServerPaths } from '../../src/server/rules.js';
-import { fixtureDir } from '../helpers.js';
+import { cli, fixtureDir } from '../helpers.js';
 import { hostileKb } from './fixture.js';
 
 type Json = Record<string, unknown>;
@@ -59,6 +60,31 @@ const postJson = (base: string, path: string, body: unknown) => fetch(`${base}${
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
 });
 
+/**
+ * A POST whose answer is read even when the server closes the connection before the whole body was
+ * sent (as it does for a large upload it refuses unread): the write then fails, the answer stands.
+ */
+function postRaw(port: number, path: string, body: string): Promise<{ status: number; retryAfter?: string; body: Json }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        text += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as Json }));
+    });
+    let answered = false;
+    req.on('response', () => {
+      answered = true;
+    });
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
+    req.end(body);
+  });
+}
+
 describe('uploads are parsed off the event loop, within a time budget', () => {
   it('a keys-heavy upload is refused with a 422 naming parseBudgetMs, and /healthz is answered while it is read', async () => {
     const fx = await hostileKb();
@@ -91,13 +117,10 @@ describe('uploads are parsed off the event loop, within a time budget', () => {
 
   it('a full queue is a 503 with Retry-After', async () => {
     const fx = await hostileKb();
-    const { base } = await serve({ dbPath: fx.dbPath, limits: { parseThreads: 1, maxQueuedParses: 1, parseBudgetMs: 60_000 } });
+    const { port } = await serve({ dbPath: fx.dbPath, limits: { parseThreads: 1, maxQueuedParses: 1, parseBudgetMs: 60_000 } });
     const big = { rules: [{ name: 'a.yml', content: keysHeavyRule(500_000, 'q') }, { name: 'b.yml', content: keysHeavyRule(500_000, 'r') }] };
     // Four at once, each a second or more of parsing: one thread and one place in the queue take two of them.
-    const answers = await Promise.all([1, 2, 3, 4].map(async () => {
-      const r = await postJson(base, '/api/coverage', big);
-      return { status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.json() as Json };
-    }));
+    const answers = await Promise.all([1, 2, 3, 4].map(() => postRaw(port, '/api/coverage', JSON.stringify(big))));
     expect(answers.filter((a) => a.status === 200)).toHaveLength(2);
     const refused = answers.filter((a) => a.status === 503);
     expect(refused).toHaveLength(2);
@@ -215,6 +238,15 @@ describe('Host header (DNS rebinding)', () => {
     for (const host of ['evil.example', 'evil.example:8080', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.6', '[::2]']) expect(await status(host), host).toBe(421);
     const r = await app.inject({ url: '/', headers: { host: 'evil.example', accept: 'text/html' } });
     expect(r.json()).toMatchObject({ statusCode: 421, message: expect.stringContaining('--allowed-host "evil.example"') });
+  });
+
+  it('`serve --limit` takes known limits only, as positive whole numbers (else exit 2)', async () => {
+    const fx = await hostileKb();
+    for (const bad of ['nope=1', 'maxBodyBytes=abc', 'maxBodyBytes=0', 'maxBodyBytes']) {
+      const r = cli(['serve', '--port', '0', '--db', fx.dbPath, '--limit', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--limit/);
+    }
   });
 
   it('allows every host with *, and knows host names as browsers send them', () => {
