@@ -63,7 +63,7 @@ describe('duplicate YAML keys', () => {
   });
 
   it('name the key and its line', () => {
-    expect(() => parseYaml('title: x\ndetection:\n  sel:\n    a: 1\n    b: 2\n    a: 3\n', DEFAULT_LIMITS)).toThrow('YAML: Map keys must be unique: "a" repeated at line 6');
+    expect(() => parseYaml('title: x\ndetection:\n  sel:\n    a: 1\n    b: 2\n    a: 3\n', DEFAULT_LIMITS)).toThrow('Map keys must be unique: "a" repeated at line 6');
   });
 
   it('a mapping of 150,000 distinct keys (2 MB) is read: linear, not minutes', () => {

@@ -25,7 +25,7 @@ function checkDepth(value: unknown, limits: Limits): void {
  * `uniqueKeys` does). The library's check compares every key with every earlier one: a 1 MB
  * mapping of distinct keys took two minutes. One Set per mapping makes it linear.
  */
-function checkUniqueKeys(doc: Document.Parsed, text: string): void {
+function checkUniqueKeys(doc: Document.Parsed, text: string, prefix: string): void {
   const stack: unknown[] = [doc.contents];
   while (stack.length) {
     const node = stack.pop();
@@ -37,7 +37,7 @@ function checkUniqueKeys(doc: Document.Parsed, text: string): void {
         if (isScalar(key) && !Number.isNaN(key.value)) {
           if (seen.has(key.value)) {
             const line = key.range ? lineOf(text, key.range[0]) : undefined;
-            throw new Error(`YAML: Map keys must be unique: ${JSON.stringify(String(key.value).slice(0, 80))} repeated${line ? ` at line ${line}` : ''}`);
+            throw new Error(`${prefix}Map keys must be unique: ${JSON.stringify(String(key.value).slice(0, 80))} repeated${line ? ` at line ${line}` : ''}`);
           }
           seen.add(key.value);
         }
@@ -60,9 +60,13 @@ function lineOf(text: string, offset: number): number {
 /** The library is told not to check keys itself (see checkUniqueKeys). */
 const YAML_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
 
-function documentValue(doc: Document.Parsed, text: string, limits: Limits): unknown {
-  if (doc.errors.length) throw new Error(`YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-  checkUniqueKeys(doc, text);
+/** `prefix`: parseYamlDocuments says "YAML: " itself, parseYaml's callers do (as with the library's own errors). */
+function documentValue(doc: Document.Parsed, text: string, limits: Limits, prefix: string): unknown {
+  if (doc.errors.length) {
+    if (!prefix) throw doc.errors[0]!;
+    throw new Error(`${prefix}${doc.errors[0]!.message.split('\n')[0]}`);
+  }
+  checkUniqueKeys(doc, text, prefix);
   const value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
   if (value !== null && value !== undefined) checkDepth(value, limits);
   return value;
@@ -77,7 +81,7 @@ export function parseYamlDocuments(text: string, limits: Limits): unknown[] {
   const list = Array.isArray(docs) ? docs : [docs];
   const out: unknown[] = [];
   for (const doc of list) {
-    const value = documentValue(doc, text, limits);
+    const value = documentValue(doc, text, limits, 'YAML: ');
     if (value !== null && value !== undefined) out.push(value);
   }
   return out;
@@ -85,7 +89,7 @@ export function parseYamlDocuments(text: string, limits: Limits): unknown[] {
 
 /** A single-document YAML file. */
 export function parseYaml(text: string, limits: Limits): unknown {
-  return documentValue(parseDocument(text, YAML_OPTIONS), text, limits);
+  return documentValue(parseDocument(text, YAML_OPTIONS), text, limits, '');
 }
 
 export function parseToml(text: string, limits: Limits): Record<string, unknown> {
