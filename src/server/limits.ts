@@ -48,7 +48,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxResponseBytes: 32 * 1024 * 1024,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 72_000,
 };
 
 export function serverLimits(given: Partial<ServerLimits> | undefined): ServerLimits {
