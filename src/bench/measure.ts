@@ -10,6 +10,7 @@ import { KnowledgeBase } from '../kb/open.js';
 import { measureD3fend } from './d3fend.js';
 import { parseFloor } from './floor.js';
 import { measureMcp } from './mcp.js';
+import { measureHostile } from './hostile.js';
 import { SEARCH_QUERIES } from './queries.js';
 import { searchKb } from '../search/index.js';
 import { measureServe } from './serve.js';
@@ -46,6 +47,7 @@ export const MEASURES: Record<string, Measure> = {
   serve: (_dataDir, dbPath) => measureServe(dbPath),
   mcp: (_dataDir, dbPath) => measureMcp(dbPath),
   weights: (_dataDir, dbPath) => measureWeights(dbPath),
+  'serve-hostile': (_dataDir, dbPath) => measureHostile(dbPath),
 };
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {

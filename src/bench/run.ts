@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { defaultDataDir, REPO_ROOT } from '../util/paths.js';
 import type { D3fendResult } from './d3fend.js';
 import type { McpResult } from './mcp.js';
+import type { HostileResult } from './hostile.js';
 import { scratchDb } from './measure.js';
 import type { ServeResult } from './serve.js';
 import type { ShowResult } from './show.js';
@@ -105,6 +106,26 @@ function mcpRows(m: McpResult): Row[] {
   ];
 }
 
+const HOSTILE_P99_TARGET = 100;
+const HOSTILE_RSS_TARGET = 2;
+
+function hostileRows(h: HostileResult): Row[] {
+  const answers = Object.entries(h.answers).map(([status, n]) => `${n}× ${status}`).join(', ');
+  const rss = h.rssMb.peak / h.rssMb.idle;
+  return [
+    {
+      measure: `serve /healthz under hostile uploads (${h.clients} clients posting ${fmt(h.bodyBytes / 1e6, 1)} MB keys-heavy YAML and reference-heavy Sigma, ${h.seconds} s; answers: ${answers})`,
+      value: `p99 ${fmt(h.loaded.p99Ms, 1)} ms (p50 ${fmt(h.loaded.p50Ms, 1)}, max ${fmt(h.loaded.maxMs, 0)} ms, ${h.loaded.probes} probes)`,
+      baseline: `unloaded p99 ${fmt(h.idle.p99Ms, 1)} ms`, ratio: times(h.loaded.p99Ms / h.idle.p99Ms), target: `p99 ≤ ${HOSTILE_P99_TARGET} ms`,
+      met: h.loaded.p99Ms <= HOSTILE_P99_TARGET && !h.answers.error && !h.answers['500'],
+    },
+    {
+      measure: 'serve peak RSS under those uploads', value: `${int(h.rssMb.peak)} MB`, baseline: `idle ${int(h.rssMb.idle)} MB`,
+      ratio: times(rss), target: `≤ ${times(HOSTILE_RSS_TARGET)}`, met: rss <= HOSTILE_RSS_TARGET,
+    },
+  ];
+}
+
 async function main() {
   const started = performance.now();
   const dataDir = defaultDataDir(process.argv[2]);
@@ -148,6 +169,7 @@ async function main() {
     rows.push(...weightRows(step<WeightsResult>('weights')));
     rows.push(...serveRows(step<ServeResult>('serve')));
     rows.push(...mcpRows(step<McpResult>('mcp')));
+    rows.push(...hostileRows(step<HostileResult>('serve-hostile')));
   } finally {
     cleanup();
   }

@@ -59,7 +59,7 @@ export interface ServeResult {
   heapMb: { warmed: number; after: number };
 }
 
-function startServer(dbPath: string): Promise<{ child: ChildProcess; port: number }> {
+export function startServer(dbPath: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(REPO_ROOT, 'dist', 'bench', 'serve-child.js'), [dbPath], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -70,12 +70,22 @@ function startServer(dbPath: string): Promise<{ child: ChildProcess; port: numbe
   });
 }
 
-function memory(child: ChildProcess): Promise<{ rssMb: number; heapMb: number }> {
+export function memory(child: ChildProcess): Promise<{ rssMb: number; heapMb: number }> {
   return new Promise((resolve) => {
     child.once('message', (m: ChildMessage) => {
       if ('rssMb' in m) resolve(m);
     });
     child.send('memory');
+  });
+}
+
+/** The server process's largest RSS so far (MB, worker threads included) and its event-loop delay since the last call. */
+export function peakRss(child: ChildProcess): Promise<{ peakRssMb: number; loopP99Ms: number; loopMaxMs: number }> {
+  return new Promise((resolve) => {
+    child.once('message', (m: ChildMessage) => {
+      if ('peakRssMb' in m) resolve(m);
+    });
+    child.send('peak');
   });
 }
 

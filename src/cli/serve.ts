@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { KbError } from '../kb/open.js';
 import { loadStacks, StackError } from '../kb/stack.js';
 import { createServer } from '../server/app.js';
+import { defaultAllowedHosts } from '../server/hosts.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/limits.js';
 import { readTokenFile, TokenFileError, type WriteToken } from '../server/results.js';
 import { ResultsError } from '../results/store.js';
 import { defaultResultsPath } from '../results/paths.js';
@@ -18,6 +20,20 @@ function parsePort(value: string): number {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `--limit maxBodyBytes=1048576`, repeatable; every limit of limits.ts, positive whole numbers only. */
+function parseLimits(given: string[] = []): Partial<ServerLimits> {
+  const out: Partial<ServerLimits> = {};
+  for (const g of given) {
+    const m = /^(\w+)=(\d+)$/.exec(g.trim());
+    const known = Object.keys(DEFAULT_SERVER_LIMITS);
+    if (!m || !known.includes(m[1]!)) throw new CliError(`--limit ${g}: expected NAME=NUMBER with NAME one of ${known.join(', ')}`, EXIT_BAD_INPUT);
+    const n = Number(m[2]);
+    if (!Number.isSafeInteger(n) || n < 1) throw new CliError(`--limit ${g}: the value must be a positive whole number`, EXIT_BAD_INPUT);
+    out[m[1] as keyof ServerLimits] = n;
+  }
+  return out;
+}
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function shutdownSignal(): Promise<string> {
@@ -36,13 +52,19 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
     .option('--db <file>', DB_OPTION_HELP)
     .option('--rules <path>', 'own rules (folder or file; repeatable) for coverage and plan requests that upload none; re-read when the knowledge base is reloaded', collect)
+    .option('--allowed-host <name>', 'also answer requests addressed to this host name (repeatable; * = any). Default: localhost names and the --host address', collect)
+    .option('--limit <name=value>', 'change a size, count or time limit (repeatable; see docs/security.md), e.g. maxBodyBytes=1048576', collect)
     .option('--results [file]', `technique pages show validation results; ${RESULTS_OPTION_HELP}`)
     .option('--token-file <file>', 'with --results: bearer tokens ("TOKEN" or "NAME TOKEN" per line) that may POST /api/results; without, the server stays read-only')
     .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
     .option('--log', 'log every request as a JSON line on stderr')
     .option('--quiet', 'print nothing but errors')
-    .action(async (opts: { port: string; host: string; db?: string; rules?: string[]; results?: string | boolean; tokenFile?: string; maxAge?: string; log?: boolean; quiet?: boolean }) => {
+    .action(async (opts: {
+      port: string; host: string; db?: string; rules?: string[]; allowedHost?: string[]; limit?: string[]; results?: string | boolean; tokenFile?: string;
+      maxAge?: string; log?: boolean; quiet?: boolean;
+    }) => {
       const port = parsePort(opts.port);
+      const limits = parseLimits(opts.limit);
       if ((opts.tokenFile || opts.maxAge !== undefined) && !opts.results) throw new CliError('--token-file and --max-age go with --results', EXIT_BAD_INPUT);
       let tokens: WriteToken[] | undefined;
       if (opts.tokenFile) {
@@ -77,6 +99,7 @@ export function registerServe(program: Command): void {
       try {
         app = createServer({
           dbPath, warm: true, logger: opts.log ? { level: 'info' } : false, rules: opts.rules, stacks,
+          allowedHosts: [...defaultAllowedHosts(opts.host), ...(opts.allowedHost ?? [])], limits,
           results: resultsFile ? { file: resultsFile, tokens, maxAgeDays } : undefined,
           onRulesError: (e) => process.stderr.write(`purplebook: could not re-read --rules, still using the rules read before: ${e.message}\n`),
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),

@@ -2,6 +2,7 @@
  * What every tool call reads: the knowledge base (reopened when `purplebook build` replaces the
  * file, as `serve` does) and the own rules of the folders given on the command line, re-read with it.
  */
+import { DEFAULT_SERVER_LIMITS } from '../server/limits.js';
 import { KbHolder, type Generation } from '../server/holder.js';
 import { ServerRules } from '../server/rules.js';
 
@@ -34,7 +35,7 @@ export class McpContext {
 
   constructor(readonly opts: McpContextOptions) {
     const log = opts.log ?? (() => {});
-    this.rules = new ServerRules(opts.rules, (e) => log(`could not re-read --rules, still using the rules read before: ${e.message}`));
+    this.rules = new ServerRules(opts.rules, DEFAULT_SERVER_LIMITS, (e) => log(`could not re-read --rules, still using the rules read before: ${e.message}`));
     this.holder = new KbHolder(opts.dbPath, {
       checkIntervalMs: 1000,
       onReload: () => this.rules.reload(),
@@ -54,5 +55,7 @@ export class McpContext {
 
   close(): void {
     this.holder.close();
+    // The rules' reload worker, if a rebuild started one.
+    void this.rules.close();
   }
 }

@@ -136,7 +136,7 @@ export function renderMarkdown(page: Page, opts: MarkdownOptions = {}): string {
   if (page.subtechniques.length) {
     out.push(`**Sub-techniques:** ${page.subtechniques.map((s) => `[${s.id}: ${mdText(s.name)}](${href(s.id)})`).join(', ')}`, '');
   }
-  out.push(`**[MITRE ATT&CK Description](${page.url})**`);
+  out.push(`**${linked('MITRE ATT&CK Description', page.url)}**`);
   out.push(`<blockquote>${descriptionMarkdown(page.description)}</blockquote>`, '');
   for (const section of page.sections) {
     out.push(`## ${section.title}`);

@@ -30,10 +30,14 @@ import { lineupRoutes } from './lineup.js';
 import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
 import { KbHolder, type Generation, type HolderOptions } from './holder.js';
+import { hostAllowed, hostMatcher } from './hosts.js';
+import { serverLimits, type ServerLimits } from './limits.js';
 import { ServerResults, resultsRoutes, type ResultsServerOptions } from './results.js';
-import { ServerRules } from './rules.js';
+import { RULES_WORKER, ServerRules, type RulesJob } from './rules.js';
+import { WorkerPool } from './worker-pool.js';
+import type { OwnRuleSet } from '../rules/types.js';
 import {
-  DEFAULT_MAX_BODY_BYTES, MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
+  MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
   techniqueListQuery, techniqueParams, techniqueQuery,
 } from './schemas.js';
 
@@ -45,8 +49,16 @@ export interface ServerOptions extends HolderOptions {
   logger?: FastifyServerOptions['logger'];
   /** Own-rule folders or files (`serve --rules`): used by coverage and plan requests that send no rules. */
   rules?: string[];
-  /** Largest accepted body of POST /api/coverage and /api/plan (default 5 MB); larger gets a 413. */
+  /** Largest accepted body of POST /api/coverage and /api/plan (default 5 MB); larger gets a 413. Same as `limits.maxBodyBytes`. */
   maxBodyBytes?: number;
+  /** Sizes, counts and timeouts (limits.ts); unset ones keep their defaults. */
+  limits?: Partial<ServerLimits>;
+  /**
+   * Host names (and addresses) requests may be addressed to, besides the localhost names; `*`
+   * allows any. A page on another name is refused with 421, so a DNS rebinding page cannot read
+   * the server (`hosts.ts`).
+   */
+  allowedHosts?: readonly string[];
   /** Told when the rules folder cannot be re-read on a reload (the rules read before stay in use). */
   onRulesError?: (error: Error) => void;
   /** `serve --results`: technique pages show validation results; with tokens, POST /api/results writes them. */
@@ -63,6 +75,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Counts of the rules read from `ServerOptions.rules` (undefined without a rules folder). */
     readonly purplebookRules: ServerRules['summary'];
+    /** Resolves when the rules folder is not being re-read (tests, benchmarks). */
+    purplebookRulesSettled(): Promise<void>;
   }
 }
 
@@ -75,7 +89,10 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large',
+  415: 'Unsupported Media Type', 421: 'Misdirected Request', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
 
 const isApi = (req: FastifyRequest) => /^\/(api\/|healthz)/.test(req.url);
 const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!;
@@ -107,8 +124,9 @@ function publicSummary(t: TechniqueSummary) {
 }
 
 export function createServer(opts: ServerOptions): FastifyInstance {
+  const limits = serverLimits({ maxBodyBytes: opts.maxBodyBytes, ...opts.limits });
   // Reads the rules folder and opens the knowledge base now: a missing one fails here, not on the first request.
-  const rules = new ServerRules(opts.rules ?? [], opts.onRulesError);
+  const rules = new ServerRules(opts.rules ?? [], limits, opts.onRulesError);
   const holder = new KbHolder(opts.dbPath, {
     ...opts,
     onReload: (g) => {
@@ -121,34 +139,54 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     results = opts.results ? new ServerResults(opts.results) : undefined;
   } catch (e) {
     holder.close();
+    void rules.close();
     throw e;
   }
+  const parser = new WorkerPool<RulesJob, OwnRuleSet>(RULES_WORKER, {
+    size: limits.parseThreads, maxQueue: limits.maxQueuedParses,
+    resourceLimits: { maxOldGenerationSizeMb: limits.parseWorkerHeapMb, maxYoungGenerationSizeMb: 16 },
+  });
   const app = Fastify({
     logger: opts.logger ?? false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 120 },
     bodyLimit: 1024,
+    // A request (headers and body) must arrive in time: slow bodies would otherwise hold sockets and memory forever.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs) },
   });
   app.decorate('purplebookRules', { getter: () => rules.summary });
+  app.decorate('purplebookRulesSettled', () => rules.settled());
   app.decorateRequest('gen', null);
   app.decorateRequest('etag', null);
   app.addHook('onClose', async () => {
+    await Promise.all([parser.close(), rules.close()]);
     holder.close();
     results?.close();
   });
-  hooks(app, holder);
+  hooks(app, holder, hostMatcher(opts.allowedHosts));
   app.register(compress, {
     global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   // Routes load after the compress plugin, so its onRoute hook sees every one of them.
-  const ctx: RouteContext = { rules, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, stacks: opts.stacks ?? {}, results };
+  const ctx: RouteContext = { rules, limits, parser, stacks: opts.stacks ?? {}, results };
   app.register(async (scope) => routes(scope, ctx));
   return app;
 }
 
-function hooks(app: FastifyInstance, holder: KbHolder): void {
+function hooks(app: FastifyInstance, holder: KbHolder, allowed: (host: string) => boolean): void {
   app.addHook('onRequest', async (req, reply) => {
+    if (!hostAllowed(req.headers.host, allowed)) {
+      const host = (req.headers.host ?? '').slice(0, 100);
+      return sendError(req, reply, 421, `this server does not answer to the host name "${host}": start it with --allowed-host ${JSON.stringify(host.replace(/:\d+$/, ''))} to allow it`);
+    }
+  });
+
+  // The lease is taken once the body has arrived (preHandler runs after parsing and validation):
+  // a slow upload must not pin a knowledge base that a rebuild has replaced.
+  app.addHook('preHandler', async (req, reply) => {
     const g = holder.acquire();
     req.gen = g;
     let released = false;
@@ -179,27 +217,31 @@ function hooks(app: FastifyInstance, holder: KbHolder): void {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; suggestions?: string[] }, req, reply) => {
-    const status = err.validation ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const status = err.validation ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : err.statusCode === 503 ? 503 : 500;
     if (status === 500) req.log.error(err);
     const message = status === 500 ? 'internal error' : err.message;
-    return sendError(req, reply, status, message, err.suggestions);
+    return sendError(req, reply, status, message, err.suggestions, holder);
   });
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, `no such page: ${pathOf(req).slice(0, 200)}`));
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, `no such page: ${pathOf(req).slice(0, 200)}`, undefined, holder));
 }
 
-function sendError(req: FastifyRequest, reply: FastifyReply, status: number, message: string, suggestions?: string[]): FastifyReply {
+function sendError(req: FastifyRequest, reply: FastifyReply, status: number, message: string, suggestions?: string[], holder?: KbHolder): FastifyReply {
   reply.code(status).header('cache-control', 'no-store');
-  if (isApi(req) || !req.gen || !wantsHtml(req)) {
+  if (status === 503) reply.header('retry-after', '5');
+  // Errors before the lease (a bad body, a refused host) render with the current knowledge base, synchronously: nothing can close it meanwhile.
+  const model = req.gen?.model ?? (status === 421 ? undefined : holder?.current.model);
+  if (isApi(req) || !model || !wantsHtml(req)) {
     return reply.type(TYPES.json).send(json({ statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message, ...(suggestions?.length ? { suggestions } : {}) }));
   }
   const text = suggestions?.length ? `${message}. Did you mean ${suggestions.join(', ')}?` : message;
-  return reply.type(TYPES.html).send(errorPage(gen(req).model, SERVER_LINKS, status, text, baseOf(req)));
+  return reply.type(TYPES.html).send(errorPage(model, SERVER_LINKS, status, text, baseOf(req)));
 }
 
 interface RouteContext {
   rules: ServerRules;
-  maxBodyBytes: number;
   stacks: NamedStacks;
+  limits: ServerLimits;
+  parser: WorkerPool<RulesJob, OwnRuleSet>;
   results?: ServerResults;
 }
 
@@ -214,7 +256,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   page('/', (g) => indexPage(g.model, SERVER_LINKS));
   page('/search', (g) => searchPage(g.model, SERVER_LINKS));
   page('/sources', (g) => sourcesPage(g.model, SERVER_LINKS));
-  page('/coverage', (g) => coveragePage(g.model, SERVER_LINKS, { serverRules: ctx.rules.summary, maxBodyBytes: ctx.maxBodyBytes }));
+  page('/coverage', (g) => coveragePage(g.model, SERVER_LINKS, { serverRules: ctx.rules.summary, maxBodyBytes: ctx.limits.maxBodyBytes }));
   for (const d of DOMAIN_PAGES) {
     app.get(`/${d.slug}`, matrixRoute(d.slug));
     app.get(`/${d.slug}.html`, matrixRoute(d.slug));

@@ -3,7 +3,7 @@
  * from the rules in the body (or the server's rules folder), and the threat picker's search.
  * Nothing a request sends is stored or written anywhere.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../attack/types.js';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
@@ -18,7 +18,9 @@ import type { NamedStacks } from '../kb/stack.js';
 import { findActors } from './actors.js';
 import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
-import { uploadedRules, type ServerRules, type UploadedFile } from './rules.js';
+import type { ServerLimits } from './limits.js';
+import type { RulesJob, ServerRules, UploadedFile } from './rules.js';
+import { JobFailedError, JobTimeoutError, PoolBusyError, type WorkerPool } from './worker-pool.js';
 import { MAX_ACTOR_LIMIT, actorsQuery, coverageBody, planBody, type COVERAGE_FORMATS, type PLAN_FORMATS } from './schemas.js';
 
 interface ThreatBody {
@@ -52,9 +54,11 @@ interface PlanBody extends ThreatBody {
 
 export interface CoverageRouteOptions {
   rules: ServerRules;
-  maxBodyBytes: number;
   /** Named stacks a body's `stack` may name. */
   stacks?: NamedStacks;
+  limits: ServerLimits;
+  /** Reads uploaded rules off the event loop. */
+  parser: WorkerPool<RulesJob, OwnRuleSet>;
 }
 
 /** Where the rules of a computation came from: the `x-purplebook-rules` header says it. */
@@ -92,10 +96,51 @@ function domainOf(kb: KnowledgeBase, value: string): Domain {
   return domain;
 }
 
-function rulesOf(b: ThreatBody, server: ServerRules): { rules?: OwnRuleSet; origin: RulesOrigin } {
-  if (b.rules) return { rules: uploadedRules(b.rules), origin: 'uploaded' };
-  const rules = server.current;
-  return rules ? { rules, origin: 'server' } : { origin: 'none' };
+/** Uploaded rules, read by a worker thread within the time budget; the server's rules otherwise. */
+async function rulesOf(b: ThreatBody, opts: CoverageRouteOptions): Promise<{ rules?: OwnRuleSet; origin: RulesOrigin }> {
+  if (!b.rules) {
+    const rules = opts.rules.current;
+    return rules ? { rules, origin: 'server' } : { origin: 'none' };
+  }
+  const { limits } = opts;
+  try {
+    const rules = await opts.parser.run({ kind: 'upload', files: b.rules, limits }, limits.parseBudgetMs);
+    return { rules, origin: 'uploaded' };
+  } catch (e) {
+    if (e instanceof PoolBusyError) throw new HttpError(503, `too many rule uploads at once: ${e.message}; try again shortly`);
+    if (e instanceof JobTimeoutError) {
+      throw new HttpError(422, `reading the uploaded rules took longer than ${limits.parseBudgetMs} ms (parseBudgetMs): send fewer or smaller files`);
+    }
+    if (e instanceof JobFailedError) {
+      // The thread's own message may name server files (a module it could not load): it stays in the log.
+      if (!e.outOfMemory) throw e;
+      throw new HttpError(422, `cannot read the uploaded rules: ${e.message} (parseWorkerHeapMb ${limits.parseWorkerHeapMb})`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Every rule is listed under each technique it maps to, so a few kilobytes of rule text can ask
+ * for a report of hundreds of megabytes (1.9 MB asked for 301 MB). Counted before anything is
+ * computed: the references, and an upper bound of the bytes they take in a report.
+ */
+function checkReferences(rules: OwnRuleSet | undefined, limits: ServerLimits): void {
+  if (!rules) return;
+  let refs = 0;
+  let bytes = 0;
+  for (const r of rules.rules) {
+    const n = r.techniqueIds.length;
+    refs += n;
+    // A reference repeats the rule's key, file, title and id, with JSON punctuation and indentation.
+    bytes += n * (r.key.length + r.file.length + r.title.length + (r.id?.length ?? 0) + 160);
+  }
+  if (refs > limits.maxRuleReferences) {
+    throw new HttpError(422, `the rules map to ${refs} techniques in all (counting each rule's ids), over the limit of ${limits.maxRuleReferences} (maxRuleReferences)`);
+  }
+  if (bytes > limits.maxResponseBytes) {
+    throw new HttpError(422, `the report would list about ${bytes} bytes of rule references, over the ${limits.maxResponseBytes}-byte response limit (maxResponseBytes): send fewer rules`);
+  }
 }
 
 function send(reply: FastifyReply, origin: RulesOrigin, type: string, text: string, file?: string): FastifyReply {
@@ -133,8 +178,47 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
       }));
     });
 
+  /** Checks `text` against maxResponseBytes, then sends it: a last net under checkReferences. */
+  const sendBounded = (reply: FastifyReply, origin: RulesOrigin, type: string, text: string, file?: string) => {
+    const max = opts.limits.maxResponseBytes;
+    if (text.length > max / 3 && Buffer.byteLength(text) > max) {
+      throw new HttpError(422, `the response would be ${Buffer.byteLength(text)} bytes, over the ${max}-byte limit (maxResponseBytes)`);
+    }
+    return send(reply, origin, type, text, file);
+  };
+
+  /** The rules of a request, bounded; a client that left while they were read gets nothing more computed. */
+  const boundedRules = async (req: FastifyRequest, b: ThreatBody) => {
+    const got = await rulesOf(b, opts);
+    if (req.raw.socket?.destroyed) throw new HttpError(400, 'the client closed the connection');
+    checkReferences(got.rules, opts.limits);
+    return got;
+  };
+
+  /**
+   * Large uploads admitted at once: as many as the parser threads and their queue can take. The
+   * count starts before the body is read, so bodies that no parser could take are never buffered
+   * (8 clients sending 5 MB each would otherwise all be read and parsed as JSON, then refused).
+   */
+  let admitted = 0;
+  const admissions = opts.limits.parseThreads + opts.limits.maxQueuedParses;
+  const refuseWhenBusy = async (req: FastifyRequest, reply: FastifyReply) => {
+    const length = req.headers['content-length'];
+    // A chunked body announces no length: it counts as large.
+    if (length !== undefined && Number(length) <= 64 * 1024) return;
+    if (admitted >= admissions) {
+      // The connection closes after the answer: reading and dropping megabytes of a body nobody will parse would keep the event loop busy.
+      reply.header('connection', 'close');
+      throw new HttpError(503, 'too many rule uploads at once: every parser thread is busy and the queue is full; try again shortly');
+    }
+    admitted++;
+    reply.raw.once('close', () => admitted--);
+  };
+
+  const bodyOptions = { bodyLimit: opts.limits.maxBodyBytes, onRequest: refuseWhenBusy };
+
   app.post<{ Body: CoverageBody }>('/api/coverage', {
-    schema: { body: coverageBody }, bodyLimit: opts.maxBodyBytes, schemaErrorFormatter: bodyErrorFormatter(coverageBody.propertyNames.enum),
+    schema: { body: coverageBody }, ...bodyOptions, schemaErrorFormatter: bodyErrorFormatter(coverageBody.propertyNames.enum),
   }, async (req, reply) => {
     const g = gen(req);
     const b = req.body;
@@ -149,34 +233,34 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
         throw e;
       }
     }
-    const { rules, origin } = rulesOf(b, opts.rules);
+    const { rules, origin } = await boundedRules(req, b);
     const stack = stackFromQuery(g.kb, b.stack, opts.stacks ?? {});
     const report = computeCoverage(g.kb, { selection, rules, domain, baseline, summaries: g.model.summaries, stack });
     switch (b.format) {
-      case 'csv': return send(reply, origin, TYPES.csv, renderCoverageCsv(report), 'purplebook-coverage.csv');
-      case 'markdown': return send(reply, origin, TYPES.md, renderCoverageMarkdown(report), 'purplebook-coverage.md');
+      case 'csv': return sendBounded(reply, origin, TYPES.csv, renderCoverageCsv(report), 'purplebook-coverage.csv');
+      case 'markdown': return sendBounded(reply, origin, TYPES.md, renderCoverageMarkdown(report), 'purplebook-coverage.md');
       case 'layer': {
         const base = b.pageBase ? (b.pageBase.endsWith('/') ? b.pageBase : `${b.pageBase}/`) : undefined;
         const layer = ownRulesLayer({ kb: g.kb, report, pageUrl: base ? (id) => `${base}techniques/${id}.html` : undefined });
-        return send(reply, origin, TYPES.json, `${JSON.stringify(layer, null, 1)}\n`, 'purplebook-coverage-layer.json');
+        return sendBounded(reply, origin, TYPES.json, `${JSON.stringify(layer, null, 1)}\n`, 'purplebook-coverage-layer.json');
       }
-      default: return send(reply, origin, TYPES.json, renderCoverageJson(report));
+      default: return sendBounded(reply, origin, TYPES.json, renderCoverageJson(report));
     }
   });
 
   app.post<{ Body: PlanBody }>('/api/plan', {
-    schema: { body: planBody }, bodyLimit: opts.maxBodyBytes, schemaErrorFormatter: bodyErrorFormatter(planBody.propertyNames.enum),
+    schema: { body: planBody }, ...bodyOptions, schemaErrorFormatter: bodyErrorFormatter(planBody.propertyNames.enum),
   }, async (req, reply) => {
     const g = gen(req);
     const b = req.body;
     const domain = domainOf(g.kb, b.domain);
     const selection = selectionOf(g.kb, b);
     if (!selection) throw new HttpError(400, 'a plan needs a threat: group, software, campaign, techniques, techniqueList or a profile field');
-    const { rules, origin } = rulesOf(b, opts.rules);
+    const { rules, origin } = await boundedRules(req, b);
     const stack = stackFromQuery(g.kb, b.stack, opts.stacks ?? {});
     const plan = buildPlan(g.kb, { selection, rules, platforms: b.platforms, domain, maxDetections: b.maxDetections, stack });
     return b.format === 'markdown'
-      ? send(reply, origin, TYPES.md, renderPlanMarkdown(plan), 'purplebook-plan.md')
-      : send(reply, origin, TYPES.json, renderPlanJson(plan));
+      ? sendBounded(reply, origin, TYPES.md, renderPlanMarkdown(plan), 'purplebook-plan.md')
+      : sendBounded(reply, origin, TYPES.json, renderPlanJson(plan));
   });
 }

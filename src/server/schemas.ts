@@ -79,8 +79,6 @@ export const dataParams = obj({ file: { type: 'string', enum: ['search.js', 'mat
 
 /* ------------------------------------------------------------------ coverage, plan, actors */
 
-/** Request bodies of POST /api/coverage and /api/plan (rules included) are refused above this. */
-export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const MAX_ACTOR_LIMIT = 50;
 export const COVERAGE_FORMATS = ['json', 'csv', 'layer', 'markdown'] as const;
 export const PLAN_FORMATS = ['json', 'markdown'] as const;
@@ -182,8 +180,10 @@ function post(summary: string, schema: BodySchema, ok: Record<string, string>) {
       responses: {
         200: { description: Object.values(ok).join('; '), content: Object.fromEntries(Object.keys(ok).map((type) => [type, { schema: type === 'application/json' ? { type: 'object' } : { type: 'string' } }])) },
         400: error('invalid body, unknown threat, or a baseline that is not a layer'),
-        413: error('body over the size limit'),
+        413: error('body over the size limit (maxBodyBytes)'),
         415: error('not application/json'),
+        422: error('uploaded rules over a limit: parse time (parseBudgetMs), parser memory, rule references (maxRuleReferences) or response size (maxResponseBytes)'),
+        503: error('every parser thread busy and the upload queue full: retry after the Retry-After seconds'),
       },
     },
   };

@@ -288,7 +288,7 @@ describe('POST /api/coverage and /api/plan on the real data', () => {
     const schema = coverage.requestBody.content['application/json']!.schema;
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['group', 'software', 'campaign', 'techniques', 'rules', 'domain', 'format', 'baseline']));
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(coverage.responses)).toEqual(['200', '400', '413', '415']);
+    expect(Object.keys(coverage.responses)).toEqual(['200', '400', '413', '415', '422', '503']);
     expect(Object.keys(doc.paths['/api/plan']!.post!.requestBody.content['application/json']!.schema.properties)).toContain('platforms');
   });
 });
@@ -316,6 +316,9 @@ describe('`serve --rules`: the server\'s own rules folder', () => {
       writeFileSync(join(rulesDir, 'powershell.yml'), sigma('PowerShell', ['attack.t1059']));
       expect((await run()).rules).toBe(1);
       await fx.rebuild('SSH');
+      // The request that notices the rebuild starts re-reading the folder (in a worker) and gets the rules read before.
+      expect((await run()).rules).toBe(1);
+      await app.purplebookRulesSettled();
       expect(await run()).toEqual({ origin: 'server', covered: ['T1021.004', 'T1059'], rules: 2 });
     } finally {
       await app.close();

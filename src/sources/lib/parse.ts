@@ -1,5 +1,5 @@
 /** Format parsers with the safety limits every connector shares. Each throws a readable Error. */
-import { parseAllDocuments, parse as parseYamlOne } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
 import { parse as parseTomlText } from 'smol-toml';
 import type { Limits } from '../types.js';
 
@@ -54,34 +54,68 @@ function checkDepth(value: unknown, limits: Limits): void {
 }
 
 /**
+ * Refuses a mapping that repeats a key (scalar keys compared by value, as the YAML library's own
+ * `uniqueKeys` does). The library's check compares every key with every earlier one: a 1 MB
+ * mapping of distinct keys took two minutes. One Set per mapping makes it linear.
+ */
+function checkUniqueKeys(doc: Document.Parsed, text: string, prefix: string): void {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        // NaN never equals itself, so the library lets `.nan` repeat; a Set would not.
+        if (isScalar(key) && !Number.isNaN(key.value)) {
+          if (seen.has(key.value)) {
+            const line = key.range ? lineAt(text, key.range[0]) : undefined;
+            const name = String(key.value).slice(0, 80);
+            const detail = `Map keys must be unique: ${JSON.stringify(name)} repeated${line ? ` at line ${line}` : ''}`;
+            throw new ParseError(`${prefix}${detail}`, detail, line, name);
+          }
+          seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    }
+  }
+}
+
+/** The library is told not to check keys itself (see checkUniqueKeys). */
+const YAML_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
+
+/** `prefix`: parseYamlDocuments says "YAML: " itself, parseYaml's callers do (as with the library's own errors). */
+function documentValue(doc: Document.Parsed, text: string, limits: Limits, prefix: string): unknown {
+  if (doc.errors.length) throw yamlError(text, doc.errors[0]!, prefix);
+  checkUniqueKeys(doc, text, prefix);
+  const value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
+  if (value !== null && value !== undefined) checkDepth(value, limits);
+  return value;
+}
+
+/**
  * All YAML documents of a file (Sigma rule collections hold several). Duplicate keys, syntax
  * errors and alias bombs throw; an empty document is dropped.
  */
 export function parseYamlDocuments(text: string, limits: Limits): unknown[] {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, YAML_OPTIONS);
   const list = Array.isArray(docs) ? docs : [docs];
   const out: unknown[] = [];
   for (const doc of list) {
-    if (doc.errors.length) throw yamlError(text, doc.errors[0]!, 'YAML: ');
-    const value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
-    if (value === null || value === undefined) continue;
-    checkDepth(value, limits);
-    out.push(value);
+    const value = documentValue(doc, text, limits, 'YAML: ');
+    if (value !== null && value !== undefined) out.push(value);
   }
   return out;
 }
 
 /** A single-document YAML file. */
 export function parseYaml(text: string, limits: Limits): unknown {
-  let value: unknown;
-  try {
-    value = parseYamlOne(text, { uniqueKeys: true, maxAliasCount: limits.maxYamlAliases, prettyErrors: false });
-  } catch (e) {
-    if (e instanceof Error && 'pos' in e) throw yamlError(text, e as Error & { pos: [number, number] }, '');
-    throw e;
-  }
-  checkDepth(value, limits);
-  return value;
+  return documentValue(parseDocument(text, YAML_OPTIONS), text, limits, '');
 }
 
 export function parseToml(text: string, limits: Limits): Record<string, unknown> {
