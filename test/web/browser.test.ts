@@ -149,6 +149,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the site in a browser', () => {
         await expect.poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);
         await page.keyboard.type('ssh');
         await expect.poll(() => page.locator('#search-results [role="option"]').count()).toBeGreaterThan(2);
+        // The technique list answers first; the shard of "s" arrives after and the list is drawn again.
+        await expect.poll(() => page.locator('#search-status').textContent()).not.toMatch(/loading/i);
         expect(await page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
         expect(await input.getAttribute('aria-expanded')).toBe('true');
         await page.keyboard.press('ArrowDown');
