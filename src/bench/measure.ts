@@ -15,6 +15,7 @@ import { measureServe } from './serve.js';
 import { measureShow } from './show.js';
 import { measureSite } from './site.js';
 import { maxRssMb, percentile, timeEach } from './stats.js';
+import { measureYaml } from './yaml.js';
 
 type Measure = (dataDir: string, dbPath: string) => Promise<object> | object;
 
@@ -25,9 +26,11 @@ export const MEASURES: Record<string, Measure> = {
   },
   build: async (dataDir, dbPath) => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const s = await buildKnowledgeBase({ dataDir, dbPath, quiet: true });
-    return { ms: performance.now() - t0, rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length };
+    return { ms: performance.now() - t0, cpuMs: cpuMs(cpu0), rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length };
   },
+  yaml: (dataDir) => measureYaml(dataDir),
   d3fend: (dataDir) => measureD3fend(dataDir),
   'show-markdown': (_dataDir, dbPath) => measureShow(dbPath, 'markdown'),
   'show-json': (_dataDir, dbPath) => measureShow(dbPath, 'json'),
@@ -43,6 +46,12 @@ export const MEASURES: Record<string, Measure> = {
   serve: (_dataDir, dbPath) => measureServe(dbPath),
   mcp: (_dataDir, dbPath) => measureMcp(dbPath),
 };
+
+/** CPU time of every thread of this process since `since` (worker threads included). */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'purplebook-bench-'));
