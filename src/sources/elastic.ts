@@ -217,10 +217,11 @@ export const elasticSource: Source = {
   resourceKind: 'Elastic Security detection rule (one TOML file; building-block rules included)',
   mapsVia: '`[[rule.threat]]` (framework MITRE ATT&CK): `technique.id` and `technique.subtechnique.id`',
   summaryFields: ['severity', 'language', 'integration'],
-  *load(ctx) {
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) {
-      const record = loadFile(ctx, `${FOLDER}/${rel}`);
-      if (record) yield record;
-    }
+  perFile: {
+    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
+    read(ctx, file) {
+      const record = loadFile(ctx, file);
+      return record ? [record] : [];
+    },
   },
 };

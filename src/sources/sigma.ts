@@ -270,7 +270,8 @@ export const sigmaSource: Source = {
   resourceKind: 'Sigma rule (one YAML file; a rule collection file gives one rule per document)',
   mapsVia: '`tags: attack.tNNNN[.NNN]`',
   summaryFields: ['level', 'status', 'logsource'],
-  *load(ctx) {
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) yield* loadFile(ctx, `${FOLDER}/${rel}`);
+  perFile: {
+    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
+    read: loadFile,
   },
 };

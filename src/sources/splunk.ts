@@ -3,8 +3,9 @@
  * `detections/`. ATT&CK ids come from `tags.mitre_attack_id` (a list; `null` means none).
  * Deprecated: `status: deprecated` or a file under `detections/deprecated/`.
  * Analytic stories (`stories/*.yml`) are not resources of their own (they carry no ATT&CK
- * mapping); they are read first so that the story names a detection lists can link to the
- * story's page on research.splunk.com, whose slug is the story file's name.
+ * mapping); once every detection is read they are, so that the story names a detection lists can
+ * link to the story's page on research.splunk.com, whose slug is the story file's name. (Each
+ * detection file is read on its own, so the build can cache it and read it in another thread.)
  */
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
@@ -135,7 +136,20 @@ function storyUrls(names: string[], stories: StoryIndex): Record<string, string>
   }));
 }
 
-function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stories: string[]; cve: string[] }, researchUrl: string | undefined, stories: StoryIndex): YamlMap {
+/** `meta` with `storyUrls` after `analyticStories`, for the stories a detection lists that have a page. */
+function withStoryUrls(meta: YamlMap, stories: StoryIndex): YamlMap {
+  const names = Array.isArray(meta.analyticStories) ? (meta.analyticStories as string[]).slice(0, LIST_MAX) : [];
+  const urls = storyUrls(names, stories);
+  if (!Object.keys(urls).length) return meta;
+  const out: YamlMap = {};
+  for (const [k, v] of Object.entries(meta)) {
+    out[k] = v;
+    if (k === 'analyticStories') out.storyUrls = urls;
+  }
+  return out;
+}
+
+function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stories: string[]; cve: string[] }, researchUrl: string | undefined): YamlMap {
   const meta: YamlMap = {};
   const set = (k: string, v: unknown) => {
     if (v !== undefined && !(Array.isArray(v) && !v.length) && !(isMap(v) && !Object.keys(v).length)) meta[k] = v;
@@ -148,7 +162,6 @@ function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stor
   meta.language = 'SPL';
   if (typeof tags.risk_score === 'number') meta.riskScore = tags.risk_score;
   set('analyticStories', capList(lists.stories));
-  set('storyUrls', storyUrls(lists.stories.slice(0, LIST_MAX), stories));
   set('cve', capList(lists.cve));
   const author = str(doc.author);
   set('author', author ? oneLine(author, AUTHOR_MAX) : undefined);
@@ -170,7 +183,7 @@ function techniqueRefs(ctx: LoadContext, file: string, raw: string[]): Technique
   return ids.map((id) => ({ id }));
 }
 
-function detectionRecord(ctx: LoadContext, file: string, doc: unknown, stories: StoryIndex): ResourceRecord | undefined {
+function detectionRecord(ctx: LoadContext, file: string, doc: unknown): ResourceRecord | undefined {
   if (!isMap(doc) || !str(doc.name)) {
     ctx.warn(file, isMap(doc) ? 'not a detection: no `name`' : `not a detection: the document is a ${typeName(doc)}`);
     return undefined;
@@ -200,12 +213,12 @@ function detectionRecord(ctx: LoadContext, file: string, doc: unknown, stories: 
     description: oneLine(doc.description),
     deprecated: breadcrumb[0] === DEPRECATED_DIR || str(doc.status)?.toLowerCase() === 'deprecated',
     file,
-    meta: metaOf(doc, tags, lists, splunkResearchUrl(pathInRepo, id), stories),
+    meta: metaOf(doc, tags, lists, splunkResearchUrl(pathInRepo, id)),
     techniques,
   };
 }
 
-function loadDetection(ctx: LoadContext, file: string, stories: StoryIndex): ResourceRecord | undefined {
+function loadDetection(ctx: LoadContext, file: string): ResourceRecord | undefined {
   const text = readText(ctx, file);
   if (text === undefined) return undefined;
   let doc: unknown;
@@ -215,7 +228,7 @@ function loadDetection(ctx: LoadContext, file: string, stories: StoryIndex): Res
     ctx.warn(file, `YAML: ${reason(e)}`);
     return undefined;
   }
-  return detectionRecord(ctx, file, doc, stories);
+  return detectionRecord(ctx, file, doc);
 }
 
 export const splunkSource: Source = {
@@ -230,11 +243,15 @@ export const splunkSource: Source = {
   resourceKind: 'Splunk ESCU detection (one YAML file; SPL search)',
   mapsVia: '`tags.mitre_attack_id` (list of technique ids)',
   summaryFields: ['type', 'status', 'dataSource'],
-  *load(ctx) {
-    const stories = loadStories(ctx);
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => DETECTION_FILE.test(relPath))) {
-      const record = loadDetection(ctx, `${FOLDER}/${rel}`, stories);
-      if (record) yield record;
-    }
+  perFile: {
+    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => DETECTION_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
+    read(ctx, file) {
+      const record = loadDetection(ctx, file);
+      return record ? [record] : [];
+    },
+    finish(ctx, records) {
+      const stories = loadStories(ctx);
+      for (const r of records) if (r.meta) r.meta = withStoryUrls(r.meta, stories);
+    },
   },
 };

@@ -1,0 +1,354 @@
+/**
+ * The parse cache: what each file of a per-file connector, each whole-folder source and ATT&CK
+ * gave the last build, addressed by the sha256 of the bytes read, kept beside the knowledge base
+ * (`<db>.parse-cache`) so that a rebuild after a sync reads only what changed.
+ *
+ * Never trusted blindly: the file starts with a magic line and the sha256 of its body, so a
+ * damaged or foreign file is discarded with a reason, and one made by other code (any change to
+ * the connectors, the ATT&CK loader or the parsers: see `codeVersion`), for another data folder
+ * or in another format is discarded too. It is written to a temporary file renamed over the old
+ * one, so a build killed at any point leaves the previous cache or the new one, both whole.
+ *
+ * A file's stamp (size, mtime, ctime, inode) lets a rebuild skip hashing files that did not
+ * change; a stamp taken within STAMP_SETTLE_MS of the file's last change is not trusted (a write
+ * in the same clock tick would leave the stamp unchanged), and such files are hashed again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import type { AttackWarning } from '../attack/load.js';
+import type { AttackIndex } from '../attack/types.js';
+import type { ReadItem } from '../sources/collect.js';
+import type { Provenance } from '../sources/types.js';
+
+/** Bump when the layout of the cached data changes. */
+export const CACHE_FORMAT = 1;
+const MAGIC = 'purplebook-parse-cache';
+const STAMP_SETTLE_MS = 3000;
+/** Packages whose behaviour shapes what the connectors and the ATT&CK loader give. */
+const PARSER_PACKAGES = ['js-yaml', 'smol-toml', 'n3'];
+/** Folders (under src/ or dist/) holding the code that turns upstream files into records. */
+const READING_CODE = ['sources', 'attack', 'resolve', 'util/text'];
+
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  sha256: string;
+  /** When the bytes were hashed (ms since the epoch). */
+  hashedAt: number;
+}
+
+export interface FileEntry {
+  sha256: string;
+  items: ReadItem[];
+}
+
+export interface SourceEntry {
+  key: string;
+  items: ReadItem[];
+}
+
+export interface AttackEntry {
+  key: string;
+  index: AttackIndex;
+  warnings: AttackWarning[];
+}
+
+/** What one cache file holds. Maps keep insertion order through v8 serialization. */
+export interface CacheContents {
+  /** Makes this cache's provenance placeholders unguessable by upstream text (see provenance templates). */
+  nonce: string;
+  /** Data-dir-relative path → stamp. */
+  stamps: Map<string, FileStamp>;
+  /** Per-file sources: source name → the context key its file entries were read under. */
+  fileContexts: Map<string, string>;
+  /** Source name → data-dir-relative file → what the file gave. */
+  files: Map<string, Map<string, FileEntry>>;
+  /** Whole-folder sources: source name → what it gave. */
+  sources: Map<string, SourceEntry>;
+  attack?: AttackEntry;
+}
+
+interface CacheHeader {
+  magic: typeof MAGIC;
+  format: number;
+  codeVersion: string;
+  dataDir: string;
+}
+
+export function emptyCache(): CacheContents {
+  return { nonce: randomBytes(12).toString('hex'), stamps: new Map(), fileContexts: new Map(), files: new Map(), sources: new Map() };
+}
+
+export function parseCachePath(dbPath: string): string {
+  return `${dbPath}.parse-cache`;
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code version
+
+function codeFiles(dir: string, out: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) codeFiles(full, out);
+    else if (/\.(?:js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(full);
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    const require = createRequire(import.meta.url);
+    let dir = dirname(require.resolve(name));
+    for (;;) {
+      const pkg = join(dir, 'package.json');
+      if (existsSync(pkg)) {
+        const json = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string; version?: string };
+        if (json.name === name) return `${name}@${json.version}`;
+      }
+      const up = dirname(dir);
+      if (up === dir) return `${name}@?`;
+      dir = up;
+    }
+  } catch {
+    return `${name}@?`;
+  }
+}
+
+let memoCodeVersion: string | undefined;
+
+/**
+ * The reading code's version: the sha256 of every connector, ATT&CK loader and parser-helper
+ * module as it runs (src/ under tests, dist/ otherwise), of the parser packages' versions and of
+ * the cache format. Any change to how a file becomes records makes the old cache foreign.
+ */
+export function codeVersion(): string {
+  if (memoCodeVersion) return memoCodeVersion;
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const files: string[] = [];
+  for (const part of READING_CODE) {
+    const dir = join(root, part);
+    if (existsSync(dir)) codeFiles(dir, files);
+    for (const ext of ['.js', '.ts']) if (existsSync(`${dir}${ext}`)) files.push(`${dir}${ext}`);
+  }
+  const hash = createHash('sha256').update(`format ${CACHE_FORMAT}\n`);
+  for (const p of PARSER_PACKAGES) hash.update(`${packageVersion(p)}\n`);
+  for (const f of files.sort()) hash.update(`${relative(root, f).split(sep).join('/')}\n`).update(readFileSync(f));
+  memoCodeVersion = hash.digest('hex');
+  return memoCodeVersion;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stamps
+
+/** Same size, times and inode: the file was not written to since the stamp or stat `a` was taken. */
+export function sameStat(a: Pick<Stats, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino'>, b: Stats): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+/** The stamp still describes the file and is old enough to trust without reading the file. */
+export function stampHolds(stamp: FileStamp | undefined, st: Stats): stamp is FileStamp {
+  return !!stamp && sameStat(stamp, st) && Math.max(st.mtimeMs, st.ctimeMs) < stamp.hashedAt - STAMP_SETTLE_MS;
+}
+
+export function newStamp(st: Stats, bytes: Buffer): FileStamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256: sha256(bytes), hashedAt: Date.now() };
+}
+
+const OVER_LIMIT = 'over-limit:';
+
+/** A stamp that stands for a file by its size only: not kept (another reader may hash the file). */
+export function sizeOnly(stamp: FileStamp): boolean {
+  return stamp.sha256.startsWith(OVER_LIMIT);
+}
+
+/** What a stamp says of the content, for a reader that refuses files over `maxBytes` unread. */
+export function contentKey(stamp: FileStamp, maxBytes: number): string {
+  return stamp.size > maxBytes ? `${OVER_LIMIT}${stamp.size}` : stamp.sha256;
+}
+
+/**
+ * The file's stamp: the old one when it holds, else a new one from the bytes. Undefined when the
+ * file cannot be read or changed while it was hashed (it is then read afresh and not cached). A
+ * file over `maxBytes` is not read (connectors refuse it by its size alone): its size stands for
+ * its content.
+ */
+export function stampFile(full: string, old: FileStamp | undefined, maxBytes: number): FileStamp | undefined {
+  try {
+    const st = statSync(full);
+    if (stampHolds(old, st)) return old;
+    if (st.size > maxBytes) return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256: `${OVER_LIMIT}${st.size}`, hashedAt: Date.now() };
+    const bytes = readFileSync(full);
+    const after = statSync(full);
+    return sameStat(st, after) ? newStamp(after, bytes) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provenance templates
+
+const PROVENANCE_TEXT = ['repository', 'branch', 'commit', 'commitDate', 'accessed', 'version'] as const;
+
+/**
+ * Connectors put the provenance in what they give (links to the exact commit read), and a sync
+ * moves it for every file of a source. So files are read under placeholders that `fillProvenance`
+ * swaps for the real values on every build, and a cached file stays good across syncs; only which
+ * fields are set, and `accessedFrom`, are part of its key.
+ */
+export function templateProvenance(p: Provenance, nonce: string): Provenance {
+  const out: Provenance = { accessedFrom: p.accessedFrom };
+  for (const k of PROVENANCE_TEXT) if (p[k] !== undefined) out[k] = `\u0000${nonce}:${k}\u0000`;
+  return out;
+}
+
+export function provenanceShape(p: Provenance): string {
+  return JSON.stringify({ accessedFrom: p.accessedFrom, set: PROVENANCE_TEXT.filter((k) => p[k] !== undefined) });
+}
+
+/**
+ * Items with the placeholders replaced, copying only what changes. `leftover` is true when a
+ * placeholder survives (a connector cut or encoded one): such items must be read again with the
+ * real provenance and not cached.
+ */
+export function fillProvenance(items: readonly ReadItem[], p: Provenance, nonce: string): { items: ReadItem[]; leftover: boolean } {
+  const marker = `\u0000${nonce}:`;
+  const pattern = new RegExp(`\u0000${nonce}:(\\w+)\u0000`, 'g');
+  let leftover = false;
+  const text = (s: string): string => {
+    if (!s.includes(marker)) return s;
+    const out = s.replace(pattern, (m, k: string) => ((PROVENANCE_TEXT as readonly string[]).includes(k) ? p[k as (typeof PROVENANCE_TEXT)[number]] ?? m : m));
+    if (out.includes(marker)) leftover = true;
+    return out;
+  };
+  const value = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined;
+      v.forEach((x, i) => {
+        const y = value(x);
+        if (y !== x) (copy ??= [...v])[i] = y;
+      });
+      return copy ?? v;
+    }
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+      let copy: Record<string, unknown> | undefined;
+      for (const [k, x] of Object.entries(v)) {
+        const y = value(x);
+        if (y !== x) (copy ??= { ...(v as Record<string, unknown>) })[k] = y;
+      }
+      return copy ?? v;
+    }
+    return v;
+  };
+  return { items: items.map((it) => value(it) as ReadItem), leftover };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and writing the file
+
+export type LoadedCache = { cache: CacheContents; discarded?: undefined } | { cache: undefined; discarded?: string };
+
+function validItems(items: unknown): items is ReadItem[] {
+  if (!Array.isArray(items)) return false;
+  for (const it of items) {
+    if (Array.isArray(it)) {
+      if (it.length !== 2 || typeof it[0] !== 'string' || typeof it[1] !== 'string') return false;
+    } else if (!it || typeof it !== 'object' || typeof (it as { key?: unknown }).key !== 'string'
+      || typeof (it as { title?: unknown }).title !== 'string' || !Array.isArray((it as { techniques?: unknown }).techniques)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The structure a cache of this format has; anything else came from elsewhere. */
+function wellFormed(c: Partial<CacheContents>): c is CacheContents {
+  if (typeof c.nonce !== 'string' || !/^[0-9a-f]{24}$/.test(c.nonce)) return false;
+  if (!(c.stamps instanceof Map) || !(c.fileContexts instanceof Map) || !(c.files instanceof Map) || !(c.sources instanceof Map)) return false;
+  for (const s of c.stamps.values()) if (!s || typeof s.sha256 !== 'string' || typeof s.size !== 'number' || typeof s.hashedAt !== 'number') return false;
+  for (const byFile of c.files.values()) {
+    if (!(byFile instanceof Map)) return false;
+    for (const e of byFile.values()) if (!e || typeof e.sha256 !== 'string' || !validItems(e.items)) return false;
+  }
+  for (const e of c.sources.values()) if (!e || typeof e.key !== 'string' || !validItems(e.items)) return false;
+  if (c.attack !== undefined) {
+    const a = c.attack;
+    if (!a || typeof a.key !== 'string' || !Array.isArray(a.warnings) || !a.index || !(a.index.techniques instanceof Map)
+      || !(a.index.mitigations instanceof Map) || !Array.isArray(a.index.domains) || typeof a.index.version !== 'string') return false;
+  }
+  return true;
+}
+
+/** The cache at `path`, or why it was not used (undefined reason: there was none). */
+export function loadCache(path: string, dataDir: string): LoadedCache {
+  if (!existsSync(path)) return { cache: undefined };
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    return { cache: undefined, discarded: `cannot read it (${(e as Error).message})` };
+  }
+  const headerEnd = buf.indexOf(0x0a);
+  const line = buf.subarray(0, headerEnd > 0 && headerEnd < 4096 ? headerEnd : 0).toString('utf8');
+  let header: Partial<CacheHeader> & { body?: string };
+  try {
+    header = JSON.parse(line) as typeof header;
+  } catch {
+    return { cache: undefined, discarded: 'not a Purplebook parse cache' };
+  }
+  if (header.magic !== MAGIC) return { cache: undefined, discarded: 'not a Purplebook parse cache' };
+  const body = buf.subarray(headerEnd + 1);
+  if (header.body !== sha256(body)) return { cache: undefined, discarded: 'damaged (its checksum does not match)' };
+  if (header.format !== CACHE_FORMAT) return { cache: undefined, discarded: `written in format ${String(header.format)}, this build reads ${CACHE_FORMAT}` };
+  if (header.codeVersion !== codeVersion()) return { cache: undefined, discarded: 'made by another version of the connectors or parsers' };
+  if (header.dataDir !== dataDir) return { cache: undefined, discarded: `made from another data folder (${String(header.dataDir)})` };
+  let contents: Partial<CacheContents>;
+  try {
+    contents = deserialize(body) as Partial<CacheContents>;
+  } catch {
+    return { cache: undefined, discarded: 'damaged (its body does not deserialize)' };
+  }
+  if (!contents || typeof contents !== 'object' || !wellFormed(contents)) return { cache: undefined, discarded: 'damaged (unexpected content)' };
+  return { cache: contents };
+}
+
+/**
+ * Writes the cache whole to a temporary file, then renames it over `path`. `beforeRename` is a
+ * test hook (a build killed just before the rename).
+ */
+export function saveCache(path: string, dataDir: string, cache: CacheContents, beforeRename?: (tempPath: string) => void): void {
+  const body = serialize(cache);
+  const header: CacheHeader & { body: string } = { magic: MAGIC, format: CACHE_FORMAT, codeVersion: codeVersion(), dataDir, body: sha256(body) };
+  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      writeFileSync(fd, `${JSON.stringify(header)}\n`);
+      // No fsync: a cache cut short by a crash fails its checksum and is discarded.
+      writeFileSync(fd, body);
+    } finally {
+      closeSync(fd);
+    }
+    beforeRename?.(temp);
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+}

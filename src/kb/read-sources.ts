@@ -1,0 +1,386 @@
+/**
+ * Reads what the build writes: ATT&CK and every present source, through the parse cache
+ * (parse-cache.ts) and a pool of worker threads (parse-pool.ts).
+ *
+ * The main thread lists and stamps the files, reuses what the cache holds for unchanged bytes,
+ * posts the rest to the pool (per-file connectors in batches, whole-folder sources as one task),
+ * loads ATT&CK meanwhile, then runs the connectors that read ATT&CK. Whatever ran where, the
+ * items are replayed in the same order (sources in registry order, files in each connector's
+ * order), so the records and warnings are the same as reading everything in one thread.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { loadAttack, type AttackWarning } from '../attack/load.js';
+import type { AttackIndex } from '../attack/types.js';
+import {
+  finishSource, isPerFile, listFiles, loadItems, readFileItems, replayItems, sourcePresent,
+  type Collected, type PerFileSource, type ReadItem, type ReadOptions, type SourceWarning,
+} from '../sources/collect.js';
+import { findSource } from '../sources/registry.js';
+import type { Limits, Provenance, ResourceRecord, Source } from '../sources/types.js';
+import type { Progress } from '../util/progress.js';
+import {
+  contentKey, emptyCache, fillProvenance, loadCache, provenanceShape, saveCache, sha256, sizeOnly, stampFile, stampHolds, templateProvenance,
+  type CacheContents, type FileEntry, type FileStamp, type SourceEntry,
+} from './parse-cache.js';
+import { ParsePool, workerScript } from './parse-pool.js';
+import { runTask, type FileResult, type FileTask, type Task, type TaskResult, type TaskSetup } from './parse-task.js';
+import { provenanceFor, type ManifestIndex } from './provenance.js';
+import { removeStaleTempFiles } from './temp-files.js';
+
+/** Below this much to read, starting worker threads costs more than it saves. */
+const POOL_MIN_BYTES = 2 * 1024 * 1024;
+const BATCH_BYTES = 256 * 1024;
+const BATCH_FILES = 100;
+
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+export interface ReadSourcesOptions {
+  dataDir: string;
+  sources: readonly Source[];
+  limits: Limits;
+  manifest: ManifestIndex;
+  progress: Progress;
+  /** The parse cache file; undefined: no cache is read or written. */
+  cachePath?: string;
+  /** Read everything afresh, ignoring the cache (a new one is still written). */
+  full?: boolean;
+  /** Worker threads; 1 or less reads in this thread. */
+  jobs: number;
+  /** Test hook: called with the cache's temporary file before it is renamed into place. */
+  beforeCacheRename?: (tempPath: string) => void;
+}
+
+export interface CacheReport {
+  /** Undefined when the build ran without a cache. */
+  path?: string;
+  /** Why an existing cache was not used. */
+  discarded?: string;
+  reused: { files: number; sources: number; attack: boolean };
+  read: { files: number; sources: number; attack: boolean };
+  saved: boolean;
+  /** Why the new cache could not be written (the knowledge base is built all the same). */
+  saveError?: string;
+}
+
+export interface SourceRead {
+  source: Source;
+  loaded: boolean;
+  records: ResourceRecord[];
+  warnings: SourceWarning[];
+}
+
+export interface SourcesRead {
+  attack: AttackIndex;
+  attackWarnings: AttackWarning[];
+  sources: SourceRead[];
+  skipped: string[];
+  cache: CacheReport;
+  /** Worker threads used (0: everything was read in this thread). */
+  workers: number;
+}
+
+interface FilePlan {
+  file: string;
+  size: number;
+  cached?: FileEntry;
+  stamp?: FileStamp;
+  result?: FileResult;
+}
+
+interface Common {
+  provenance: Provenance;
+  template: Provenance;
+}
+
+type Plan =
+  | { kind: 'absent'; source: Source }
+  | (Common & { kind: 'files'; source: PerFileSource; contextKey: string; listing: ReadItem[]; files: FilePlan[] })
+  | (Common & { kind: 'whole'; source: Source; folderKey?: string; bytes: number; key?: string; cached?: SourceEntry; items?: ReadItem[] });
+
+/** Every file under a folder (symlinks not followed), data-dir-relative, sorted. */
+function allFiles(dataDir: string, folder: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(join(dataDir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) walk(`${rel}/${e.name}`);
+      else if (e.isFile()) out.push(`${rel}/${e.name}`);
+    }
+  };
+  walk(folder);
+  return out.sort();
+}
+
+class Reader {
+  readonly prev: CacheContents | undefined;
+  readonly next: CacheContents;
+  readonly report: CacheReport;
+  private readonly setup: TaskSetup;
+
+  constructor(private readonly opts: ReadSourcesOptions) {
+    this.setup = { dataDir: opts.dataDir, limits: opts.limits };
+    let prev: CacheContents | undefined;
+    let discarded: string | undefined;
+    if (opts.cachePath) {
+      removeStaleTempFiles(opts.cachePath);
+      if (opts.full) discarded = existsSync(opts.cachePath) ? 'ignored (--full)' : undefined;
+      else ({ cache: prev, discarded } = loadCache(opts.cachePath, opts.dataDir));
+    }
+    this.prev = prev;
+    this.next = emptyCache();
+    if (prev) this.next.nonce = prev.nonce;
+    this.report = {
+      path: opts.cachePath, discarded, saved: false,
+      reused: { files: 0, sources: 0, attack: false }, read: { files: 0, sources: 0, attack: false },
+    };
+  }
+
+  /** A stamp for a data-dir-relative file, recorded for the next cache. */
+  stamp(file: string, maxBytes: number): FileStamp | undefined {
+    const s = stampFile(join(this.opts.dataDir, file), this.prev?.stamps.get(file), maxBytes);
+    if (s && !sizeOnly(s)) this.next.stamps.set(file, s);
+    return s;
+  }
+
+  /** sha256 over the files' content hashes; undefined when one could not be hashed. */
+  filesKey(files: string[], maxBytes: number, extra: unknown): string | undefined {
+    const parts: [string, string][] = [];
+    for (const f of files) {
+      const s = this.stamp(f, maxBytes);
+      if (!s) return undefined;
+      parts.push([f, contentKey(s, maxBytes)]);
+    }
+    return sha256(JSON.stringify({ files: parts, extra }));
+  }
+
+  plan(source: Source): Plan {
+    const { dataDir, limits, manifest } = this.opts;
+    if (!sourcePresent(source, dataDir)) return { kind: 'absent', source };
+    const provenance = provenanceFor(manifest, dataDir, source.folder);
+    const template = templateProvenance(provenance, this.next.nonce);
+    const context = { provenance: provenanceShape(provenance), limits };
+    if (!isPerFile(source)) {
+      const files = allFiles(dataDir, source.folder);
+      const bytes = files.reduce((n, f) => n + (this.prev?.stamps.get(f)?.size ?? 0), 0);
+      return { kind: 'whole', source, provenance, template, bytes, folderKey: this.filesKey(files, limits.maxFileBytes, context) };
+    }
+    const contextKey = sha256(JSON.stringify(context));
+    const { files, items: listing } = listFiles(source, { dataDir, provenance: template, limits });
+    const cachedFiles = this.prev?.fileContexts.get(source.name) === contextKey ? this.prev.files.get(source.name) : undefined;
+    const plans = files.map((file): FilePlan => {
+      const old = this.prev?.stamps.get(file);
+      const cached = cachedFiles?.get(file);
+      let size = 0;
+      try {
+        const st = statSync(join(dataDir, file));
+        size = st.size;
+        // Unchanged by its stamp and read before: not even opened. Anything else is hashed where it is read.
+        if (cached && stampHolds(old, st) && old.sha256 === cached.sha256) return { file, size, cached, stamp: old, result: { file, stamp: old } };
+      } catch {
+        // Unreadable now: the connector reports it when it tries.
+      }
+      return { file, size, cached, stamp: old };
+    });
+    return { kind: 'files', source, provenance, template, contextKey, listing, files: plans };
+  }
+
+  /** Whole-folder sources: reuse by key, or a task. ATT&CK readers wait for `attackKey`. */
+  wholeKey(p: Extract<Plan, { kind: 'whole' }>, attackKey: string | undefined): void {
+    if (p.folderKey === undefined) return;
+    if (p.source.usesAttack && attackKey === undefined) return;
+    p.key = p.source.usesAttack ? sha256(`${p.folderKey}\n${attackKey}`) : p.folderKey;
+    const cached = this.prev?.sources.get(p.source.name);
+    if (cached && cached.key === p.key) p.cached = cached;
+  }
+
+  /** Batches of files to read, by source, in order. */
+  fileTasks(p: Extract<Plan, { kind: 'files' }>): { task: Task; plans: FilePlan[]; bytes: number }[] {
+    const out: { task: Task; plans: FilePlan[]; bytes: number }[] = [];
+    let batch: FilePlan[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (!batch.length) return;
+      const files = batch.map((f): FileTask => ({ file: f.file, stamp: f.stamp, expect: f.cached?.sha256 }));
+      out.push({ task: { kind: 'files', source: p.source.name, provenance: p.template, files }, plans: batch, bytes });
+      batch = [];
+      bytes = 0;
+    };
+    for (const f of p.files) {
+      if (f.result) continue;
+      batch.push(f);
+      bytes += f.size;
+      if (bytes >= BATCH_BYTES || batch.length >= BATCH_FILES) flush();
+    }
+    flush();
+    return out;
+  }
+
+  loadAttackCached(): { attack: AttackIndex; warnings: AttackWarning[]; key?: string } {
+    const { dataDir, limits } = this.opts;
+    const files = [...allFiles(dataDir, 'attack'), ...(existsSync(join(dataDir, 'MANIFEST.json')) ? ['MANIFEST.json'] : [])];
+    const key = this.filesKey(files, limits.maxBundleBytes, { limits });
+    const cached = this.prev?.attack;
+    if (key !== undefined && cached?.key === key) {
+      this.report.reused.attack = true;
+      this.next.attack = cached;
+      return { attack: cached.index, warnings: cached.warnings, key };
+    }
+    const warnings: AttackWarning[] = [];
+    const attack = loadAttack(dataDir, (w) => warnings.push(w), limits);
+    this.report.read.attack = true;
+    if (key !== undefined) this.next.attack = { key, index: attack, warnings };
+    return { attack, warnings, key };
+  }
+
+  realOptions(p: Common, attack?: AttackIndex): ReadOptions {
+    return { dataDir: this.opts.dataDir, provenance: p.provenance, limits: this.opts.limits, attack };
+  }
+
+  /**
+   * The source's records and warnings, from what was read or cached, with the real provenance
+   * filled in; what was read goes to the next cache. Items whose placeholders did not survive (a
+   * connector cut or encoded one) are read again here with the real provenance, and not cached.
+   */
+  async assemble(p: Exclude<Plan, { kind: 'absent' }>, attack: AttackIndex): Promise<Collected> {
+    const out: Collected = { records: [], warnings: [] };
+    const nonce = this.next.nonce;
+    // Records are copied so that a connector's `finish` never changes what the cache holds.
+    const replay = (items: ReadItem[]) => replayItems(p.source, items.map((it) => (Array.isArray(it) ? it : { ...it })), out);
+    if (p.kind === 'whole') {
+      const read = p.items ?? p.cached!.items;
+      const filled = fillProvenance(read, p.provenance, nonce);
+      if (filled.leftover) {
+        replayItems(p.source, await loadItems(p.source, this.realOptions(p, attack)), out);
+      } else {
+        replay(filled.items);
+        if (p.key !== undefined) this.next.sources.set(p.source.name, { key: p.key, items: read });
+      }
+      if (p.items) this.report.read.sources++;
+      else this.report.reused.sources++;
+      return out;
+    }
+    replay(fillProvenance(p.listing, p.provenance, nonce).items);
+    const byFile = new Map<string, FileEntry>();
+    for (const f of p.files) {
+      const read = f.result?.items ?? f.cached!.items;
+      const filled = fillProvenance(read, p.provenance, nonce);
+      replay(filled.leftover ? readFileItems(p.source, this.realOptions(p), f.file) : filled.items);
+      const stamp = f.result?.stamp;
+      if (stamp && !sizeOnly(stamp)) this.next.stamps.set(f.file, stamp);
+      if (stamp && !filled.leftover) byFile.set(f.file, { sha256: stamp.sha256, items: read });
+      if (f.result?.items) this.report.read.files++;
+      else this.report.reused.files++;
+    }
+    this.next.fileContexts.set(p.source.name, p.contextKey);
+    this.next.files.set(p.source.name, byFile);
+    finishSource(p.source, this.realOptions(p, attack), out);
+    return out;
+  }
+
+  save(): void {
+    const { cachePath, dataDir, beforeCacheRename } = this.opts;
+    if (!cachePath) return;
+    if (this.prev && !this.changed()) return;
+    try {
+      saveCache(cachePath, dataDir, this.next, beforeCacheRename);
+      this.report.saved = true;
+    } catch (e) {
+      this.report.saveError = (e as Error).message;
+    }
+  }
+
+  /** Anything to write: something read, a stamp renewed, or an entry gone. */
+  private changed(): boolean {
+    const prev = this.prev!;
+    const r = this.report.read;
+    if (r.files || r.sources || r.attack) return true;
+    if (prev.stamps.size !== this.next.stamps.size) return true;
+    for (const [f, s] of this.next.stamps) if (prev.stamps.get(f) !== s) return true;
+    if (prev.sources.size !== this.next.sources.size || prev.files.size !== this.next.files.size) return true;
+    for (const [name, byFile] of this.next.files) if (prev.files.get(name)?.size !== byFile.size) return true;
+    return false;
+  }
+}
+
+/** Runs tasks on the pool (registry sources only) or here, in the order given. */
+function runner(pool: ParsePool | undefined, setup: TaskSetup): (task: Task, source: Source) => Promise<TaskResult> {
+  return (task, source) => (pool && findSource(source.name) === source ? pool.run(task) : runTask(task, setup, source));
+}
+
+export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead> {
+  const reader = new Reader(opts);
+  const plans = opts.sources.map((s) => reader.plan(s));
+  for (const p of plans) if (p.kind === 'whole' && !p.source.usesAttack) reader.wholeKey(p, undefined);
+
+  const setup: TaskSetup = { dataDir: opts.dataDir, limits: opts.limits };
+  const fileTasks = plans.flatMap((p) => (p.kind === 'files' ? reader.fileTasks(p).map((t) => ({ ...t, plan: p })) : []));
+  const wholeTasks = plans.filter((p): p is Extract<Plan, { kind: 'whole' }> => p.kind === 'whole' && !p.source.usesAttack && !p.cached);
+  const bytes = fileTasks.reduce((n, t) => n + t.bytes, 0) + wholeTasks.reduce((n, p) => n + p.bytes, 0);
+  const script = workerScript();
+  const poolSize = Math.min(opts.jobs, fileTasks.length + wholeTasks.length);
+  // Without a previous cache the folder sizes are unknown: a fresh build always has work enough.
+  const worthIt = bytes >= POOL_MIN_BYTES || !reader.prev;
+  const pool = script && poolSize > 1 && worthIt ? new ParsePool(poolSize, setup, script) : undefined;
+  const run = runner(pool, setup);
+
+  const total = fileTasks.length + wholeTasks.length;
+  let done = 0;
+  const tick = () => opts.progress.update('Reading sources', ++done, total);
+  try {
+    // Biggest first, so that no worker is left with a large source at the end.
+    const work: Promise<void>[] = [];
+    const startWhole = (p: Extract<Plan, { kind: 'whole' }>) => run({ kind: 'source', source: p.source.name, provenance: p.template }, p.source)
+      .then((r) => {
+        p.items = r.kind === 'source' ? r.items : [];
+        tick();
+      });
+    const startFiles = (t: (typeof fileTasks)[number]) => run(t.task, t.plan.source).then((r) => {
+      if (r.kind === 'files') r.results.forEach((res, i) => (t.plans[i]!.result = res));
+      tick();
+    });
+    if (pool) {
+      for (const p of [...wholeTasks].sort((a, b) => b.bytes - a.bytes)) work.push(startWhole(p));
+      for (const t of fileTasks) work.push(startFiles(t));
+    }
+
+    opts.progress.update('Loading ATT&CK');
+    const { attack, warnings: attackWarnings, key: attackKey } = reader.loadAttackCached();
+    // Connectors that read ATT&CK run here, now that it is loaded.
+    for (const p of plans) {
+      if (p.kind !== 'whole' || !p.source.usesAttack) continue;
+      reader.wholeKey(p, attackKey);
+      if (!p.cached) p.items = await loadItems(p.source, { dataDir: opts.dataDir, provenance: p.template, limits: opts.limits, attack });
+    }
+    if (!pool) {
+      for (const p of wholeTasks) await startWhole(p);
+      for (const t of fileTasks) await startFiles(t);
+    }
+    await Promise.all(work);
+
+    opts.progress.update('Gathering records');
+    const sources: SourceRead[] = [];
+    const skipped: string[] = [];
+    for (const p of plans) {
+      if (p.kind === 'absent') {
+        skipped.push(p.source.name);
+        sources.push({ source: p.source, loaded: false, records: [], warnings: [] });
+        continue;
+      }
+      const collected = await reader.assemble(p, attack);
+      sources.push({ source: p.source, loaded: true, ...collected });
+    }
+    reader.save();
+    return { attack, attackWarnings, sources, skipped, cache: reader.report, workers: pool?.size ?? 0 };
+  } finally {
+    await pool?.close();
+  }
+}
