@@ -14,7 +14,7 @@
  * in the same clock tick would leave the stamp unchanged), and such files are hashed again.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -204,6 +204,9 @@ export function stampFile(full: string, old: FileStamp | undefined, maxBytes: nu
 // Provenance templates
 
 const PROVENANCE_TEXT = ['repository', 'branch', 'commit', 'commitDate', 'accessed', 'version'] as const;
+/** Private-use characters around a placeholder: upstream text holding one only costs that file its caching. */
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
 
 /**
  * Connectors put the provenance in what they give (links to the exact commit read), and a sync
@@ -213,7 +216,7 @@ const PROVENANCE_TEXT = ['repository', 'branch', 'commit', 'commitDate', 'access
  */
 export function templateProvenance(p: Provenance, nonce: string): Provenance {
   const out: Provenance = { accessedFrom: p.accessedFrom };
-  for (const k of PROVENANCE_TEXT) if (p[k] !== undefined) out[k] = `\u0000${nonce}:${k}\u0000`;
+  for (const k of PROVENANCE_TEXT) if (p[k] !== undefined) out[k] = `${OPEN}${nonce}${k}${CLOSE}`;
   return out;
 }
 
@@ -223,17 +226,18 @@ export function provenanceShape(p: Provenance): string {
 
 /**
  * Items with the placeholders replaced, copying only what changes. `leftover` is true when a
- * placeholder survives (a connector cut or encoded one): such items must be read again with the
- * real provenance and not cached.
+ * piece of a placeholder survives (a connector cut, encoded or reshaped one): such items must be
+ * read again with the real provenance, and not cached.
  */
 export function fillProvenance(items: readonly ReadItem[], p: Provenance, nonce: string): { items: ReadItem[]; leftover: boolean } {
-  const marker = `\u0000${nonce}:`;
-  const pattern = new RegExp(`\u0000${nonce}:(\\w+)\u0000`, 'g');
+  const suspect = new RegExp(`[${OPEN}${CLOSE}]|${nonce.slice(0, 8)}`);
+  const whole = new RegExp(`${OPEN}${nonce}(\\w+?)${CLOSE}`, 'g');
+  const known = new Set<string>(PROVENANCE_TEXT);
   let leftover = false;
   const text = (s: string): string => {
-    if (!s.includes(marker)) return s;
-    const out = s.replace(pattern, (m, k: string) => ((PROVENANCE_TEXT as readonly string[]).includes(k) ? p[k as (typeof PROVENANCE_TEXT)[number]] ?? m : m));
-    if (out.includes(marker)) leftover = true;
+    if (!suspect.test(s)) return s;
+    const out = s.replace(whole, (m, k: string) => (known.has(k) ? p[k as (typeof PROVENANCE_TEXT)[number]] ?? m : m));
+    if (suspect.test(out)) leftover = true;
     return out;
   };
   const value = (v: unknown): unknown => {
@@ -336,6 +340,7 @@ export function saveCache(path: string, dataDir: string, cache: CacheContents, b
   const body = serialize(cache);
   const header: CacheHeader & { body: string } = { magic: MAGIC, format: CACHE_FORMAT, codeVersion: codeVersion(), dataDir, body: sha256(body) };
   const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(dirname(path), { recursive: true });
   try {
     const fd = openSync(temp, 'w');
     try {
