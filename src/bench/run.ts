@@ -13,6 +13,7 @@ import { scratchDb } from './measure.js';
 import type { ServeResult } from './serve.js';
 import type { ShowResult } from './show.js';
 import type { SiteResult } from './site.js';
+import type { RebuildSetup } from './rebuild.js';
 import type { YamlCorpusResult } from './yaml.js';
 
 interface Row {
@@ -28,6 +29,9 @@ interface Row {
 const RSS_NOISE = 1.1;
 const SHOW_TARGET = 2000;
 const BUILD_RSS_TARGET_MB = 300;
+/** Issue 24's targets for a quiet 2-core machine; on a busy one the ratios are what carries over. */
+const FULL_BUILD_TARGET_S = 4.5;
+const REBUILD_TARGET_S = 1.5;
 
 function measure<T>(name: string, dataDir: string, dbPath: string): T {
   const out = execFileSync(process.execPath, [join(REPO_ROOT, 'dist', 'bench', 'measure.js'), name, dataDir, dbPath], {
@@ -74,6 +78,41 @@ function serveRows(s: ServeResult): Row[] {
   ];
 }
 
+interface BuildResult {
+  ms: number;
+  cpuMs: number;
+  rssMb: number;
+  workers: number;
+  cache: { read: { files: number; sources: number }; reused: { files: number; sources: number } };
+}
+
+type Step = <T>(name: string, dataDir?: string, dbPath?: string) => T;
+
+function buildRows(step: Step, floorMs: number): Row[] {
+  const build = step<BuildResult>('build');
+  const oneThread = step<BuildResult>('build-one-thread');
+  const setup = step<RebuildSetup>('rebuild-prepare');
+  const rebuild = step<BuildResult>('rebuild', setup.dataDir, setup.dbPath);
+  const unchanged = step<BuildResult>('rebuild', setup.dataDir, setup.dbPath);
+  const time = (b: BuildResult) => `${secs(b.ms)} wall, ${secs(b.cpuMs)} CPU`;
+  const read = (b: BuildResult) => `; ${int(b.cache.read.files)} files and ${b.cache.read.sources} sources read, ${int(b.cache.reused.files)} and ${b.cache.reused.sources} from the cache`;
+  return [
+    {
+      measure: `build (full, all sources, ${build.workers} worker threads)`, value: time(build), baseline: 'parse floor',
+      ratio: times(build.ms / floorMs), target: `≤ 1.5×, ≤ ${FULL_BUILD_TARGET_S} s quiet`, met: build.ms / floorMs <= 1.5,
+    },
+    { measure: 'build (full, --jobs 1: one thread)', value: time(oneThread), baseline: 'build with workers', ratio: times(oneThread.ms / build.ms), target: '', met: null },
+    { measure: 'build peak RSS (full, with workers)', value: `${build.rssMb} MB (one thread: ${oneThread.rssMb} MB)`, baseline: '', ratio: '', target: `≤ ${BUILD_RSS_TARGET_MB} MB`, met: build.rssMb <= BUILD_RSS_TARGET_MB },
+    {
+      measure: `rebuild after ${setup.changed.length} changed rule files (Sigma, Splunk)`, value: `${time(rebuild)}, ${rebuild.rssMb} MB RSS${read(rebuild)}`,
+      baseline: 'full build', ratio: times(rebuild.ms / build.ms), target: `≤ ${REBUILD_TARGET_S} s quiet`, met: rebuild.ms <= REBUILD_TARGET_S * 1000,
+    },
+    {
+      measure: 'rebuild, nothing changed', value: `${time(unchanged)}${read(unchanged)}`, baseline: 'full build', ratio: times(unchanged.ms / build.ms), target: '', met: null,
+    },
+  ];
+}
+
 function yamlRows(results: YamlCorpusResult[]): Row[] {
   return results.flatMap((c) => Object.entries(c.ms).filter(([p]) => p !== 'js-yaml').map(([p, ms]): Row => ({
     measure: `YAML parse ${c.corpus} (${int(c.files)} files, ${fmt(c.bytes / 2 ** 20)} MB): ${p}`,
@@ -104,22 +143,17 @@ async function main() {
   const { dbPath, cleanup } = scratchDb();
   const results: Record<string, unknown> = {};
   const rows: Row[] = [];
-  const step = <T>(name: string): T => {
+  const step = <T>(name: string, stepData = dataDir, stepDb = dbPath): T => {
     process.stderr.write(`bench: ${name}…\n`);
-    const r = measure<T>(name, dataDir, dbPath);
-    results[name] = r;
+    const r = measure<T>(name, stepData, stepDb);
+    // A measure run twice (rebuild) keeps both results.
+    results[name in results ? `${name} (${Object.keys(results).filter((k) => k.startsWith(name)).length + 1})` : name] = r;
     return r;
   };
   try {
     const floor = step<{ ms: number; files: number; bytes: number }>('floor');
-    const build = step<{ ms: number; cpuMs: number; rssMb: number }>('build');
-    const ratio = build.ms / floor.ms;
-    rows.push({ measure: 'parse floor (all source files)', value: `${secs(floor.ms)} (${int(floor.files)} files, ${int(floor.bytes / 2 ** 20)} MB)`, baseline: '', ratio: '', target: '', met: null });
-    rows.push({
-      measure: 'build (full, all sources)', value: `${secs(build.ms)} wall, ${secs(build.cpuMs)} CPU`, baseline: 'parse floor', ratio: times(ratio),
-      target: '≤ 1.5×', met: ratio <= 1.5,
-    });
-    rows.push({ measure: 'build peak RSS (full)', value: `${build.rssMb} MB`, baseline: '', ratio: '', target: `≤ ${BUILD_RSS_TARGET_MB} MB`, met: build.rssMb <= BUILD_RSS_TARGET_MB });
+    rows.push({ measure: 'parse floor (all source files, one thread)', value: `${secs(floor.ms)} (${int(floor.files)} files, ${int(floor.bytes / 2 ** 20)} MB)`, baseline: '', ratio: '', target: '', met: null });
+    rows.push(...buildRows(step, floor.ms));
     rows.push(...yamlRows(step<YamlCorpusResult[]>('yaml')));
     if (!buildOnly) otherRows(step, rows);
   } finally {
@@ -129,7 +163,7 @@ async function main() {
 }
 
 /** Everything measured on the knowledge base the build step wrote. */
-function otherRows(step: <T>(name: string) => T, rows: Row[]): void {
+function otherRows(step: Step, rows: Row[]): void {
   const d3 = step<D3fendResult>('d3fend');
   rows.push({
     measure: `D3FEND inference alone (parse + infer ${int(d3.pairs)} pairs)`, value: secs(d3.inferMs),

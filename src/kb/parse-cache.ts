@@ -14,7 +14,7 @@
  * in the same clock tick would leave the stamp unchanged), and such files are hashed again.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,10 +165,6 @@ export function stampHolds(stamp: FileStamp | undefined, st: Stats): stamp is Fi
   return !!stamp && sameStat(stamp, st) && Math.max(st.mtimeMs, st.ctimeMs) < stamp.hashedAt - STAMP_SETTLE_MS;
 }
 
-export function newStamp(st: Stats, bytes: Buffer): FileStamp {
-  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256: sha256(bytes), hashedAt: Date.now() };
-}
-
 const OVER_LIMIT = 'over-limit:';
 
 /** A stamp that stands for a file by its size only: not kept (another reader may hash the file). */
@@ -192,12 +188,27 @@ export function stampFile(full: string, old: FileStamp | undefined, maxBytes: nu
     const st = statSync(full);
     if (stampHolds(old, st)) return old;
     if (st.size > maxBytes) return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256: `${OVER_LIMIT}${st.size}`, hashedAt: Date.now() };
-    const bytes = readFileSync(full);
+    const hashedAt = Date.now();
+    const digest = hashFile(full);
     const after = statSync(full);
-    return sameStat(st, after) ? newStamp(after, bytes) : undefined;
+    return sameStat(st, after) ? { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256: digest, hashedAt } : undefined;
   } catch {
     return undefined;
   }
+}
+
+const CHUNK = Buffer.alloc(1024 * 1024);
+
+/** sha256 of a file read in chunks through one buffer: hashing the ATT&CK bundles costs no 60 MB. */
+function hashFile(full: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(full, 'r');
+  try {
+    for (let n = readSync(fd, CHUNK); n > 0; n = readSync(fd, CHUNK)) hash.update(CHUNK.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------

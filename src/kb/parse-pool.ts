@@ -33,9 +33,14 @@ export class ParsePool {
   private closing = false;
   private readonly workers: Worker[] = [];
 
-  constructor(size: number, setup: TaskSetup, script: URL) {
+  /**
+   * `youngGenerationMb` caps each worker's young generation: for many small files it was measured
+   * to cut a worker's memory by a fifth at no cost in time; for ATT&CK's large bundles it costs
+   * memory (more is promoted), so that worker keeps V8's default.
+   */
+  constructor(size: number, setup: TaskSetup, script: URL, youngGenerationMb?: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData: setup });
+      const w = new Worker(script, { workerData: setup, resourceLimits: youngGenerationMb ? { maxYoungGenerationSizeMb: youngGenerationMb } : {} });
       w.on('message', (msg: { id: number; result?: TaskResult; error?: string }) => this.answered(w, msg));
       w.on('error', (e) => this.fail(new Error(`a parse worker failed: ${e.message}`)));
       w.on('exit', (code) => {
@@ -58,7 +63,9 @@ export class ParsePool {
     });
   }
 
+  /** Ends the workers; closing again does nothing. */
   async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

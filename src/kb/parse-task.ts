@@ -1,10 +1,12 @@
 /**
  * One unit of reading work, the same in a worker thread and in the main thread: a batch of files
- * of a per-file connector (each hashed, and read unless its bytes are the cached ones), or a whole
- * folder source. Tasks and results are plain structured-clone data.
+ * of a per-file connector (each hashed, and read unless its bytes are the cached ones), a whole
+ * folder source, or ATT&CK. Tasks and results are plain structured-clone data.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadAttack, type AttackWarning } from '../attack/load.js';
+import type { AttackIndex } from '../attack/types.js';
 import { loadItems, readFileItems, type PerFileSource, type ReadItem } from '../sources/collect.js';
 import type { Limits, Provenance, Source } from '../sources/types.js';
 import { sameStat, stampFile, type FileStamp } from './parse-cache.js';
@@ -24,7 +26,8 @@ export interface FileTask {
 
 export type Task =
   | { kind: 'files'; source: string; provenance: Provenance; files: FileTask[] }
-  | { kind: 'source'; source: string; provenance: Provenance };
+  | { kind: 'source'; source: string; provenance: Provenance }
+  | { kind: 'attack' };
 
 export interface FileResult {
   file: string;
@@ -34,7 +37,10 @@ export interface FileResult {
   items?: ReadItem[];
 }
 
-export type TaskResult = { kind: 'files'; results: FileResult[] } | { kind: 'source'; items: ReadItem[] };
+export type TaskResult =
+  | { kind: 'files'; results: FileResult[] }
+  | { kind: 'source'; items: ReadItem[] }
+  | { kind: 'attack'; index: AttackIndex; warnings: AttackWarning[] };
 
 function readOne(source: PerFileSource, setup: TaskSetup, provenance: Provenance, t: FileTask): FileResult {
   const full = join(setup.dataDir, t.file);
@@ -50,7 +56,14 @@ function readOne(source: PerFileSource, setup: TaskSetup, provenance: Provenance
   return { file: t.file, stamp, items };
 }
 
-export async function runTask(task: Task, setup: TaskSetup, source: Source): Promise<TaskResult> {
+/** `source` is the task's source (none for ATT&CK). */
+export async function runTask(task: Task, setup: TaskSetup, source?: Source): Promise<TaskResult> {
+  if (task.kind === 'attack') {
+    const warnings: AttackWarning[] = [];
+    const index = loadAttack(setup.dataDir, (w) => warnings.push(w), setup.limits);
+    return { kind: 'attack', index, warnings };
+  }
+  if (!source) throw new Error(`unknown source ${task.source}`);
   if (task.kind === 'files') {
     if (!source.perFile) throw new Error(`${source.name} does not read file by file`);
     return { kind: 'files', results: task.files.map((t) => readOne(source as PerFileSource, setup, task.provenance, t)) };

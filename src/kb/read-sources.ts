@@ -33,6 +33,8 @@ import { removeStaleTempFiles } from './temp-files.js';
 const POOL_MIN_BYTES = 2 * 1024 * 1024;
 const BATCH_BYTES = 256 * 1024;
 const BATCH_FILES = 100;
+/** See ParsePool: many small files, little garbage surviving. */
+const PARSER_YOUNG_GENERATION_MB = 8;
 
 export function defaultJobs(): number {
   return availableParallelism();
@@ -224,7 +226,12 @@ class Reader {
     return out;
   }
 
-  loadAttackCached(): { attack: AttackIndex; warnings: AttackWarning[]; key?: string } {
+  /**
+   * ATT&CK from the cache, else read: in a worker thread of its own when `script` is given, so
+   * that the garbage of parsing its bundles (several times their 60 MB) goes away with the worker
+   * instead of staying in this heap while the sources are read; `whileReading` runs meanwhile.
+   */
+  async loadAttackCached(script: URL | undefined, whileReading: () => void): Promise<{ attack: AttackIndex; warnings: AttackWarning[]; key?: string }> {
     const { dataDir, limits } = this.opts;
     const files = [...allFiles(dataDir, 'attack'), ...(existsSync(join(dataDir, 'MANIFEST.json')) ? ['MANIFEST.json'] : [])];
     const key = this.filesKey(files, limits.maxBundleBytes, { limits });
@@ -232,10 +239,28 @@ class Reader {
     if (key !== undefined && cached?.key === key) {
       this.report.reused.attack = true;
       this.next.attack = cached;
+      whileReading();
       return { attack: cached.index, warnings: cached.warnings, key };
     }
-    const warnings: AttackWarning[] = [];
-    const attack = loadAttack(dataDir, (w) => warnings.push(w), limits);
+    this.opts.progress.update('Loading ATT&CK');
+    let attack: AttackIndex;
+    let warnings: AttackWarning[];
+    if (script) {
+      const worker = new ParsePool(1, { dataDir, limits }, script);
+      try {
+        const reading = worker.run({ kind: 'attack' });
+        whileReading();
+        const r = await reading;
+        if (r.kind !== 'attack') throw new Error('ATT&CK worker gave no ATT&CK');
+        ({ index: attack, warnings } = r);
+      } finally {
+        await worker.close();
+      }
+    } else {
+      warnings = [];
+      attack = loadAttack(dataDir, (w) => warnings.push(w), limits);
+      whileReading();
+    }
     this.report.read.attack = true;
     if (key !== undefined) this.next.attack = { key, index: attack, warnings };
     return { attack, warnings, key };
@@ -318,25 +343,30 @@ function runner(pool: ParsePool | undefined, setup: TaskSetup): (task: Task, sou
 
 export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead> {
   const reader = new Reader(opts);
-  const plans = opts.sources.map((s) => reader.plan(s));
-  for (const p of plans) if (p.kind === 'whole' && !p.source.usesAttack) reader.wholeKey(p, undefined);
+  const script = opts.jobs > 1 ? workerScript() : undefined;
+  let plans: Plan[] = [];
+  const planAll = () => {
+    opts.progress.update('Checking files');
+    plans = opts.sources.map((s) => reader.plan(s));
+    for (const p of plans) if (p.kind === 'whole' && !p.source.usesAttack) reader.wholeKey(p, undefined);
+  };
+  // ATT&CK before the pool starts: its parse is the build's biggest memory peak, best not shared.
+  const { attack, warnings: attackWarnings, key: attackKey } = await reader.loadAttackCached(script, planAll);
 
   const setup: TaskSetup = { dataDir: opts.dataDir, limits: opts.limits };
   const fileTasks = plans.flatMap((p) => (p.kind === 'files' ? reader.fileTasks(p).map((t) => ({ ...t, plan: p })) : []));
   const wholeTasks = plans.filter((p): p is Extract<Plan, { kind: 'whole' }> => p.kind === 'whole' && !p.source.usesAttack && !p.cached);
   const bytes = fileTasks.reduce((n, t) => n + t.bytes, 0) + wholeTasks.reduce((n, p) => n + p.bytes, 0);
-  const script = workerScript();
   const poolSize = Math.min(opts.jobs, fileTasks.length + wholeTasks.length);
   // Without a previous cache the folder sizes are unknown: a fresh build always has work enough.
   const worthIt = bytes >= POOL_MIN_BYTES || !reader.prev;
-  const pool = script && poolSize > 1 && worthIt ? new ParsePool(poolSize, setup, script) : undefined;
+  const pool = script && poolSize > 1 && worthIt ? new ParsePool(poolSize, setup, script, PARSER_YOUNG_GENERATION_MB) : undefined;
   const run = runner(pool, setup);
 
   const total = fileTasks.length + wholeTasks.length;
   let done = 0;
   const tick = () => opts.progress.update('Reading sources', ++done, total);
   try {
-    // Biggest first, so that no worker is left with a large source at the end.
     const work: Promise<void>[] = [];
     const startWhole = (p: Extract<Plan, { kind: 'whole' }>) => run({ kind: 'source', source: p.source.name, provenance: p.template }, p.source)
       .then((r) => {
@@ -348,13 +378,11 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
       tick();
     });
     if (pool) {
+      // Biggest first, so that no worker is left with a large source at the end.
       for (const p of [...wholeTasks].sort((a, b) => b.bytes - a.bytes)) work.push(startWhole(p));
       for (const t of fileTasks) work.push(startFiles(t));
     }
-
-    opts.progress.update('Loading ATT&CK');
-    const { attack, warnings: attackWarnings, key: attackKey } = reader.loadAttackCached();
-    // Connectors that read ATT&CK run here, now that it is loaded.
+    // Connectors that read ATT&CK run here, meanwhile.
     for (const p of plans) {
       if (p.kind !== 'whole' || !p.source.usesAttack) continue;
       reader.wholeKey(p, attackKey);
@@ -365,6 +393,8 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
       for (const t of fileTasks) await startFiles(t);
     }
     await Promise.all(work);
+    // Idle workers still hold their heaps: gone before the records are gathered and written.
+    await pool?.close();
 
     opts.progress.update('Gathering records');
     const sources: SourceRead[] = [];
