@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { newerHint, newerIds } from '../crosswalk/newer.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { buildKnowledgeBase } from '../kb/build.js';
-import { parseCachePath } from '../kb/parse-cache.js';
 import type { CacheReport } from '../kb/read-sources.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
@@ -64,7 +63,7 @@ export function registerBuild(program: Command): void {
       const dataDir = defaultDataDir(opts.data);
       if (!existsSync(dataDir)) throw new CliError(`data folder ${dataDir} does not exist (run \`purplebook sync\` or pass --data)`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
-      const stale = [...removeStaleTempFiles(dbPath), ...removeStaleTempFiles(parseCachePath(dbPath))].sort();
+      const stale = removeStaleTempFiles(dbPath);
       const summary = await buildKnowledgeBase({ dataDir, dbPath, limits: config.limits, quiet: opts.quiet || opts.json, full: opts.full, jobs });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

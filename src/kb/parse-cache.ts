@@ -1,13 +1,15 @@
 /**
  * The parse cache: what each file of a per-file connector, each whole-folder source and ATT&CK
  * gave the last build, addressed by the sha256 of the bytes read, kept beside the knowledge base
- * (`<db>.parse-cache`) so that a rebuild after a sync reads only what changed.
+ * (the folder `<db>.parse-cache`, one part file per source and one for ATT&CK) so that a rebuild
+ * after a sync reads only what changed, and rewrites only the parts that changed.
  *
- * Never trusted blindly: the file starts with a magic line and the sha256 of its body, so a
- * damaged or foreign file is discarded with a reason, and one made by other code (any change to
- * the connectors, the ATT&CK loader or the parsers: see `codeVersion`), for another data folder
- * or in another format is discarded too. It is written to a temporary file renamed over the old
- * one, so a build killed at any point leaves the previous cache or the new one, both whole.
+ * Never trusted blindly: a part starts with a header line naming it, its format, the reading
+ * code's version, the data folder and the sha256 of its body, so a damaged or foreign part, or
+ * one made by other code (any change to the connectors, the ATT&CK loader or the parsers: see
+ * `codeVersion`) or for another data folder, is discarded with a reason and its source read
+ * afresh. Each part is written to a temporary file renamed over the old one, so a build killed at
+ * any point leaves every part whole: old or new, each consistent with itself.
  *
  * A file's stamp (size, mtime, ctime, inode) lets a rebuild skip hashing files that did not
  * change; a stamp taken within STAMP_SETTLE_MS of the file's last change is not trusted (a write
@@ -23,6 +25,7 @@ import type { AttackWarning } from '../attack/load.js';
 import type { AttackIndex } from '../attack/types.js';
 import type { ReadItem } from '../sources/collect.js';
 import type { Provenance } from '../sources/types.js';
+import { processAlive } from './temp-files.js';
 
 /** Bump when the layout of the cached data changes. */
 export const CACHE_FORMAT = 1;
@@ -59,32 +62,35 @@ export interface AttackEntry {
   warnings: AttackWarning[];
 }
 
-/** What one cache file holds. Maps keep insertion order through v8 serialization. */
-export interface CacheContents {
-  /** Makes this cache's provenance placeholders unguessable by upstream text (see provenance templates). */
+/** One part file: the stamps of the files it depends on, and what they gave. Maps keep their order through v8 serialization. */
+export interface CachePart {
+  /** Makes this part's provenance placeholders unguessable by upstream text (see provenance templates). */
   nonce: string;
   /** Data-dir-relative path → stamp. */
   stamps: Map<string, FileStamp>;
-  /** Per-file sources: source name → the context key its file entries were read under. */
-  fileContexts: Map<string, string>;
-  /** Source name → data-dir-relative file → what the file gave. */
-  files: Map<string, Map<string, FileEntry>>;
-  /** Whole-folder sources: source name → what it gave. */
-  sources: Map<string, SourceEntry>;
+  /** A per-file source: the context key its file entries were read under, and what each file gave. */
+  contextKey?: string;
+  files?: Map<string, FileEntry>;
+  /** A whole-folder source. */
+  source?: SourceEntry;
   attack?: AttackEntry;
 }
 
-interface CacheHeader {
+interface PartHeader {
   magic: typeof MAGIC;
+  part: string;
   format: number;
   codeVersion: string;
   dataDir: string;
+  /** sha256 of the body. */
+  body: string;
 }
 
-export function emptyCache(): CacheContents {
-  return { nonce: randomBytes(12).toString('hex'), stamps: new Map(), fileContexts: new Map(), files: new Map(), sources: new Map() };
+export function newPart(nonce = randomBytes(12).toString('hex')): CachePart {
+  return { nonce, stamps: new Map() };
 }
 
+/** The cache folder beside a knowledge base. */
 export function parseCachePath(dbPath: string): string {
   return `${dbPath}.parse-cache`;
 }
@@ -277,13 +283,17 @@ export function fillProvenance(items: readonly ReadItem[], p: Provenance, nonce:
 // ---------------------------------------------------------------------------------------------
 // Reading and writing the file
 
-export type LoadedCache = { cache: CacheContents; discarded?: undefined } | { cache: undefined; discarded?: string };
+export interface LoadedPart {
+  part?: CachePart;
+  /** Why a part that was there was not used. */
+  discarded?: string;
+}
 
 function validItems(items: unknown): items is ReadItem[] {
   if (!Array.isArray(items)) return false;
   for (const it of items) {
     if (Array.isArray(it)) {
-      if (it.length !== 2 || typeof it[0] !== 'string' || typeof it[1] !== 'string') return false;
+      if (it.length !== 1 && (it.length !== 2 || typeof it[0] !== 'string' || typeof it[1] !== 'string')) return false;
     } else if (!it || typeof it !== 'object' || typeof (it as { key?: unknown }).key !== 'string'
       || typeof (it as { title?: unknown }).title !== 'string' || !Array.isArray((it as { techniques?: unknown }).techniques)) {
       return false;
@@ -292,16 +302,15 @@ function validItems(items: unknown): items is ReadItem[] {
   return true;
 }
 
-/** The structure a cache of this format has; anything else came from elsewhere. */
-function wellFormed(c: Partial<CacheContents>): c is CacheContents {
-  if (typeof c.nonce !== 'string' || !/^[0-9a-f]{24}$/.test(c.nonce)) return false;
-  if (!(c.stamps instanceof Map) || !(c.fileContexts instanceof Map) || !(c.files instanceof Map) || !(c.sources instanceof Map)) return false;
+/** The structure a part of this format has; anything else came from elsewhere. */
+function wellFormed(c: Partial<CachePart>): c is CachePart {
+  if (typeof c.nonce !== 'string' || !/^[0-9a-f]{24}$/.test(c.nonce) || !(c.stamps instanceof Map)) return false;
   for (const s of c.stamps.values()) if (!s || typeof s.sha256 !== 'string' || typeof s.size !== 'number' || typeof s.hashedAt !== 'number') return false;
-  for (const byFile of c.files.values()) {
-    if (!(byFile instanceof Map)) return false;
-    for (const e of byFile.values()) if (!e || typeof e.sha256 !== 'string' || !validItems(e.items)) return false;
+  if (c.files !== undefined) {
+    if (!(c.files instanceof Map) || typeof c.contextKey !== 'string') return false;
+    for (const e of c.files.values()) if (!e || typeof e.sha256 !== 'string' || !validItems(e.items)) return false;
   }
-  for (const e of c.sources.values()) if (!e || typeof e.key !== 'string' || !validItems(e.items)) return false;
+  if (c.source !== undefined && (!c.source || typeof c.source.key !== 'string' || !validItems(c.source.items))) return false;
   if (c.attack !== undefined) {
     const a = c.attack;
     if (!a || typeof a.key !== 'string' || !Array.isArray(a.warnings) || !a.index || !(a.index.techniques instanceof Map)
@@ -310,61 +319,115 @@ function wellFormed(c: Partial<CacheContents>): c is CacheContents {
   return true;
 }
 
-/** The cache at `path`, or why it was not used (undefined reason: there was none). */
-export function loadCache(path: string, dataDir: string): LoadedCache {
-  if (!existsSync(path)) return { cache: undefined };
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    return { cache: undefined, discarded: `cannot read it (${(e as Error).message})` };
-  }
-  const headerEnd = buf.indexOf(0x0a);
-  const line = buf.subarray(0, headerEnd > 0 && headerEnd < 4096 ? headerEnd : 0).toString('utf8');
-  let header: Partial<CacheHeader> & { body?: string };
-  try {
-    header = JSON.parse(line) as typeof header;
-  } catch {
-    return { cache: undefined, discarded: 'not a Purplebook parse cache' };
-  }
-  if (header.magic !== MAGIC) return { cache: undefined, discarded: 'not a Purplebook parse cache' };
-  const body = buf.subarray(headerEnd + 1);
-  if (header.body !== sha256(body)) return { cache: undefined, discarded: 'damaged (its checksum does not match)' };
-  if (header.format !== CACHE_FORMAT) return { cache: undefined, discarded: `written in format ${String(header.format)}, this build reads ${CACHE_FORMAT}` };
-  if (header.codeVersion !== codeVersion()) return { cache: undefined, discarded: 'made by another version of the connectors or parsers' };
-  if (header.dataDir !== dataDir) return { cache: undefined, discarded: `made from another data folder (${String(header.dataDir)})` };
-  let contents: Partial<CacheContents>;
-  try {
-    contents = deserialize(body) as Partial<CacheContents>;
-  } catch {
-    return { cache: undefined, discarded: 'damaged (its body does not deserialize)' };
-  }
-  if (!contents || typeof contents !== 'object' || !wellFormed(contents)) return { cache: undefined, discarded: 'damaged (unexpected content)' };
-  return { cache: contents };
-}
+const PART_FILE = /^([a-z0-9][a-z0-9.-]*)\.part$/;
 
 /**
- * Writes the cache whole to a temporary file, then renames it over `path`. `beforeRename` is a
- * test hook (a build killed just before the rename).
+ * The cache folder. Part names are `attack` and `source.<name>` (source names are lower-case
+ * words and hyphens); anything else in the folder is not read.
  */
-export function saveCache(path: string, dataDir: string, cache: CacheContents, beforeRename?: (tempPath: string) => void): void {
-  const body = serialize(cache);
-  const header: CacheHeader & { body: string } = { magic: MAGIC, format: CACHE_FORMAT, codeVersion: codeVersion(), dataDir, body: sha256(body) };
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(dirname(path), { recursive: true });
-  try {
-    const fd = openSync(temp, 'w');
+export class ParseCacheDir {
+  constructor(readonly dir: string, private readonly dataDir: string) {}
+
+  /**
+   * Clears temporary files of killed builds. A file where the folder should be is not a cache:
+   * it is removed, and the reason returned.
+   */
+  prepare(): string | undefined {
+    let isDir: boolean;
     try {
-      writeFileSync(fd, `${JSON.stringify(header)}\n`);
-      // No fsync: a cache cut short by a crash fails its checksum and is discarded.
-      writeFileSync(fd, body);
-    } finally {
-      closeSync(fd);
+      isDir = statSync(this.dir).isDirectory();
+    } catch {
+      return undefined;
     }
-    beforeRename?.(temp);
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
+    if (!isDir) {
+      rmSync(this.dir, { force: true });
+      return 'not a Purplebook parse cache';
+    }
+    for (const name of readdirSync(this.dir)) {
+      const pid = /\.tmp-(\d+)-\d+$/.exec(name)?.[1];
+      if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) rmSync(join(this.dir, name), { force: true });
+    }
+    return undefined;
+  }
+
+  private file(name: string): string {
+    return join(this.dir, `${name}.part`);
+  }
+
+  exists(): boolean {
+    return existsSync(this.dir);
+  }
+
+  /** The part, or why it was not used (neither: there was none). */
+  load(name: string): LoadedPart {
+    const path = this.file(name);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path);
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? {} : { discarded: `cannot read it (${(e as Error).message})` };
+    }
+    const headerEnd = buf.indexOf(0x0a);
+    let header: Partial<PartHeader>;
+    try {
+      header = JSON.parse(buf.subarray(0, headerEnd > 0 && headerEnd < 4096 ? headerEnd : 0).toString('utf8')) as Partial<PartHeader>;
+    } catch {
+      return { discarded: 'not a Purplebook parse cache' };
+    }
+    if (header.magic !== MAGIC || header.part !== name) return { discarded: 'not a Purplebook parse cache' };
+    const body = buf.subarray(headerEnd + 1);
+    if (header.body !== sha256(body)) return { discarded: 'damaged (its checksum does not match)' };
+    if (header.format !== CACHE_FORMAT) return { discarded: `written in format ${String(header.format)}, this build reads ${CACHE_FORMAT}` };
+    if (header.codeVersion !== codeVersion()) return { discarded: 'made by another version of the connectors or parsers' };
+    if (header.dataDir !== this.dataDir) return { discarded: `made from another data folder (${String(header.dataDir)})` };
+    let part: Partial<CachePart>;
+    try {
+      part = deserialize(body) as Partial<CachePart>;
+    } catch {
+      return { discarded: 'damaged (its body does not deserialize)' };
+    }
+    if (!part || typeof part !== 'object' || !wellFormed(part)) return { discarded: 'damaged (unexpected content)' };
+    return { part };
+  }
+
+  /**
+   * Writes a part whole to a temporary file, then renames it over the old one. `beforeRename` is
+   * a test hook (a build that dies just before the rename).
+   */
+  save(name: string, part: CachePart, beforeRename?: (tempPath: string) => void): void {
+    const body = serialize(part);
+    const header: PartHeader = { magic: MAGIC, part: name, format: CACHE_FORMAT, codeVersion: codeVersion(), dataDir: this.dataDir, body: sha256(body) };
+    const path = this.file(name);
+    const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
+    mkdirSync(this.dir, { recursive: true });
+    try {
+      const fd = openSync(temp, 'w');
+      try {
+        writeFileSync(fd, `${JSON.stringify(header)}\n`);
+        // No fsync: a part cut short by a crash fails its checksum and is discarded.
+        writeFileSync(fd, body);
+      } finally {
+        closeSync(fd);
+      }
+      beforeRename?.(temp);
+      renameSync(temp, path);
+    } catch (e) {
+      rmSync(temp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Removes the parts not named in `keep` (sources gone from the data or the registry). */
+  prune(keep: Set<string>): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const f of names) {
+      const name = PART_FILE.exec(f)?.[1];
+      if (name && !keep.has(name)) rmSync(join(this.dir, f), { force: true });
+    }
   }
 }

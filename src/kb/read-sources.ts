@@ -21,13 +21,12 @@ import { findSource } from '../sources/registry.js';
 import type { Limits, Provenance, ResourceRecord, Source } from '../sources/types.js';
 import type { Progress } from '../util/progress.js';
 import {
-  contentKey, emptyCache, fillProvenance, loadCache, provenanceShape, saveCache, sha256, sizeOnly, stampFile, stampHolds, templateProvenance,
-  type CacheContents, type FileEntry, type FileStamp, type SourceEntry,
+  contentKey, fillProvenance, newPart, ParseCacheDir, provenanceShape, sha256, sizeOnly, stampFile, stampHolds, templateProvenance,
+  type CachePart, type FileEntry, type FileStamp, type SourceEntry,
 } from './parse-cache.js';
 import { ParsePool, workerScript } from './parse-pool.js';
 import { runTask, type FileResult, type FileTask, type Task, type TaskResult, type TaskSetup } from './parse-task.js';
 import { provenanceFor, type ManifestIndex } from './provenance.js';
-import { removeStaleTempFiles } from './temp-files.js';
 
 /** Below this much to read, starting worker threads costs more than it saves. */
 const POOL_MIN_BYTES = 2 * 1024 * 1024;
@@ -46,13 +45,13 @@ export interface ReadSourcesOptions {
   limits: Limits;
   manifest: ManifestIndex;
   progress: Progress;
-  /** The parse cache file; undefined: no cache is read or written. */
+  /** The parse cache folder; undefined: no cache is read or written. */
   cachePath?: string;
   /** Read everything afresh, ignoring the cache (a new one is still written). */
   full?: boolean;
   /** Worker threads; 1 or less reads in this thread. */
   jobs: number;
-  /** Test hook: called with the cache's temporary file before it is renamed into place. */
+  /** Test hook: called with each cache part's temporary file before it is renamed into place. */
   beforeCacheRename?: (tempPath: string) => void;
 }
 
@@ -93,7 +92,17 @@ interface FilePlan {
   result?: FileResult;
 }
 
+/** One cache part as this build goes: what the last build left (if usable) and what this one keeps. */
+interface Part {
+  name: string;
+  prev?: CachePart;
+  next: CachePart;
+  /** Something in it was read afresh this build. */
+  read: boolean;
+}
+
 interface Common {
+  part: Part;
   provenance: Provenance;
   template: Provenance;
 }
@@ -122,64 +131,83 @@ function allFiles(dataDir: string, folder: string): string[] {
   return out.sort();
 }
 
+/** One reason when every discarded part gave the same, else each part with its own. */
+function discardedSummary(reasons: Map<string, string>): string | undefined {
+  const distinct = new Set(reasons.values());
+  if (distinct.size <= 1) return [...distinct][0];
+  return [...reasons].map(([name, reason]) => `${name}: ${reason}`).join('; ');
+}
+
 class Reader {
-  readonly prev: CacheContents | undefined;
-  readonly next: CacheContents;
   readonly report: CacheReport;
-  private readonly setup: TaskSetup;
+  private readonly dir: ParseCacheDir | undefined;
+  private readonly parts = new Map<string, Part>();
+  private readonly discarded = new Map<string, string>();
 
   constructor(private readonly opts: ReadSourcesOptions) {
-    this.setup = { dataDir: opts.dataDir, limits: opts.limits };
-    let prev: CacheContents | undefined;
-    let discarded: string | undefined;
-    if (opts.cachePath) {
-      removeStaleTempFiles(opts.cachePath);
-      if (opts.full) discarded = existsSync(opts.cachePath) ? 'ignored (--full)' : undefined;
-      else ({ cache: prev, discarded } = loadCache(opts.cachePath, opts.dataDir));
-    }
-    this.prev = prev;
-    this.next = emptyCache();
-    if (prev) this.next.nonce = prev.nonce;
+    this.dir = opts.cachePath ? new ParseCacheDir(opts.cachePath, opts.dataDir) : undefined;
+    const notACache = this.dir?.prepare();
+    if (notACache) this.discarded.set('cache', notACache);
+    else if (opts.full && this.dir?.exists()) this.discarded.set('cache', 'ignored (--full)');
     this.report = {
-      path: opts.cachePath, discarded, saved: false,
-      reused: { files: 0, sources: 0, attack: false }, read: { files: 0, sources: 0, attack: false },
+      path: opts.cachePath, saved: false, reused: { files: 0, sources: 0, attack: false }, read: { files: 0, sources: 0, attack: false },
     };
   }
 
-  /** A stamp for a data-dir-relative file, recorded for the next cache. */
-  stamp(file: string, maxBytes: number): FileStamp | undefined {
-    const s = stampFile(join(this.opts.dataDir, file), this.prev?.stamps.get(file), maxBytes);
-    if (s && !sizeOnly(s)) this.next.stamps.set(file, s);
+  /** Whether any part was used: the pool is only worth starting for a large read. */
+  get hadCache(): boolean {
+    return [...this.parts.values()].some((p) => p.prev);
+  }
+
+  part(name: string): Part {
+    let part = this.parts.get(name);
+    if (part) return part;
+    let prev: CachePart | undefined;
+    if (this.dir && !this.opts.full) {
+      const loaded = this.dir.load(name);
+      prev = loaded.part;
+      if (loaded.discarded) this.discarded.set(name, loaded.discarded);
+    }
+    part = { name, prev, next: newPart(prev?.nonce), read: false };
+    this.parts.set(name, part);
+    return part;
+  }
+
+  /** A stamp for a data-dir-relative file, recorded in the part for the next build. */
+  stamp(part: Part, file: string, maxBytes: number): FileStamp | undefined {
+    const s = stampFile(join(this.opts.dataDir, file), part.prev?.stamps.get(file), maxBytes);
+    if (s && !sizeOnly(s)) part.next.stamps.set(file, s);
     return s;
   }
 
   /** sha256 over the files' content hashes; undefined when one could not be hashed. */
-  filesKey(files: string[], maxBytes: number, extra: unknown): string | undefined {
-    const parts: [string, string][] = [];
+  filesKey(part: Part, files: string[], maxBytes: number, extra: unknown): string | undefined {
+    const keys: [string, string][] = [];
     for (const f of files) {
-      const s = this.stamp(f, maxBytes);
+      const s = this.stamp(part, f, maxBytes);
       if (!s) return undefined;
-      parts.push([f, contentKey(s, maxBytes)]);
+      keys.push([f, contentKey(s, maxBytes)]);
     }
-    return sha256(JSON.stringify({ files: parts, extra }));
+    return sha256(JSON.stringify({ files: keys, extra }));
   }
 
   plan(source: Source): Plan {
     const { dataDir, limits, manifest } = this.opts;
     if (!sourcePresent(source, dataDir)) return { kind: 'absent', source };
+    const part = this.part(`source.${source.name}`);
     const provenance = provenanceFor(manifest, dataDir, source.folder);
-    const template = templateProvenance(provenance, this.next.nonce);
+    const template = templateProvenance(provenance, part.next.nonce);
     const context = { provenance: provenanceShape(provenance), limits };
     if (!isPerFile(source)) {
       const files = allFiles(dataDir, source.folder);
-      const bytes = files.reduce((n, f) => n + (this.prev?.stamps.get(f)?.size ?? 0), 0);
-      return { kind: 'whole', source, provenance, template, bytes, folderKey: this.filesKey(files, limits.maxFileBytes, context) };
+      const bytes = files.reduce((n, f) => n + (part.prev?.stamps.get(f)?.size ?? 0), 0);
+      return { kind: 'whole', source, part, provenance, template, bytes, folderKey: this.filesKey(part, files, limits.maxFileBytes, context) };
     }
     const contextKey = sha256(JSON.stringify(context));
     const { files, items: listing } = listFiles(source, { dataDir, provenance: template, limits });
-    const cachedFiles = this.prev?.fileContexts.get(source.name) === contextKey ? this.prev.files.get(source.name) : undefined;
+    const cachedFiles = part.prev?.contextKey === contextKey ? part.prev.files : undefined;
     const plans = files.map((file): FilePlan => {
-      const old = this.prev?.stamps.get(file);
+      const old = part.prev?.stamps.get(file);
       const cached = cachedFiles?.get(file);
       let size = 0;
       try {
@@ -192,7 +220,7 @@ class Reader {
       }
       return { file, size, cached, stamp: old };
     });
-    return { kind: 'files', source, provenance, template, contextKey, listing, files: plans };
+    return { kind: 'files', source, part, provenance, template, contextKey, listing, files: plans };
   }
 
   /** Whole-folder sources: reuse by key, or a task. ATT&CK readers wait for `attackKey`. */
@@ -200,7 +228,7 @@ class Reader {
     if (p.folderKey === undefined) return;
     if (p.source.usesAttack && attackKey === undefined) return;
     p.key = p.source.usesAttack ? sha256(`${p.folderKey}\n${attackKey}`) : p.folderKey;
-    const cached = this.prev?.sources.get(p.source.name);
+    const cached = p.part.prev?.source;
     if (cached && cached.key === p.key) p.cached = cached;
   }
 
@@ -233,12 +261,13 @@ class Reader {
    */
   async loadAttackCached(script: URL | undefined, whileReading: () => void): Promise<{ attack: AttackIndex; warnings: AttackWarning[]; key?: string }> {
     const { dataDir, limits } = this.opts;
+    const part = this.part('attack');
     const files = [...allFiles(dataDir, 'attack'), ...(existsSync(join(dataDir, 'MANIFEST.json')) ? ['MANIFEST.json'] : [])];
-    const key = this.filesKey(files, limits.maxBundleBytes, { limits });
-    const cached = this.prev?.attack;
+    const key = this.filesKey(part, files, limits.maxBundleBytes, { limits });
+    const cached = part.prev?.attack;
     if (key !== undefined && cached?.key === key) {
       this.report.reused.attack = true;
-      this.next.attack = cached;
+      part.next.attack = cached;
       whileReading();
       return { attack: cached.index, warnings: cached.warnings, key };
     }
@@ -262,7 +291,8 @@ class Reader {
       whileReading();
     }
     this.report.read.attack = true;
-    if (key !== undefined) this.next.attack = { key, index: attack, warnings };
+    part.read = true;
+    if (key !== undefined) part.next.attack = { key, index: attack, warnings };
     return { attack, warnings, key };
   }
 
@@ -277,7 +307,7 @@ class Reader {
    */
   async assemble(p: Exclude<Plan, { kind: 'absent' }>, attack: AttackIndex): Promise<Collected> {
     const out: Collected = { records: [], warnings: [] };
-    const nonce = this.next.nonce;
+    const { nonce } = p.part.next;
     // Records are copied so that a connector's `finish` never changes what the cache holds.
     const replay = (items: ReadItem[]) => replayItems(p.source, items.map((it) => (Array.isArray(it) ? it : { ...it })), out);
     if (p.kind === 'whole') {
@@ -287,10 +317,12 @@ class Reader {
         replayItems(p.source, await loadItems(p.source, this.realOptions(p, attack)), out);
       } else {
         replay(filled.items);
-        if (p.key !== undefined) this.next.sources.set(p.source.name, { key: p.key, items: read });
+        if (p.key !== undefined) p.part.next.source = { key: p.key, items: read };
       }
-      if (p.items) this.report.read.sources++;
-      else this.report.reused.sources++;
+      if (p.items) {
+        this.report.read.sources++;
+        p.part.read = true;
+      } else this.report.reused.sources++;
       return out;
     }
     replay(fillProvenance(p.listing, p.provenance, nonce).items);
@@ -300,40 +332,43 @@ class Reader {
       const filled = fillProvenance(read, p.provenance, nonce);
       replay(filled.leftover ? readFileItems(p.source, this.realOptions(p), f.file) : filled.items);
       const stamp = f.result?.stamp;
-      if (stamp && !sizeOnly(stamp)) this.next.stamps.set(f.file, stamp);
+      if (stamp && !sizeOnly(stamp)) p.part.next.stamps.set(f.file, stamp);
       if (stamp && !filled.leftover) byFile.set(f.file, { sha256: stamp.sha256, items: read });
-      if (f.result?.items) this.report.read.files++;
-      else this.report.reused.files++;
+      if (f.result?.items) {
+        this.report.read.files++;
+        p.part.read = true;
+      } else this.report.reused.files++;
     }
-    this.next.fileContexts.set(p.source.name, p.contextKey);
-    this.next.files.set(p.source.name, byFile);
+    p.part.next.contextKey = p.contextKey;
+    p.part.next.files = byFile;
     finishSource(p.source, this.realOptions(p, attack), out);
     return out;
   }
 
+  /** Writes the parts that changed, removes those no source uses any more. */
   save(): void {
-    const { cachePath, dataDir, beforeCacheRename } = this.opts;
-    if (!cachePath) return;
-    if (this.prev && !this.changed()) return;
+    this.report.discarded = discardedSummary(this.discarded);
+    if (!this.dir) return;
     try {
-      saveCache(cachePath, dataDir, this.next, beforeCacheRename);
-      this.report.saved = true;
+      for (const part of this.parts.values()) {
+        if (!changed(part)) continue;
+        this.dir.save(part.name, part.next, this.opts.beforeCacheRename);
+        this.report.saved = true;
+      }
+      this.dir.prune(new Set(this.parts.keys()));
     } catch (e) {
       this.report.saveError = (e as Error).message;
     }
   }
+}
 
-  /** Anything to write: something read, a stamp renewed, or an entry gone. */
-  private changed(): boolean {
-    const prev = this.prev!;
-    const r = this.report.read;
-    if (r.files || r.sources || r.attack) return true;
-    if (prev.stamps.size !== this.next.stamps.size) return true;
-    for (const [f, s] of this.next.stamps) if (prev.stamps.get(f) !== s) return true;
-    if (prev.sources.size !== this.next.sources.size || prev.files.size !== this.next.files.size) return true;
-    for (const [name, byFile] of this.next.files) if (prev.files.get(name)?.size !== byFile.size) return true;
-    return false;
-  }
+/** Anything to write: something read, a stamp renewed, an entry gone, or no usable part before. */
+function changed(part: Part): boolean {
+  const { prev, next } = part;
+  if (!prev || part.read) return true;
+  if (prev.stamps.size !== next.stamps.size) return true;
+  for (const [f, s] of next.stamps) if (prev.stamps.get(f) !== s) return true;
+  return (prev.files?.size ?? -1) !== (next.files?.size ?? -1) || prev.source !== next.source || prev.attack !== next.attack;
 }
 
 /** Runs tasks on the pool (registry sources only) or here, in the order given. */
@@ -359,7 +394,7 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
   const bytes = fileTasks.reduce((n, t) => n + t.bytes, 0) + wholeTasks.reduce((n, p) => n + p.bytes, 0);
   const poolSize = Math.min(opts.jobs, fileTasks.length + wholeTasks.length);
   // Without a previous cache the folder sizes are unknown: a fresh build always has work enough.
-  const worthIt = bytes >= POOL_MIN_BYTES || !reader.prev;
+  const worthIt = bytes >= POOL_MIN_BYTES || !reader.hadCache;
   const pool = script && poolSize > 1 && worthIt ? new ParsePool(poolSize, setup, script, PARSER_YOUNG_GENERATION_MB) : undefined;
   const run = runner(pool, setup);
 

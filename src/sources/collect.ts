@@ -21,10 +21,12 @@ export interface SourceWarning {
 export interface Collected {
   records: ResourceRecord[];
   warnings: SourceWarning[];
+  /** What per-file readers noted for their `finish`. */
+  notes?: unknown[];
 }
 
-/** A record, or a warning (file, reason), in the order the connector gave them. */
-export type ReadItem = ResourceRecord | [file: string, reason: string];
+/** A record, a warning (file, reason) or a note for `finish`, in the order the connector gave them. */
+export type ReadItem = ResourceRecord | [file: string, reason: string] | [note: unknown];
 
 export type PerFileSource = Source & { perFile: PerFileReader };
 
@@ -53,6 +55,9 @@ export function loadContext(source: Source, opts: ReadOptions, items: ReadItem[]
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     warn: (file: string, reason: string) => {
       items.push([file, reason]);
+    },
+    note: (value: unknown) => {
+      items.push([value]);
     },
   } as LoadContext;
   const { attack } = opts;
@@ -115,7 +120,8 @@ export function replayItems(source: Source, items: readonly ReadItem[], out: Col
   const warn = (file: string, reason: string) => out.warnings.push({ source: source.name, file, reason });
   for (const item of items) {
     if (Array.isArray(item)) {
-      warn(item[0], item[1]);
+      if (item.length === 1) (out.notes ??= []).push(item[0]);
+      else warn(item[0] as string, item[1] as string);
       continue;
     }
     out.records.push(item);
@@ -126,14 +132,18 @@ export function replayItems(source: Source, items: readonly ReadItem[], out: Col
 /** The cross-file step of a per-file connector, on everything it read (in load order). */
 export function finishSource(source: Source, opts: ReadOptions, out: Collected): void {
   const finish = source.perFile?.finish;
-  if (!finish) return;
+  if (!finish) {
+    delete out.notes;
+    return;
+  }
   const items: ReadItem[] = [];
   try {
-    finish(loadContext(source, opts, items), out.records);
+    finish(loadContext(source, opts, items), out.records, out.notes ?? []);
   } catch (e) {
     items.push(failed(source.folder, e));
   }
   replayItems(source, items, { records: [], warnings: out.warnings });
+  delete out.notes;
 }
 
 export async function collectSource(

@@ -3,9 +3,10 @@
  * `detections/`. ATT&CK ids come from `tags.mitre_attack_id` (a list; `null` means none).
  * Deprecated: `status: deprecated` or a file under `detections/deprecated/`.
  * Analytic stories (`stories/*.yml`) are not resources of their own (they carry no ATT&CK
- * mapping); once every detection is read they are, so that the story names a detection lists can
- * link to the story's page on research.splunk.com, whose slug is the story file's name. (Each
- * detection file is read on its own, so the build can cache it and read it in another thread.)
+ * mapping); each story file notes its name, and once every file is read the story names a
+ * detection lists are linked to the story's page on research.splunk.com, whose slug is the story
+ * file's name. (Every file is read on its own, so the build can cache it and read it in another
+ * thread.)
  */
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
@@ -86,24 +87,36 @@ class StoryIndex {
   }
 }
 
-function loadStories(ctx: LoadContext): StoryIndex {
-  const stories = new StoryIndex();
-  for (const rel of walkFiles(ctx.dir, (_name, relPath) => STORY_FILE.test(relPath))) {
-    const stem = rel.slice('stories/'.length, -'.yml'.length);
-    stories.addFile(stem);
-    const file = `${FOLDER}/${rel}`;
-    const text = readText(ctx, file);
-    if (text === undefined) continue;
-    let doc: unknown;
+/** What a story file tells the detections: its file stem, and the story's name when it has one. */
+interface StoryNote {
+  stem: string;
+  name?: string;
+}
+
+/** A story file's note; a story whose file does not parse still has its page (its slug names the file). */
+function readStory(ctx: LoadContext, file: string): void {
+  const stem = file.slice(`${FOLDER}/stories/`.length, -'.yml'.length);
+  const note: StoryNote = { stem };
+  const text = readText(ctx, file);
+  if (text !== undefined) {
     try {
-      doc = parseYaml(text, ctx.limits);
+      const doc = parseYaml(text, ctx.limits);
+      const name = isMap(doc) ? str(doc.name) : undefined;
+      if (name) note.name = name;
+      else ctx.warn(file, 'not an analytic story: no `name`');
     } catch (e) {
       ctx.warn(file, `YAML: ${reason(e)}`);
-      continue;
     }
-    const name = isMap(doc) ? str(doc.name) : undefined;
-    if (name) stories.addName(name, stem);
-    else ctx.warn(file, 'not an analytic story: no `name`');
+  }
+  ctx.note?.(note);
+}
+
+function storyIndex(notes: unknown[]): StoryIndex {
+  const stories = new StoryIndex();
+  for (const n of notes) {
+    if (!isMap(n) || typeof n.stem !== 'string') continue;
+    stories.addFile(n.stem);
+    if (typeof n.name === 'string') stories.addName(n.name, n.stem);
   }
   return stories;
 }
@@ -244,13 +257,18 @@ export const splunkSource: Source = {
   mapsVia: '`tags.mitre_attack_id` (list of technique ids)',
   summaryFields: ['type', 'status', 'dataSource'],
   perFile: {
-    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => DETECTION_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
+    // Stories first, as their warnings always came first.
+    files: (ctx) => [STORY_FILE, DETECTION_FILE].flatMap((re) => walkFiles(ctx.dir, (_name, relPath) => re.test(relPath)).map((rel) => `${FOLDER}/${rel}`)),
     read(ctx, file) {
+      if (STORY_FILE.test(file.slice(FOLDER.length + 1))) {
+        readStory(ctx, file);
+        return [];
+      }
       const record = loadDetection(ctx, file);
       return record ? [record] : [];
     },
-    finish(ctx, records) {
-      const stories = loadStories(ctx);
+    finish(_ctx, records, notes) {
+      const stories = storyIndex(notes);
       for (const r of records) if (r.meta) r.meta = withStoryUrls(r.meta, stories);
     },
   },

@@ -131,6 +131,11 @@ export interface LoadContext {
   limits: Limits;
   /** Record a problem with one file; the connector then carries on with the next. */
   warn(file: string, reason: string): void;
+  /**
+   * A per-file reader's fact about its file for `finish` (plain, cloneable data): cached with the
+   * file's records, so `finish` needs no file read again.
+   */
+  note?(value: unknown): void;
 }
 
 /**
@@ -146,9 +151,10 @@ export interface PerFileReader {
   read(ctx: LoadContext, file: string): Iterable<ResourceRecord>;
   /**
    * Work that needs several files, done in the main thread after every file is read, on the
-   * records in load order (Splunk links detections to their story pages). Not cached.
+   * records and the notes in load order (Splunk links detections to their story pages). It may
+   * replace a record's fields but must not change objects inside them: those are the cache's.
    */
-  finish?(ctx: LoadContext, records: ResourceRecord[]): void;
+  finish?(ctx: LoadContext, records: ResourceRecord[], notes: unknown[]): void;
 }
 
 interface SourceBase extends SourceInfo {

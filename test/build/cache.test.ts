@@ -13,7 +13,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readF
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildKnowledgeBase, type BuildOptions, type BuildSummary } from '../../src/kb/build.js';
-import { codeVersion, loadCache, parseCachePath, stampHolds, type FileStamp } from '../../src/kb/parse-cache.js';
+import { codeVersion, parseCachePath, ParseCacheDir, stampHolds, type FileStamp } from '../../src/kb/parse-cache.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { ALL_SOURCES, findSource } from '../../src/sources/registry.js';
 import type { Source } from '../../src/sources/types.js';
@@ -28,6 +28,7 @@ const ELASTIC = 'elastic/rules/windows';
 const ELASTIC_FILES = ['collection_email_outlook_mailbox_via_com.toml', 'collection_email_powershell_exchange_mailbox.toml'];
 const ATOMIC_FILES = ['atomic-red-team/atomics/T1003/T1003.yaml', 'atomic-red-team/atomics/T1003.001/T1003.001.yaml'];
 const WHOLE = 'threathunting/default/savedsearches.conf';
+const SIGMA_PART = 'source.sigma.part';
 /** Files read one by one: every test file's count of reused and re-read files adds up to this. */
 const PER_FILE = SIGMA_FILES.length + SPLUNK_FILES.length + ELASTIC_FILES.length + ATOMIC_FILES.length;
 
@@ -177,49 +178,71 @@ describe('parse cache', () => {
     expect((await build(data, db)).cache.reused.files).toBe(PER_FILE);
   });
 
-  it('a damaged, foreign, other-version or other-folder cache is discarded with its reason, never used', async () => {
+  it('a damaged, foreign, other-version or other-folder part is discarded with its reason, and only its source read again', async () => {
     const { data, db } = fixture();
     await build(data, db);
-    const cachePath = parseCachePath(db);
-    const good = readFileSync(cachePath);
+    const cacheDir = parseCachePath(db);
+    expect(readdirSync(cacheDir)).toContain(SIGMA_PART);
+    const sigmaPart = join(cacheDir, SIGMA_PART);
+    const good = readFileSync(sigmaPart);
     const headerEnd = good.indexOf(0x0a);
-    const header = JSON.parse(good.subarray(0, headerEnd).toString('utf8')) as { codeVersion: string; dataDir: string };
-    expect(header.codeVersion).toBe(codeVersion());
+    const header = JSON.parse(good.subarray(0, headerEnd).toString('utf8')) as { codeVersion: string; part: string };
+    expect(header).toMatchObject({ codeVersion: codeVersion(), part: 'source.sigma' });
     const withHeader = (h: object) => Buffer.concat([Buffer.from(`${JSON.stringify({ ...header, ...h })}\n`), good.subarray(headerEnd + 1)]);
     const flipped = Buffer.from(good);
     flipped[headerEnd + 1 + Math.floor((good.length - headerEnd) / 2)]! ^= 0xff;
+    const otherPart = readFileSync(join(cacheDir, 'source.splunk.part'));
 
     const cases: [string, Buffer, string][] = [
       ['one byte flipped', flipped, 'damaged (its checksum does not match)'],
       ['cut short', good.subarray(0, Math.floor(good.length * 0.6)), 'damaged (its checksum does not match)'],
       ['empty', Buffer.alloc(0), 'not a Purplebook parse cache'],
       ['another file', Buffer.from('SQLite format 3\u0000 and so on'), 'not a Purplebook parse cache'],
+      ["another source's part", otherPart, 'not a Purplebook parse cache'],
       ['other connector code', withHeader({ codeVersion: '0'.repeat(64) }), 'made by another version of the connectors or parsers'],
       ['another format', withHeader({ format: 999 }), 'written in format 999, this build reads 1'],
       ['another data folder', withHeader({ dataDir: '/somewhere/else' }), 'made from another data folder (/somewhere/else)'],
     ];
     for (const [what, bytes, reason] of cases) {
-      writeFileSync(cachePath, bytes);
+      writeFileSync(sigmaPart, bytes);
       const s = await build(data, db);
-      expect([what, s.cache.discarded, s.cache.reused.files, s.cache.read.files]).toEqual([what, reason, 0, PER_FILE]);
-      expect(loadCache(cachePath, data).cache, `${what}: the build wrote a good cache again`).toBeDefined();
+      expect([what, s.cache.discarded, s.cache.read.files, s.cache.reused.files]).toEqual([what, reason, SIGMA_FILES.length, PER_FILE - SIGMA_FILES.length]);
+      expect(new ParseCacheDir(cacheDir, data).load('source.sigma').part, `${what}: the build wrote a good part again`).toBeDefined();
     }
     await expectSameAsFull(data, db);
+
+    // Every part made by other code (a new version of the connectors): one reason, everything read.
+    for (const f of readdirSync(cacheDir)) {
+      const bytes = readFileSync(join(cacheDir, f));
+      const end = bytes.indexOf(0x0a);
+      const h = JSON.parse(bytes.subarray(0, end).toString('utf8')) as object;
+      writeFileSync(join(cacheDir, f), Buffer.concat([Buffer.from(`${JSON.stringify({ ...h, codeVersion: 'f'.repeat(64) })}\n`), bytes.subarray(end + 1)]));
+    }
+    const upgraded = await build(data, db);
+    expect(upgraded.cache).toMatchObject({ discarded: 'made by another version of the connectors or parsers', read: { files: PER_FILE, attack: true } });
+
+    // A file where the cache folder belongs is not a cache.
+    rmSync(cacheDir, { recursive: true });
+    writeFileSync(cacheDir, 'not a folder');
+    const file = await build(data, db);
+    expect(file.cache).toMatchObject({ discarded: 'not a Purplebook parse cache', saved: true, read: { files: PER_FILE } });
+    expect(statSync(cacheDir).isDirectory()).toBe(true);
   });
 
-  it('a cache that cannot be renamed in leaves the old one, which the next build uses; the knowledge base is built all the same', async () => {
+  it('a cache part that cannot be renamed in leaves the old one, which the next build uses; the knowledge base is built all the same', async () => {
     const { data, db } = fixture();
     await build(data, db);
-    const cachePath = parseCachePath(db);
-    const before = readFileSync(cachePath);
+    const cacheDir = parseCachePath(db);
+    const before = readFileSync(join(cacheDir, SIGMA_PART));
     appendFileSync(join(data, SIGMA, SIGMA_FILES[2]!), '\n# a change\n');
     const failed = await build(data, db, { beforeCacheRename: () => { throw new Error('disk full'); } });
     expect(failed.cache).toMatchObject({ saved: false, saveError: 'disk full', read: { files: 1 } });
     await expectSameAsFull(data, db);
-    expect(readFileSync(cachePath).equals(before)).toBe(true);
-    expect(readdirSync(dirname(db)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readFileSync(join(cacheDir, SIGMA_PART)).equals(before)).toBe(true);
+    expect(readdirSync(cacheDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const next = await build(data, db);
-    expect(next.cache).toMatchObject({ discarded: undefined, read: { files: 1 } });
+    expect(next.cache.discarded).toBeUndefined();
+    expect(next.cache.read.files).toBe(1);
     await expectSameAsFull(data, db);
   });
 
@@ -229,8 +252,13 @@ describe('parse cache', () => {
     const main = dist('cli/main.js');
     // The compiled code's view of the cache (a cache records the code that wrote it: the CLI runs dist/, this test src/).
     const whyNotUsable = (): string => {
-      const script = `import(${JSON.stringify(dist('kb/parse-cache.js'))}).then((m) => process.stdout.write(String(m.loadCache(process.argv[1], process.argv[2]).discarded ?? '')))`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, parseCachePath(db), data], { encoding: 'utf8' });
+      const script = `import(${JSON.stringify(dist('kb/parse-cache.js'))}).then((m) => {
+        const [dir, data] = process.argv.slice(1);
+        const parts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.part')).map((f) => f.slice(0, -5)) : [];
+        const cache = new m.ParseCacheDir(dir, data);
+        process.stdout.write(parts.map((p) => cache.load(p).discarded).filter(Boolean).join('; '));
+      })`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import fs from 'node:fs'; ${script}`, parseCachePath(db), data], { encoding: 'utf8' });
       return r.stdout + r.stderr;
     };
     // From before the cache is read to after the knowledge base is renamed in; the data changes between kills.
@@ -250,6 +278,7 @@ describe('parse cache', () => {
     expect(next.code, next.stderr).toBe(0);
     expect((JSON.parse(next.stdout) as BuildSummary).cache.discarded).toBeUndefined();
     expect(readdirSync(dirname(db)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(parseCachePath(db)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     await expectSameAsFull(data, db);
   });
 });
