@@ -49,11 +49,13 @@ export interface FileStamp {
 export interface FileEntry {
   sha256: string;
   items: ReadItem[];
+  holes: Holes;
 }
 
 export interface SourceEntry {
   key: string;
   items: ReadItem[];
+  holes: Holes;
 }
 
 export interface AttackEntry {
@@ -227,7 +229,7 @@ const CLOSE = '\uE001';
 
 /**
  * Connectors put the provenance in what they give (links to the exact commit read), and a sync
- * moves it for every file of a source. So files are read under placeholders that `fillProvenance`
+ * moves it for every file of a source. So files are read under placeholders that `fillHoles`
  * swaps for the real values on every build, and a cached file stays good across syncs; only which
  * fields are set, and `accessedFrom`, are part of its key.
  */
@@ -241,43 +243,64 @@ export function provenanceShape(p: Provenance): string {
   return JSON.stringify({ accessedFrom: p.accessedFrom, set: PROVENANCE_TEXT.filter((k) => p[k] !== undefined) });
 }
 
+/** Where the placeholders sit in a list of items: the item's index, then the keys down to each string holding one. */
+export type Holes = (string | number)[][];
+
 /**
- * Items with the placeholders replaced, copying only what changes. `leftover` is true when a
- * piece of a placeholder survives (a connector cut, encoded or reshaped one): such items must be
- * read again with the real provenance, and not cached.
+ * Where the placeholders are in items just read under them, found once so that every later
+ * build fills exactly those strings. Undefined when a piece of a placeholder survives outside a
+ * whole one (a connector cut, encoded or reshaped it): such items must be read again with the
+ * real provenance, and not cached.
  */
-export function fillProvenance(items: readonly ReadItem[], p: Provenance, nonce: string): { items: ReadItem[]; leftover: boolean } {
+export function findHoles(items: readonly ReadItem[], nonce: string): Holes | undefined {
   const suspect = new RegExp(`[${OPEN}${CLOSE}]|${nonce.slice(0, 8)}`);
+  const whole = new RegExp(`${OPEN}${nonce}\\w+?${CLOSE}`, 'g');
+  const holes: Holes = [];
+  let cut = false;
+  const walk = (v: unknown, path: (string | number)[]): void => {
+    if (typeof v === 'string') {
+      if (!suspect.test(v)) return;
+      if (suspect.test(v.replace(whole, ''))) cut = true;
+      else holes.push(path);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, [...path, i]));
+    } else if (v && typeof v === 'object' && !(v instanceof Date)) {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    }
+  };
+  items.forEach((it, i) => walk(it, [i]));
+  return cut ? undefined : holes;
+}
+
+/**
+ * Items with the placeholders at `holes` replaced by the real provenance, copying only the
+ * objects on the way to them (the cached items stay as they are). Undefined when a hole does not
+ * lead to a string (a cache written by something else): the items are then read again.
+ */
+export function fillHoles(items: readonly ReadItem[], holes: Holes, p: Provenance, nonce: string): ReadItem[] | undefined {
   const whole = new RegExp(`${OPEN}${nonce}(\\w+?)${CLOSE}`, 'g');
   const known = new Set<string>(PROVENANCE_TEXT);
-  let leftover = false;
-  const text = (s: string): string => {
-    if (!suspect.test(s)) return s;
-    const out = s.replace(whole, (m, k: string) => (known.has(k) ? p[k as (typeof PROVENANCE_TEXT)[number]] ?? m : m));
-    if (suspect.test(out)) leftover = true;
-    return out;
-  };
-  const value = (v: unknown): unknown => {
-    if (typeof v === 'string') return text(v);
-    if (Array.isArray(v)) {
-      let copy: unknown[] | undefined;
-      v.forEach((x, i) => {
-        const y = value(x);
-        if (y !== x) (copy ??= [...v])[i] = y;
-      });
-      return copy ?? v;
-    }
-    if (v && typeof v === 'object' && !(v instanceof Date)) {
-      let copy: Record<string, unknown> | undefined;
-      for (const [k, x] of Object.entries(v)) {
-        const y = value(x);
-        if (y !== x) (copy ??= { ...(v as Record<string, unknown>) })[k] = y;
+  const out: unknown[] = [...items];
+  const copied = new Set<unknown>();
+  for (const path of holes) {
+    let parent: Record<string | number, unknown> = out as never;
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!;
+      let child = parent[key];
+      if (!child || typeof child !== 'object') return undefined;
+      if (!copied.has(child)) {
+        child = Array.isArray(child) ? [...child] : { ...(child as object) };
+        copied.add(child);
+        parent[key] = child;
       }
-      return copy ?? v;
+      parent = child as Record<string | number, unknown>;
     }
-    return v;
-  };
-  return { items: items.map((it) => value(it) as ReadItem), leftover };
+    const last = path[path.length - 1]!;
+    const text = parent[last];
+    if (typeof text !== 'string') return undefined;
+    parent[last] = text.replace(whole, (m, k: string) => (known.has(k) ? p[k as (typeof PROVENANCE_TEXT)[number]] ?? m : m));
+  }
+  return out as ReadItem[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,6 +310,11 @@ export interface LoadedPart {
   part?: CachePart;
   /** Why a part that was there was not used. */
   discarded?: string;
+}
+
+function validHoles(holes: unknown): holes is Holes {
+  return Array.isArray(holes) && holes.every((h) => Array.isArray(h) && h.length > 1 && typeof h[0] === 'number'
+    && h.every((k) => typeof k === 'string' || typeof k === 'number'));
 }
 
 function validItems(items: unknown): items is ReadItem[] {
@@ -308,9 +336,9 @@ function wellFormed(c: Partial<CachePart>): c is CachePart {
   for (const s of c.stamps.values()) if (!s || typeof s.sha256 !== 'string' || typeof s.size !== 'number' || typeof s.hashedAt !== 'number') return false;
   if (c.files !== undefined) {
     if (!(c.files instanceof Map) || typeof c.contextKey !== 'string') return false;
-    for (const e of c.files.values()) if (!e || typeof e.sha256 !== 'string' || !validItems(e.items)) return false;
+    for (const e of c.files.values()) if (!e || typeof e.sha256 !== 'string' || !validItems(e.items) || !validHoles(e.holes)) return false;
   }
-  if (c.source !== undefined && (!c.source || typeof c.source.key !== 'string' || !validItems(c.source.items))) return false;
+  if (c.source !== undefined && (!c.source || typeof c.source.key !== 'string' || !validItems(c.source.items) || !validHoles(c.source.holes))) return false;
   if (c.attack !== undefined) {
     const a = c.attack;
     if (!a || typeof a.key !== 'string' || !Array.isArray(a.warnings) || !a.index || !(a.index.techniques instanceof Map)

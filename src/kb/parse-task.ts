@@ -9,7 +9,7 @@ import { loadAttack, type AttackWarning } from '../attack/load.js';
 import type { AttackIndex } from '../attack/types.js';
 import { loadItems, readFileItems, type PerFileSource, type ReadItem } from '../sources/collect.js';
 import type { Limits, Provenance, Source } from '../sources/types.js';
-import { sameStat, stampFile, type FileStamp } from './parse-cache.js';
+import { findHoles, sameStat, stampFile, type FileStamp, type Holes } from './parse-cache.js';
 
 export interface TaskSetup {
   dataDir: string;
@@ -24,9 +24,10 @@ export interface FileTask {
   expect?: string;
 }
 
+/** `provenance` holds the placeholders of the cache part's `nonce` (parse-cache.ts). */
 export type Task =
-  | { kind: 'files'; source: string; provenance: Provenance; files: FileTask[] }
-  | { kind: 'source'; source: string; provenance: Provenance }
+  | { kind: 'files'; source: string; provenance: Provenance; nonce: string; files: FileTask[] }
+  | { kind: 'source'; source: string; provenance: Provenance; nonce: string }
   | { kind: 'attack' };
 
 export interface FileResult {
@@ -35,25 +36,27 @@ export interface FileResult {
   stamp?: FileStamp;
   /** Undefined when the bytes are those of `expect`: the cached items stand. */
   items?: ReadItem[];
+  /** Where the placeholders are in `items`; undefined when one was cut (read again with the real provenance). */
+  holes?: Holes;
 }
 
 export type TaskResult =
   | { kind: 'files'; results: FileResult[] }
-  | { kind: 'source'; items: ReadItem[] }
+  | { kind: 'source'; items: ReadItem[]; holes?: Holes }
   | { kind: 'attack'; index: AttackIndex; warnings: AttackWarning[] };
 
-function readOne(source: PerFileSource, setup: TaskSetup, provenance: Provenance, t: FileTask): FileResult {
+function readOne(source: PerFileSource, setup: TaskSetup, task: Extract<Task, { kind: 'files' }>, t: FileTask): FileResult {
   const full = join(setup.dataDir, t.file);
   let stamp = stampFile(full, t.stamp, setup.limits.maxFileBytes);
   if (stamp && t.expect !== undefined && stamp.sha256 === t.expect) return { file: t.file, stamp };
-  const items = readFileItems(source, { dataDir: setup.dataDir, provenance, limits: setup.limits }, t.file);
+  const items = readFileItems(source, { dataDir: setup.dataDir, provenance: task.provenance, limits: setup.limits }, t.file);
   try {
     // Written to while it was read: what was read may not be what was hashed.
     if (stamp && !sameStat(stamp, statSync(full))) stamp = undefined;
   } catch {
     stamp = undefined;
   }
-  return { file: t.file, stamp, items };
+  return { file: t.file, stamp, items, holes: findHoles(items, task.nonce) };
 }
 
 /** `source` is the task's source (none for ATT&CK). */
@@ -66,7 +69,8 @@ export async function runTask(task: Task, setup: TaskSetup, source?: Source): Pr
   if (!source) throw new Error(`unknown source ${task.source}`);
   if (task.kind === 'files') {
     if (!source.perFile) throw new Error(`${source.name} does not read file by file`);
-    return { kind: 'files', results: task.files.map((t) => readOne(source as PerFileSource, setup, task.provenance, t)) };
+    return { kind: 'files', results: task.files.map((t) => readOne(source as PerFileSource, setup, task, t)) };
   }
-  return { kind: 'source', items: await loadItems(source, { dataDir: setup.dataDir, provenance: task.provenance, limits: setup.limits }) };
+  const items = await loadItems(source, { dataDir: setup.dataDir, provenance: task.provenance, limits: setup.limits });
+  return { kind: 'source', items, holes: findHoles(items, task.nonce) };
 }

@@ -21,8 +21,8 @@ import { findSource } from '../sources/registry.js';
 import type { Limits, Provenance, ResourceRecord, Source } from '../sources/types.js';
 import type { Progress } from '../util/progress.js';
 import {
-  contentKey, fillProvenance, newPart, ParseCacheDir, provenanceShape, sha256, sizeOnly, stampFile, stampHolds, templateProvenance,
-  type CachePart, type FileEntry, type FileStamp, type SourceEntry,
+  contentKey, fillHoles, findHoles, newPart, ParseCacheDir, provenanceShape, sha256, sizeOnly, stampFile, stampHolds, templateProvenance,
+  type CachePart, type FileEntry, type FileStamp, type Holes, type SourceEntry,
 } from './parse-cache.js';
 import { ParsePool, workerScript } from './parse-pool.js';
 import { runTask, type FileResult, type FileTask, type Task, type TaskResult, type TaskSetup } from './parse-task.js';
@@ -110,7 +110,7 @@ interface Common {
 type Plan =
   | { kind: 'absent'; source: Source }
   | (Common & { kind: 'files'; source: PerFileSource; contextKey: string; listing: ReadItem[]; files: FilePlan[] })
-  | (Common & { kind: 'whole'; source: Source; folderKey?: string; bytes: number; key?: string; cached?: SourceEntry; items?: ReadItem[] });
+  | (Common & { kind: 'whole'; source: Source; folderKey?: string; bytes: number; key?: string; cached?: SourceEntry; items?: ReadItem[]; holes?: Holes });
 
 /** Every file under a folder (symlinks not followed), data-dir-relative, sorted. */
 function allFiles(dataDir: string, folder: string): string[] {
@@ -240,7 +240,7 @@ class Reader {
     const flush = () => {
       if (!batch.length) return;
       const files = batch.map((f): FileTask => ({ file: f.file, stamp: f.stamp, expect: f.cached?.sha256 }));
-      out.push({ task: { kind: 'files', source: p.source.name, provenance: p.template, files }, plans: batch, bytes });
+      out.push({ task: { kind: 'files', source: p.source.name, provenance: p.template, nonce: p.part.next.nonce, files }, plans: batch, bytes });
       batch = [];
       bytes = 0;
     };
@@ -310,14 +310,15 @@ class Reader {
     const { nonce } = p.part.next;
     // Records are copied so that a connector's `finish` never changes what the cache holds.
     const replay = (items: ReadItem[]) => replayItems(p.source, items.map((it) => (Array.isArray(it) ? it : { ...it })), out);
+    const fill = (items: ReadItem[], holes: Holes | undefined) => (holes ? fillHoles(items, holes, p.provenance, nonce) : undefined);
     if (p.kind === 'whole') {
-      const read = p.items ?? p.cached!.items;
-      const filled = fillProvenance(read, p.provenance, nonce);
-      if (filled.leftover) {
+      const entry = p.items ? { items: p.items, holes: p.holes } : p.cached!;
+      const filled = fill(entry.items, entry.holes);
+      if (!filled) {
         replayItems(p.source, await loadItems(p.source, this.realOptions(p, attack)), out);
       } else {
-        replay(filled.items);
-        if (p.key !== undefined) p.part.next.source = { key: p.key, items: read };
+        replay(filled);
+        if (p.key !== undefined) p.part.next.source = { key: p.key, items: entry.items, holes: entry.holes! };
       }
       if (p.items) {
         this.report.read.sources++;
@@ -325,15 +326,15 @@ class Reader {
       } else this.report.reused.sources++;
       return out;
     }
-    replay(fillProvenance(p.listing, p.provenance, nonce).items);
+    replay(fill(p.listing, findHoles(p.listing, nonce)) ?? []);
     const byFile = new Map<string, FileEntry>();
     for (const f of p.files) {
-      const read = f.result?.items ?? f.cached!.items;
-      const filled = fillProvenance(read, p.provenance, nonce);
-      replay(filled.leftover ? readFileItems(p.source, this.realOptions(p), f.file) : filled.items);
+      const entry = f.result?.items ? { items: f.result.items, holes: f.result.holes } : f.cached!;
+      const filled = fill(entry.items, entry.holes);
+      replay(filled ?? readFileItems(p.source, this.realOptions(p), f.file));
       const stamp = f.result?.stamp;
       if (stamp && !sizeOnly(stamp)) p.part.next.stamps.set(f.file, stamp);
-      if (stamp && !filled.leftover) byFile.set(f.file, { sha256: stamp.sha256, items: read });
+      if (stamp && filled) byFile.set(f.file, { sha256: stamp.sha256, items: entry.items, holes: entry.holes! });
       if (f.result?.items) {
         this.report.read.files++;
         p.part.read = true;
@@ -403,9 +404,9 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
   const tick = () => opts.progress.update('Reading sources', ++done, total);
   try {
     const work: Promise<void>[] = [];
-    const startWhole = (p: Extract<Plan, { kind: 'whole' }>) => run({ kind: 'source', source: p.source.name, provenance: p.template }, p.source)
+    const startWhole = (p: Extract<Plan, { kind: 'whole' }>) => run({ kind: 'source', source: p.source.name, provenance: p.template, nonce: p.part.next.nonce }, p.source)
       .then((r) => {
-        p.items = r.kind === 'source' ? r.items : [];
+        if (r.kind === 'source') ({ items: p.items, holes: p.holes } = r);
         tick();
       });
     const startFiles = (t: (typeof fileTasks)[number]) => run(t.task, t.plan.source).then((r) => {
@@ -421,7 +422,9 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
     for (const p of plans) {
       if (p.kind !== 'whole' || !p.source.usesAttack) continue;
       reader.wholeKey(p, attackKey);
-      if (!p.cached) p.items = await loadItems(p.source, { dataDir: opts.dataDir, provenance: p.template, limits: opts.limits, attack });
+      if (p.cached) continue;
+      p.items = await loadItems(p.source, { dataDir: opts.dataDir, provenance: p.template, limits: opts.limits, attack });
+      p.holes = findHoles(p.items, p.part.next.nonce);
     }
     if (!pool) {
       for (const p of wholeTasks) await startWhole(p);
