@@ -5,12 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildKnowledgeBase } from '../kb/build.js';
+import { buildKnowledgeBase, type BuildOptions } from '../kb/build.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { measureD3fend } from './d3fend.js';
 import { parseFloor } from './floor.js';
 import { measureMcp } from './mcp.js';
 import { measureHostile } from './hostile.js';
+import { prepareRebuild } from './rebuild.js';
 import { SEARCH_QUERIES } from './queries.js';
 import { searchKb } from '../search/index.js';
 import { measureServe } from './serve.js';
@@ -18,6 +19,7 @@ import { measureShow } from './show.js';
 import { measureSite } from './site.js';
 import { maxRssMb, percentile, timeEach } from './stats.js';
 import { measureWeights } from './weights.js';
+import { measureYaml } from './yaml.js';
 
 type Measure = (dataDir: string, dbPath: string) => Promise<object> | object;
 
@@ -26,11 +28,13 @@ export const MEASURES: Record<string, Measure> = {
     const r = parseFloor(dataDir);
     return { ms: r.totalMs, files: r.files, bytes: r.bytes, perFolder: r.perFolder, rssMb: maxRssMb() };
   },
-  build: async (dataDir, dbPath) => {
-    const t0 = performance.now();
-    const s = await buildKnowledgeBase({ dataDir, dbPath, quiet: true });
-    return { ms: performance.now() - t0, rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length };
-  },
+  // A first build: nothing cached yet, the pool sized to the CPUs.
+  build: (dataDir, dbPath) => timedBuild({ dataDir, dbPath }),
+  'build-one-thread': (dataDir, dbPath) => timedBuild({ dataDir, dbPath: `${dbPath}.one-thread.db`, jobs: 1 }),
+  'rebuild-prepare': (dataDir, dbPath) => prepareRebuild(dataDir, dbPath),
+  // dataDir and dbPath are those rebuild-prepare made.
+  rebuild: (dataDir, dbPath) => timedBuild({ dataDir, dbPath }),
+  yaml: (dataDir) => measureYaml(dataDir),
   d3fend: (dataDir) => measureD3fend(dataDir),
   'show-markdown': (_dataDir, dbPath) => measureShow(dbPath, 'markdown'),
   'show-json': (_dataDir, dbPath) => measureShow(dbPath, 'json'),
@@ -49,6 +53,22 @@ export const MEASURES: Record<string, Measure> = {
   weights: (_dataDir, dbPath) => measureWeights(dbPath),
   'serve-hostile': (_dataDir, dbPath) => measureHostile(dbPath),
 };
+
+async function timedBuild(opts: BuildOptions): Promise<object> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const s = await buildKnowledgeBase({ quiet: true, ...opts });
+  return {
+    ms: performance.now() - t0, cpuMs: cpuMs(cpu0), rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length,
+    workers: s.workers, cache: s.cache,
+  };
+}
+
+/** CPU time of every thread of this process since `since` (worker threads included). */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
 
 export function scratchDb(): { dbPath: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'purplebook-bench-'));

@@ -6,6 +6,7 @@ import { DOMAINS } from '../attack/types.js';
 import { newerHint, newerIds } from '../crosswalk/newer.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { buildKnowledgeBase } from '../kb/build.js';
+import type { CacheReport } from '../kb/read-sources.js';
 import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { removeStaleTempFiles } from '../kb/temp-files.js';
@@ -93,6 +94,19 @@ function newerSourcesHint(dbPath: string, sources: string[]): string | undefined
   }
 }
 
+/** What the parse cache did, in one line; a cache that could not be used or written says why. */
+function parseCacheLine(c: CacheReport): string | undefined {
+  if (!c.path) return undefined;
+  const parts = [];
+  if (c.discarded) parts.push(`Parse cache ${c.path} ${c.discarded === 'ignored (--full)' ? 'ignored (--full)' : `discarded: ${c.discarded}`}`);
+  const reused = c.reused.files + c.reused.sources;
+  if (reused || c.reused.attack) {
+    parts.push(`Parse cache: ${c.reused.files} files and ${c.reused.sources + (c.reused.attack ? 1 : 0)} sources unchanged, ${c.read.files} files and ${c.read.sources + (c.read.attack ? 1 : 0)} sources read`);
+  }
+  if (c.saveError) parts.push(`Parse cache not written (${c.saveError}): the next build reads everything again`);
+  return parts.length ? parts.join('\n') : undefined;
+}
+
 export function registerBuild(program: Command): void {
   withFormatOptions(program
     .command('build')
@@ -100,9 +114,15 @@ export function registerBuild(program: Command): void {
     .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
     .option('--db <file>', DB_OPTION_HELP)
     .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxBundleBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
+    .option('--full', 'read every file afresh, ignoring the parse cache kept beside the knowledge base')
+    .option('--jobs <n>', 'worker threads reading the sources (default: the CPU count; 1 reads in one thread)')
     .option('--quiet', 'print nothing but errors')
-    .action(async (opts: { data?: string; db?: string; config?: string; quiet?: boolean; format?: string; json?: boolean }) => {
+    .action(async (opts: { data?: string; db?: string; config?: string; full?: boolean; jobs?: string; quiet?: boolean; format?: string; json?: boolean }) => {
       const json = formatOf(opts, ['text', 'json'], 'text') === 'json';
+      const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+      if (jobs !== undefined && (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256)) {
+        throw new CliError(`--jobs must be a whole number from 1 to 256, got ${JSON.stringify(opts.jobs)}`, EXIT_BAD_INPUT);
+      }
       let config;
       try {
         config = loadBuildLimits(opts.config);
@@ -123,7 +143,7 @@ export function registerBuild(program: Command): void {
         err.write(`warning: ${basename(dbPath)} has ${losing.before} sources; ${dataDir} lacks ${losing.lost.length} of them, which the new build will not have: ${losing.lost.join(', ')}\n`);
       }
       const stale = removeStaleTempFiles(dbPath);
-      const summary = await buildKnowledgeBase({ dataDir, dbPath, limits: config.limits, quiet: opts.quiet || json, beforeRename: refuseEmpty(dataDir) });
+      const summary = await buildKnowledgeBase({ dataDir, dbPath, limits: config.limits, quiet: opts.quiet || json, full: opts.full, jobs, beforeRename: refuseEmpty(dataDir) });
       if (json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
@@ -133,6 +153,8 @@ export function registerBuild(program: Command): void {
       if (Object.keys(config.set).length) {
         err.write(`Limits from ${config.file}: ${Object.entries(config.set).map(([k, v]) => `${k}=${v}`).join(', ')}\n`);
       }
+      const cacheLine = parseCacheLine(summary.cache);
+      if (cacheLine) err.write(`${cacheLine}\n`);
       err.write(`Built ${summary.dbPath} from ${summary.dataDir} in ${summary.seconds.toFixed(1)} s\n`);
       err.write(`ATT&CK ${summary.attackVersion}: ${summary.techniques} active techniques and sub-techniques\n`);
       const loaded = summary.sources.filter((s) => s.loaded);

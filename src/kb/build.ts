@@ -5,16 +5,17 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadAttack } from '../attack/load.js';
 import { loadThreatProfiles, type ThreatProfile } from '../threats/profiles.js';
 import type { AttackIndex } from '../attack/types.js';
 import { resolveTechniqueId } from '../resolve.js';
-import { collectSource, sourcePresent, type SourceWarning } from '../sources/collect.js';
+import type { SourceWarning } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
 import type { DetectionKind, Limits, ResourceRecord, Source } from '../sources/types.js';
 import { DEFAULT_LIMITS } from '../sources/types.js';
 import { createProgress, type Progress } from '../util/progress.js';
+import { parseCachePath } from './parse-cache.js';
 import { provenanceFor, readManifest } from './provenance.js';
+import { defaultJobs, readSources, type CacheReport } from './read-sources.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface BuildOptions {
@@ -26,6 +27,14 @@ export interface BuildOptions {
   progress?: Progress;
   /** Test hook: called after the temp file is written and before the rename. */
   beforeRename?: (tempPath: string) => void;
+  /** Read every file afresh, ignoring the parse cache (which is then written anew). */
+  full?: boolean;
+  /** Keep no parse cache beside the knowledge base (default: kept, see parse-cache.ts). */
+  cache?: boolean;
+  /** Worker threads reading the sources (default: the CPU count; 1 reads in this thread). */
+  jobs?: number;
+  /** Test hook: called with the parse cache's temporary file before it is renamed into place. */
+  beforeCacheRename?: (tempPath: string) => void;
 }
 
 export interface SourceSummary {
@@ -50,6 +59,10 @@ export interface BuildSummary {
   warnings: number;
   skipped: string[];
   seconds: number;
+  /** What the parse cache saved this build, and any reason it was not used. */
+  cache: CacheReport;
+  /** Worker threads that read sources (0: all in the main thread). */
+  workers: number;
 }
 
 interface PendingSource {
@@ -69,25 +82,18 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
   const attackWarnings: SourceWarning[] = [];
 
   const manifest = readManifest(opts.dataDir, (reason) => attackWarnings.push({ source: 'manifest', file: 'MANIFEST.json', reason }));
-  progress.update('Loading ATT&CK');
-  const attack = loadAttack(opts.dataDir, (w) => attackWarnings.push({ source: 'attack', ...w }), limits);
+  const read = await readSources({
+    dataDir: opts.dataDir, sources, limits, manifest, progress, full: opts.full, jobs: opts.jobs ?? defaultJobs(),
+    cachePath: opts.cache === false ? undefined : parseCachePath(opts.dbPath), beforeCacheRename: opts.beforeCacheRename,
+  });
+  const { attack } = read;
+  for (const w of read.attackWarnings) attackWarnings.push({ source: 'attack', ...w });
   if (!attack.domains.length) attackWarnings.push({ source: 'attack', file: 'attack/', reason: 'no ATT&CK bundle could be loaded: every mapping will be unknown' });
 
   const profiles = loadThreatProfiles(opts.dataDir, attack, (file, reason) => attackWarnings.push({ source: 'adversaries', file, reason }));
 
-  const pending: PendingSource[] = [];
-  const skipped: string[] = [];
-  for (const [i, source] of sources.entries()) {
-    progress.update(`Reading ${source.title}`, i, sources.length);
-    if (!sourcePresent(source, opts.dataDir)) {
-      skipped.push(source.name);
-      pending.push({ source, loaded: false, records: [], warnings: [] });
-      continue;
-    }
-    const provenance = provenanceFor(manifest, opts.dataDir, source.folder);
-    const { records, warnings } = await collectSource(source, { dataDir: opts.dataDir, attack, provenance, limits });
-    pending.push({ source, loaded: true, records, warnings });
-  }
+  const pending: PendingSource[] = read.sources;
+  const { skipped } = read;
   progress.update('Writing knowledge base');
 
   mkdirSync(dirname(opts.dbPath), { recursive: true });
@@ -105,7 +111,7 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
       dbPath: opts.dbPath, dataDir: opts.dataDir, attackVersion: attack.version,
       techniques: [...attack.techniques.values()].filter((t) => t.status === 'active').length,
       sources: sourceSummaries, warnings: attackWarnings.length + sourceSummaries.reduce((n, s) => n + s.warnings, 0),
-      skipped, seconds: 0,
+      skipped, seconds: 0, cache: read.cache, workers: read.workers,
     };
     opts.beforeRename?.(tempPath);
     renameSync(tempPath, opts.dbPath);

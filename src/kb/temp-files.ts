@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-function alive(pid: number): boolean {
+/** True while the process exists (also when it belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -24,7 +25,7 @@ export function removeStaleTempFiles(dbPath: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const pid = pattern.exec(name)?.[1];
-    if (!pid || Number(pid) === process.pid || alive(Number(pid))) continue;
+    if (!pid || Number(pid) === process.pid || processAlive(Number(pid))) continue;
     rmSync(join(dir, name), { force: true });
     removed.push(name);
   }

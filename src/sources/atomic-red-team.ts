@@ -74,8 +74,8 @@ function testRecord(ctx: LoadContext, file: string, folder: string, techniques: 
   };
 }
 
-function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${rel}`;
+function* loadFile(ctx: LoadContext, file: string): Generator<ResourceRecord> {
+  const rel = file.slice(FOLDER.length + 1);
   const doc = readYamlMapping(ctx, file);
   if (!doc) return;
   if (!Array.isArray(doc.atomic_tests)) {
@@ -111,9 +111,9 @@ export const atomicRedTeamSource: Source = {
   mapsVia: '`attack_technique` of the file',
   techniquePage: `https://github.com/${REPO}/blob/${DEFAULT_REF}/atomics/{id}/{id}.md`,
   summaryFields: ['platforms', 'executor', 'elevation'],
-  *load(ctx) {
+  perFile: {
     // Only atomics/<T…>/<T…>.yaml, as upstream's own generator globs them.
-    const files = walkFiles(ctx.dir, (_name, rel) => /^atomics\/T[^/]*\/T[^/]*\.yaml$/.test(rel));
-    for (const rel of files) yield* loadFile(ctx, rel);
+    files: (ctx) => walkFiles(ctx.dir, (_name, rel) => /^atomics\/T[^/]*\/T[^/]*\.yaml$/.test(rel)).map((rel) => `${FOLDER}/${rel}`),
+    read: loadFile,
   },
 };

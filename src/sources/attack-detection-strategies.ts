@@ -5,6 +5,7 @@
 import type { Source } from './types.js';
 
 export const attackDetectionStrategiesSource: Source = {
+  usesAttack: true,
   name: 'attack-detection-strategies',
   title: 'MITRE ATT&CK Detection Strategies',
   pillar: 'detection',

@@ -5,6 +5,7 @@
 import type { ResourceRecord, Source, TechniqueRef } from './types.js';
 
 export const attackMitigationsSource: Source = {
+  usesAttack: true,
   name: 'attack-mitigations',
   title: 'MITRE ATT&CK Mitigations',
   pillar: 'policy',

@@ -227,10 +227,11 @@ export const elasticSource: Source = {
   mapsVia: '`[[rule.threat]]` (framework MITRE ATT&CK): `technique.id` and `technique.subtechnique.id`',
   summaryFields: ['severity', 'language', 'integration'],
   detectionKind: { kind: 'rule', why: 'an Elastic Security rule runs in Kibana as a query, EQL, ES|QL, threshold, new-terms, indicator-match or machine-learning rule (`rule.type`)' },
-  *load(ctx) {
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) {
-      const record = loadFile(ctx, `${FOLDER}/${rel}`);
-      if (record) yield record;
-    }
+  perFile: {
+    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
+    read(ctx, file) {
+      const record = loadFile(ctx, file);
+      return record ? [record] : [];
+    },
   },
 };

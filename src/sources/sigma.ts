@@ -271,7 +271,8 @@ export const sigmaSource: Source = {
   mapsVia: '`tags: attack.tNNNN[.NNN]`',
   summaryFields: ['level', 'status', 'logsource'],
   detectionKind: { kind: 'rule', why: 'a Sigma rule is detection logic (`detection` and `condition`) that sigma-cli converts into a SIEM query' },
-  *load(ctx) {
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath))) yield* loadFile(ctx, `${FOLDER}/${rel}`);
+  perFile: {
+    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
+    read: loadFile,
   },
 };

@@ -3,8 +3,10 @@
  * `detections/`. ATT&CK ids come from `tags.mitre_attack_id` (a list; `null` means none).
  * Deprecated: `status: deprecated` or a file under `detections/deprecated/`.
  * Analytic stories (`stories/*.yml`) are not resources of their own (they carry no ATT&CK
- * mapping); they are read first so that the story names a detection lists can link to the
- * story's page on research.splunk.com, whose slug is the story file's name.
+ * mapping); each story file notes its name, and once every file is read the story names a
+ * detection lists are linked to the story's page on research.splunk.com, whose slug is the story
+ * file's name. (Every file is read on its own, so the build can cache it and read it in another
+ * thread.)
  */
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
@@ -85,24 +87,36 @@ class StoryIndex {
   }
 }
 
-function loadStories(ctx: LoadContext): StoryIndex {
-  const stories = new StoryIndex();
-  for (const rel of walkFiles(ctx.dir, (_name, relPath) => STORY_FILE.test(relPath))) {
-    const stem = rel.slice('stories/'.length, -'.yml'.length);
-    stories.addFile(stem);
-    const file = `${FOLDER}/${rel}`;
-    const text = readText(ctx, file);
-    if (text === undefined) continue;
-    let doc: unknown;
+/** What a story file tells the detections: its file stem, and the story's name when it has one. */
+interface StoryNote {
+  stem: string;
+  name?: string;
+}
+
+/** A story file's note; a story whose file does not parse still has its page (its slug names the file). */
+function readStory(ctx: LoadContext, file: string): void {
+  const stem = file.slice(`${FOLDER}/stories/`.length, -'.yml'.length);
+  const note: StoryNote = { stem };
+  const text = readText(ctx, file);
+  if (text !== undefined) {
     try {
-      doc = parseYaml(text, ctx.limits);
+      const doc = parseYaml(text, ctx.limits);
+      const name = isMap(doc) ? str(doc.name) : undefined;
+      if (name) note.name = name;
+      else ctx.warn(file, 'not an analytic story: no `name`');
     } catch (e) {
       ctx.warn(file, `YAML: ${reason(e)}`);
-      continue;
     }
-    const name = isMap(doc) ? str(doc.name) : undefined;
-    if (name) stories.addName(name, stem);
-    else ctx.warn(file, 'not an analytic story: no `name`');
+  }
+  ctx.note?.(note);
+}
+
+function storyIndex(notes: unknown[]): StoryIndex {
+  const stories = new StoryIndex();
+  for (const n of notes) {
+    if (!isMap(n) || typeof n.stem !== 'string') continue;
+    stories.addFile(n.stem);
+    if (typeof n.name === 'string') stories.addName(n.name, n.stem);
   }
   return stories;
 }
@@ -135,7 +149,20 @@ function storyUrls(names: string[], stories: StoryIndex): Record<string, string>
   }));
 }
 
-function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stories: string[]; cve: string[] }, researchUrl: string | undefined, stories: StoryIndex): YamlMap {
+/** `meta` with `storyUrls` after `analyticStories`, for the stories a detection lists that have a page. */
+function withStoryUrls(meta: YamlMap, stories: StoryIndex): YamlMap {
+  const names = Array.isArray(meta.analyticStories) ? (meta.analyticStories as string[]).slice(0, LIST_MAX) : [];
+  const urls = storyUrls(names, stories);
+  if (!Object.keys(urls).length) return meta;
+  const out: YamlMap = {};
+  for (const [k, v] of Object.entries(meta)) {
+    out[k] = v;
+    if (k === 'analyticStories') out.storyUrls = urls;
+  }
+  return out;
+}
+
+function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stories: string[]; cve: string[] }, researchUrl: string | undefined): YamlMap {
   const meta: YamlMap = {};
   const set = (k: string, v: unknown) => {
     if (v !== undefined && !(Array.isArray(v) && !v.length) && !(isMap(v) && !Object.keys(v).length)) meta[k] = v;
@@ -148,7 +175,6 @@ function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stor
   meta.language = 'SPL';
   if (typeof tags.risk_score === 'number') meta.riskScore = tags.risk_score;
   set('analyticStories', capList(lists.stories));
-  set('storyUrls', storyUrls(lists.stories.slice(0, LIST_MAX), stories));
   set('cve', capList(lists.cve));
   const author = str(doc.author);
   set('author', author ? oneLine(author, AUTHOR_MAX) : undefined);
@@ -170,7 +196,7 @@ function techniqueRefs(ctx: LoadContext, file: string, raw: string[]): Technique
   return ids.map((id) => ({ id }));
 }
 
-function detectionRecord(ctx: LoadContext, file: string, doc: unknown, stories: StoryIndex): ResourceRecord | undefined {
+function detectionRecord(ctx: LoadContext, file: string, doc: unknown): ResourceRecord | undefined {
   if (!isMap(doc) || !str(doc.name)) {
     ctx.warn(file, isMap(doc) ? 'not a detection: no `name`' : `not a detection: the document is a ${typeName(doc)}`);
     return undefined;
@@ -200,12 +226,12 @@ function detectionRecord(ctx: LoadContext, file: string, doc: unknown, stories: 
     description: oneLine(doc.description),
     deprecated: breadcrumb[0] === DEPRECATED_DIR || str(doc.status)?.toLowerCase() === 'deprecated',
     file,
-    meta: metaOf(doc, tags, lists, splunkResearchUrl(pathInRepo, id), stories),
+    meta: metaOf(doc, tags, lists, splunkResearchUrl(pathInRepo, id)),
     techniques,
   };
 }
 
-function loadDetection(ctx: LoadContext, file: string, stories: StoryIndex): ResourceRecord | undefined {
+function loadDetection(ctx: LoadContext, file: string): ResourceRecord | undefined {
   const text = readText(ctx, file);
   if (text === undefined) return undefined;
   let doc: unknown;
@@ -215,7 +241,7 @@ function loadDetection(ctx: LoadContext, file: string, stories: StoryIndex): Res
     ctx.warn(file, `YAML: ${reason(e)}`);
     return undefined;
   }
-  return detectionRecord(ctx, file, doc, stories);
+  return detectionRecord(ctx, file, doc);
 }
 
 export const splunkSource: Source = {
@@ -231,11 +257,20 @@ export const splunkSource: Source = {
   mapsVia: '`tags.mitre_attack_id` (list of technique ids)',
   summaryFields: ['type', 'status', 'dataSource'],
   detectionKind: { kind: 'rule', why: 'an ESCU detection is an SPL `search` that Splunk runs' },
-  *load(ctx) {
-    const stories = loadStories(ctx);
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => DETECTION_FILE.test(relPath))) {
-      const record = loadDetection(ctx, `${FOLDER}/${rel}`, stories);
-      if (record) yield record;
-    }
+  perFile: {
+    // Stories first, as their warnings always came first.
+    files: (ctx) => [STORY_FILE, DETECTION_FILE].flatMap((re) => walkFiles(ctx.dir, (_name, relPath) => re.test(relPath)).map((rel) => `${FOLDER}/${rel}`)),
+    read(ctx, file) {
+      if (STORY_FILE.test(file.slice(FOLDER.length + 1))) {
+        readStory(ctx, file);
+        return [];
+      }
+      const record = loadDetection(ctx, file);
+      return record ? [record] : [];
+    },
+    finish(_ctx, records, notes) {
+      const stories = storyIndex(notes);
+      for (const r of records) if (r.meta) r.meta = withStoryUrls(r.meta, stories);
+    },
   },
 };

@@ -131,6 +131,7 @@ function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
 }
 
 export const threatHunterPlaybookSource: Source = {
+  usesAttack: true,
   name: 'threathunter-playbook',
   title: 'OTRF ThreatHunter Playbook',
   pillar: 'detection',

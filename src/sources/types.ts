@@ -152,10 +152,44 @@ export interface LoadContext {
   limits: Limits;
   /** Record a problem with one file; the connector then carries on with the next. */
   warn(file: string, reason: string): void;
+  /**
+   * A per-file reader's fact about its file for `finish` (plain, cloneable data): cached with the
+   * file's records, so `finish` needs no file read again.
+   */
+  note?(value: unknown): void;
 }
 
-export interface Source extends SourceInfo {
+/**
+ * A connector whose records come file by file: what `read` gives for a file (records and
+ * warnings) depends on that file's bytes, the provenance and the limits only, never on ATT&CK
+ * (`ctx.attack` throws here) or on another file. The build can then keep it per file in the parse
+ * cache and run `read` in worker threads.
+ */
+export interface PerFileReader {
+  /** The files to read, relative to the data dir, in load order. */
+  files(ctx: LoadContext): string[];
+  /** One file's records; its problems go to `ctx.warn`. */
+  read(ctx: LoadContext, file: string): Iterable<ResourceRecord>;
+  /**
+   * Work that needs several files, done in the main thread after every file is read, on the
+   * records and the notes in load order (Splunk links detections to their story pages). It may
+   * replace a record's fields but must not change objects inside them: those are the cache's.
+   */
+  finish?(ctx: LoadContext, records: ResourceRecord[], notes: unknown[]): void;
+}
+
+interface SourceBase extends SourceInfo {
   /** True when this source's files are present under dataDir (default: its folder exists). */
   present?(dataDir: string): boolean;
-  load(ctx: LoadContext): Iterable<ResourceRecord> | AsyncIterable<ResourceRecord>;
+  /**
+   * The connector reads `ctx.attack`: it runs in the main thread once ATT&CK is loaded, and its
+   * cached records are only reused for the same ATT&CK files. Without it `ctx.attack` throws.
+   */
+  usesAttack?: boolean;
 }
+
+/** A connector reads its folder either as a whole (`load`) or file by file (`perFile`). */
+export type Source = SourceBase & (
+  | { load(ctx: LoadContext): Iterable<ResourceRecord> | AsyncIterable<ResourceRecord>; perFile?: never }
+  | { perFile: PerFileReader; load?: never }
+);

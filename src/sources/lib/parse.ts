@@ -1,5 +1,5 @@
 /** Format parsers with the safety limits every connector shares. Each throws a readable Error. */
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { parse as parseTomlText } from 'smol-toml';
 import type { Limits } from '../types.js';
 
@@ -26,22 +26,6 @@ export class ParseError extends Error {
   }
 }
 
-const lineAt = (text: string, offset: number) => {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-};
-
-/** The YAML library's error with its line, and the key for a duplicate (the error points at it). */
-function yamlError(text: string, e: { message: string; code?: string; pos?: [number, number] }, prefix: string): ParseError {
-  const detail = e.message.split('\n')[0]!;
-  const at = e.pos?.[0];
-  if (at === undefined || at < 0 || at > text.length) return new ParseError(`${prefix}${detail}`, detail);
-  const line = lineAt(text, at);
-  const key = e.code === 'DUPLICATE_KEY' ? /^\s*['"]?([^'":\n]{1,80})/.exec(text.slice(at, at + 100))?.[1]?.trim() : undefined;
-  return new ParseError(`${prefix}${detail}`, detail, line, key);
-}
-
 /** "duplicate key `tags` at line 12", "Missing closing quote at line 3": what a parse error says, located, once. */
 export function parseProblem(e: unknown): string {
   if (!(e instanceof ParseError)) return reason(e);
@@ -49,73 +33,119 @@ export function parseProblem(e: unknown): string {
   return `${what}${e.line ? ` at line ${e.line}` : ''}`;
 }
 
+function deeperThan(limits: Limits): Error {
+  return new Error(`nested deeper than ${limits.maxDepth} levels`);
+}
+
 function checkDepth(value: unknown, limits: Limits): void {
-  if (depthOf(value, limits.maxDepth) > limits.maxDepth) throw new Error(`nested deeper than ${limits.maxDepth} levels`);
+  if (depthOf(value, limits.maxDepth) > limits.maxDepth) throw deeperThan(limits);
 }
 
 /**
- * Refuses a mapping that repeats a key (scalar keys compared by value, as the YAML library's own
- * `uniqueKeys` does). The library's check compares every key with every earlier one: a 1 MB
- * mapping of distinct keys took two minutes. One Set per mapping makes it linear.
+ * An alias is one shared object in the parsed value, but whoever walks the value (the depth
+ * check, JSON.stringify, a renderer) visits it once per use: ten levels of ten aliases are 10^10
+ * visits from a few hundred bytes. So the value as walked, counted once per use over the shared
+ * objects (linear time), may be at most `maxYamlAliases` times the value as written; an alias
+ * inside its own anchor (a cycle) is refused outright.
  */
-function checkUniqueKeys(doc: Document.Parsed, text: string, prefix: string): void {
-  const stack: unknown[] = [doc.contents];
+function checkAliasExpansion(value: unknown, limits: Limits): void {
+  if (!value || typeof value !== 'object') return;
+  const walked = new Map<object, number>();
+  const open = new Set<object>();
+  let written = 0;
+  // Iterative post-order: aliases can nest a value deeper than the parser's own depth guard sees.
+  const stack: { node: object; children: unknown[]; i: number; size: number }[] = [];
+  const enter = (node: object) => {
+    open.add(node);
+    const children = Object.values(node);
+    written += 1 + children.filter((c) => !c || typeof c !== 'object').length;
+    stack.push({ node, children, i: 0, size: 1 });
+  };
+  enter(value);
   while (stack.length) {
-    const node = stack.pop();
-    if (isMap(node)) {
-      const seen = new Set<unknown>();
-      for (const pair of node.items) {
-        const key = pair.key;
-        // NaN never equals itself, so the library lets `.nan` repeat; a Set would not.
-        if (isScalar(key) && !Number.isNaN(key.value)) {
-          if (seen.has(key.value)) {
-            const line = key.range ? lineAt(text, key.range[0]) : undefined;
-            const name = String(key.value).slice(0, 80);
-            const detail = `Map keys must be unique: ${JSON.stringify(name)} repeated${line ? ` at line ${line}` : ''}`;
-            throw new ParseError(`${prefix}${detail}`, detail, line, name);
-          }
-          seen.add(key.value);
-        }
-        stack.push(pair.key, pair.value);
-      }
-    } else if (isSeq(node)) {
-      for (const item of node.items) stack.push(item);
-    } else if (isPair(node)) {
-      stack.push(node.key, node.value);
+    const top = stack[stack.length - 1]!;
+    if (top.i < top.children.length) {
+      const c = top.children[top.i++];
+      if (!c || typeof c !== 'object') top.size += 1;
+      else if (open.has(c)) throw new Error('an alias refers to a node that contains it');
+      else if (walked.has(c)) top.size += walked.get(c)!;
+      else enter(c);
+      continue;
+    }
+    stack.pop();
+    open.delete(top.node);
+    walked.set(top.node, top.size);
+    const parent = stack[stack.length - 1];
+    if (parent) parent.size += top.size;
+    else if (top.size > written * limits.maxYamlAliases) {
+      throw new Error(`aliases expand the document more than ${limits.maxYamlAliases}-fold`);
     }
   }
 }
 
-/** The library is told not to check keys itself (see checkUniqueKeys). */
-const YAML_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
+/** js-yaml's error: its reason, and where it stopped (`mark`, 0-based; a duplicate's mark is on the key). */
+interface YamlException {
+  name: 'YAMLException';
+  message: string;
+  reason?: string;
+  mark?: { line: number; position: number };
+}
 
-/** `prefix`: parseYamlDocuments says "YAML: " itself, parseYaml's callers do (as with the library's own errors). */
-function documentValue(doc: Document.Parsed, text: string, limits: Limits, prefix: string): unknown {
-  if (doc.errors.length) throw yamlError(text, doc.errors[0]!, prefix);
-  checkUniqueKeys(doc, text, prefix);
-  const value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
-  if (value !== null && value !== undefined) checkDepth(value, limits);
+const isYamlException = (e: unknown): e is YamlException => e instanceof Error && e.name === 'YAMLException';
+
+/**
+ * The library's error as a ParseError: `message` keeps the library's first line ("duplicated
+ * mapping key (6:5)"), `line` is 1-based and `key` is the repeated key's text where the mark points.
+ */
+function yamlError(text: string, e: YamlException, prefix: string): ParseError {
+  const first = e.message.split('\n')[0]!;
+  const detail = e.reason ?? first;
+  const mark = e.mark;
+  if (!mark || mark.position < 0 || mark.position > text.length) return new ParseError(`${prefix}${first}`, detail);
+  const key = detail === 'duplicated mapping key' ? /^\s*['"]?([^'":\n]{1,80})/.exec(text.slice(mark.position, mark.position + 100))?.[1]?.trim() : undefined;
+  return new ParseError(`${prefix}${first}`, detail, mark.line + 1, key);
+}
+
+/**
+ * js-yaml with the build's limits. Its nesting guard counts collections and stops at its limit;
+ * set two above ours so that `checkDepth` decides at the boundary (a value's depth counts the
+ * scalar below the innermost collection) and the guard only stops far deeper input from
+ * recursing, with the same message. Its duplicate-key check is one lookup per key (linear: see
+ * test/robustness/yaml-keys.test.ts). `prefix`: parseYamlDocuments says "YAML: " itself,
+ * parseYaml's callers do.
+ */
+function loadYaml(text: string, limits: Limits, prefix: string): unknown[] {
+  try {
+    return loadAll(text, { maxDepth: limits.maxDepth + 2, maxAliases: limits.maxYamlAliases });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith('nesting exceeded maxDepth')) throw deeperThan(limits);
+    if (isYamlException(e)) throw yamlError(text, e, prefix);
+    throw new ParseError(`${prefix}${message}`, message.split('\n')[0]!);
+  }
+}
+
+function checked(value: unknown, limits: Limits): unknown {
+  checkAliasExpansion(value, limits);
+  checkDepth(value, limits);
   return value;
 }
 
 /**
  * All YAML documents of a file (Sigma rule collections hold several). Duplicate keys, syntax
- * errors and alias bombs throw; an empty document is dropped.
+ * errors, unknown tags and alias bombs throw (syntax errors as `YAML: …`); an empty document is
+ * dropped.
  */
 export function parseYamlDocuments(text: string, limits: Limits): unknown[] {
-  const docs = parseAllDocuments(text, YAML_OPTIONS);
-  const list = Array.isArray(docs) ? docs : [docs];
-  const out: unknown[] = [];
-  for (const doc of list) {
-    const value = documentValue(doc, text, limits, 'YAML: ');
-    if (value !== null && value !== undefined) out.push(value);
-  }
-  return out;
+  const docs = loadYaml(text, limits, 'YAML: ');
+  return docs.filter((v) => v !== null && v !== undefined).map((v) => checked(v, limits));
 }
 
-/** A single-document YAML file. */
+/** A single-document YAML file; an empty one is null. Callers name the format in their warning. */
 export function parseYaml(text: string, limits: Limits): unknown {
-  return documentValue(parseDocument(text, YAML_OPTIONS), text, limits, '');
+  const docs = loadYaml(text, limits, '');
+  if (docs.length > 1) throw new Error('the file holds several YAML documents, one was expected');
+  return checked(docs[0] ?? null, limits);
 }
 
 export function parseToml(text: string, limits: Limits): Record<string, unknown> {
