@@ -72,6 +72,52 @@ export interface SourceInfo {
   detectionKind?: DetectionKindRule;
 }
 
+/**
+ * Whose naming a log-source reference uses. `sigma`: a Sigma `logsource` (product, category,
+ * service); `elastic-index`: an index pattern (`logs-endpoint.events.process-*`);
+ * `elastic-integration`: a related integration package (`endpoint`, `aws`); `splunk`: an ESCU
+ * `data_source` name (`Sysmon EventID 1`); `sentinel`: a Log Analytics table (`SecurityEvent`);
+ * `car`: a CAR data-model object/action (`process/create`); `atc`: an Atomic Threat Coverage
+ * "data needed" name; `attack`: an ATT&CK analytic's log-source reference (data component name,
+ * channel).
+ */
+export type LogSourceScheme = 'sigma' | 'elastic-index' | 'elastic-integration' | 'splunk' | 'sentinel' | 'car' | 'atc' | 'attack';
+
+/** One piece of telemetry a detection reads, as its upstream names it (never guessed). */
+export interface LogSourceRef {
+  scheme: LogSourceScheme;
+  /** Sigma's triple; the other schemes use `name`. */
+  product?: string;
+  category?: string;
+  service?: string;
+  /** The upstream's name for it: index pattern, integration, data_source, table, data-model ref, data component. */
+  name?: string;
+  /** Finer detail where the upstream gives it: an ATT&CK channel (`EventCode=4688`), a CAR field set. */
+  channel?: string;
+}
+
+/**
+ * Typed facts about a resource that analyses read (coverage, plan, telemetry), next to the
+ * free-form `meta` that pages show. Absent means the upstream does not say; for `logSources` an
+ * empty list on a detection means it names no telemetry (counted as "unknown").
+ */
+export interface ResourceFacets {
+  /** ATT&CK-style platform names the resource applies to, lowercase (`windows`, `linux`, `macos`, `aws`). */
+  platforms?: string[];
+  /** How a test runs: `powershell`, `command_prompt`, `sh`, `bash`, `manual`, … (lowercase). */
+  executors?: string[];
+  /** A test needs administrator/root rights. */
+  elevation?: boolean;
+  logSources?: LogSourceRef[];
+}
+
+/** The logic of an executable rule, shown as text (never run): a Sigma detection block, a query. */
+export interface RuleLogic {
+  /** `sigma`, `eql`, `esql`, `kuery`, `lucene`, `spl`, `kql`, `pseudocode`, … */
+  language: string;
+  text: string;
+}
+
 /** One technique reference as the upstream states it. */
 export interface TechniqueRef {
   /** Raw id, e.g. "T1059.001", " t1059.001", "T1485.A002". Resolved by `resolve.ts`. */
@@ -102,6 +148,9 @@ export interface ResourceRecord {
   meta?: Record<string, unknown>;
   /** Detection records of a `perRecord` source: the kind this record's upstream data gives it. */
   kind?: DetectionKind;
+  facets?: ResourceFacets;
+  /** Detection records: the rule's logic as text, capped by the connector. */
+  logic?: RuleLogic;
   techniques: TechniqueRef[];
 }
 
