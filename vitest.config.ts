@@ -1,11 +1,43 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The test files that open the knowledge base the run builds: those that `inject('kbPath')`.
+ * Read from the files themselves so that a new such test joins the `kb` project without a list to keep.
+ */
+function knowledgeBaseTests(dir = 'test'): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.test.ts')) continue;
+    const file = join(entry.parentPath, entry.name);
+    if (/\binject\(\s*['"]kbPath['"]\s*\)/.test(readFileSync(file, 'utf8'))) out.push(file.split('\\').join('/'));
+  }
+  return out.sort();
+}
+
+const kbTests = knowledgeBaseTests();
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Vitest's default leaves one core idle (CPUs - 1: a single worker on a 2-core machine), while
+    // most files spend their time waiting on a CLI child, a server or a browser.
+    maxWorkers: Math.max(2, availableParallelism()),
+    projects: [
+      {
+        extends: true,
+        // Connectors, parsers, fixtures: no knowledge base, so running only these builds none.
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: kbTests, globalSetup: ['test/global-attack.ts'] },
+      },
+      {
+        extends: true,
+        // Pages, CLI, server, site: one knowledge base built from the real data for the whole run.
+        test: { name: 'kb', include: kbTests, globalSetup: ['test/global-attack.ts', 'test/global-setup.ts'] },
+      },
+    ],
   },
 });

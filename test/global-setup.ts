@@ -1,4 +1,7 @@
-/** Builds the knowledge base from the real shared data once for the whole test run. */
+/**
+ * Builds the knowledge base from the real shared data once for the whole test run, for the `kb`
+ * project only (vitest.config.ts). No parse cache: nothing reads it, and writing it costs time.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'purplebook-kb-'));
   const dbPath = join(dir, 'purplebook.db');
-  await buildKnowledgeBase({ dataDir: DATA_DIR, dbPath, quiet: true });
+  await buildKnowledgeBase({ dataDir: DATA_DIR, dbPath, quiet: true, cache: false });
   project.provide('kbPath', dbPath);
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -1,9 +1,11 @@
 /** Shared test plumbing: where the real data is, a cached ATT&CK, temp folders. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deserialize } from 'node:v8';
+import { inject } from 'vitest';
 import { loadAttack } from '../src/attack/load.js';
 import type { AttackIndex } from '../src/attack/types.js';
 
@@ -16,9 +18,14 @@ export const PREVIOUS_ATTACK_DIR = process.env.PURPLEBOOK_ATTACK_PREVIOUS
   ? resolve(process.env.PURPLEBOOK_ATTACK_PREVIOUS) : resolve(REPO, '..', 'shared', 'attack-18.1');
 
 let attack: AttackIndex | undefined;
-/** The real ATT&CK of the data folder, loaded once per test file. */
+/**
+ * The real ATT&CK of the data folder, once per test file: the snapshot global-attack.ts parsed for
+ * the run, or parsed here when the file runs without it (another config).
+ */
 export function realAttack(): AttackIndex {
-  attack ??= loadAttack(DATA_DIR);
+  if (attack) return attack;
+  const snapshot = inject('attackPath') as string | undefined;
+  attack = snapshot ? deserialize(readFileSync(snapshot)) as AttackIndex : loadAttack(DATA_DIR);
   return attack;
 }
 
