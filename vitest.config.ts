@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { NoSkipsInCi } from './test/no-skips-in-ci.js';
 
 /**
  * The test files that open the knowledge base the run builds: those that `inject('kbPath')`.
@@ -24,6 +25,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    reporters: ['default', new NoSkipsInCi()],
     // Vitest's default leaves one core idle (CPUs - 1: a single worker on a 2-core machine), while
     // most files spend their time waiting on a CLI child, a server or a browser.
     maxWorkers: Math.max(2, availableParallelism()),
