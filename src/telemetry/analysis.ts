@@ -28,7 +28,7 @@ export interface BlockedRule extends RuleView {
 }
 
 export interface UnknownRule extends RuleView {
-  /** `not stated` (the source says nothing), `names none`, or the upstream names the vocabulary lacks. */
+  /** `not stated` (no facet: the source does not say), `names none` (an empty list), `unmapped: …` (names the vocabulary lacks), or catch-all names only. */
   why: string;
 }
 
@@ -71,8 +71,9 @@ function needsLabels(v: Vocabulary, need: RuleNeed, have: Set<string>): string[]
   }).join(' and '));
 }
 
-function unknownWhy(need: RuleNeed): string {
-  if (!need.stated) return 'not stated';
+function unknownWhy(rule: TelemetryRule, need: RuleNeed): string {
+  if (rule.logSources === undefined) return 'not stated';
+  if (!rule.logSources.length) return 'names none';
   return need.unmapped.length ? `unmapped: ${need.unmapped.join(', ')}` : 'names only catch-all log sources';
 }
 
@@ -106,7 +107,7 @@ export function analyzeTelemetry(v: Vocabulary, profile: TelemetryProfile, rules
     return {
       id: t.id, name: t.name, detectable: runnable.length > 0, runnable,
       blocked: items.filter((i) => i.status === 'blocked').map((i) => ({ ...view(i.rule), needs: needsLabels(v, i.need, have) })),
-      unknown: items.filter((i) => i.status === 'unknown').map((i) => ({ ...view(i.rule), why: unknownWhy(i.need) })),
+      unknown: items.filter((i) => i.status === 'unknown').map((i) => ({ ...view(i.rule), why: unknownWhy(i.rule, i.need) })),
     };
   });
 
