@@ -8,7 +8,7 @@ import { analyzeTelemetry, type TelemetryAnalysis } from '../telemetry/analysis.
 import { parseProfile, PROFILE_MAX_BYTES, ProfileError, type TelemetryProfile } from '../telemetry/profile.js';
 import { FacetsMissingError, readRules } from '../telemetry/rules.js';
 import { loadVocabulary, VocabularyError, type Vocabulary } from '../telemetry/vocabulary.js';
-import { hasThreatOptions } from '../threats/select.js';
+import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
 import type { Stack } from '../kb/stack.js';
 import type { Domain } from '../attack/types.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
@@ -54,12 +54,9 @@ export interface TelemetryRun {
   analysis: TelemetryAnalysis;
 }
 
-/** The analysis of a profile against the threat's techniques (every active technique of the domain without a threat). */
-export function runTelemetry(kb: KnowledgeBase, o: { profile: TelemetryProfile; vocab: Vocabulary; raw: RawThreatOpts; domain: Domain; stack?: Stack }): TelemetryRun {
-  const t = threatOptions(o.raw);
-  const selection = hasThreatOptions(t) ? selectOrFail(kb, t) : undefined;
-  if (selection) requireScope(kb, selection, o.domain);
-  const scope = scopeOf(kb, o.domain, selection);
+/** The analysis of a profile against the selection's techniques (every active technique of the domain without one). */
+export function runTelemetry(kb: KnowledgeBase, o: { profile: TelemetryProfile; vocab: Vocabulary; selection?: ThreatSelection; domain: Domain; stack?: Stack }): TelemetryRun {
+  const scope = scopeOf(kb, o.domain, o.selection);
   let rules;
   try {
     rules = readRules(kb, o.stack);
@@ -68,7 +65,7 @@ export function runTelemetry(kb: KnowledgeBase, o: { profile: TelemetryProfile; 
     throw e;
   }
   const analysis = analyzeTelemetry(o.vocab, o.profile, rules, scope.ids.map((id) => ({ id, name: scope.rows.get(id)?.name ?? id })));
-  const who = selection?.threats.map((x) => (x.kind === 'list' ? x.name : `${x.name} (${x.id})`)).join(', ') ?? `all ${o.domain.replace('-attack', '')} techniques`;
+  const who = o.selection?.threats.map((x) => (x.kind === 'list' ? x.name : `${x.name} (${x.id})`)).join(', ') ?? `all ${o.domain.replace('-attack', '')} techniques`;
   return {
     head: { title: `Telemetry: what can run against ${who}`, domain: o.domain, attackVersion: kb.attackVersion, ...(o.stack ? { stack: stackLabel(o.stack) } : {}) },
     analysis,
@@ -101,7 +98,10 @@ export function registerTelemetry(program: Command): void {
       const vocab = loadVocabularyOrFail();
       const profile = readProfileFile(raw.profile, vocab);
       await withKb(raw.db, async (kb) => {
-        const { head, analysis } = runTelemetry(kb, { profile, vocab, raw, domain, stack: stackOf(kb, raw.stack) });
+        const t = threatOptions(raw);
+        const selection = hasThreatOptions(t) ? selectOrFail(kb, t) : undefined;
+        if (selection) requireScope(kb, selection, domain);
+        const { head, analysis } = runTelemetry(kb, { profile, vocab, selection, domain, stack: stackOf(kb, raw.stack) });
         if (format === 'json') await out(renderTelemetryJson(head, analysis));
         else if (format === 'csv') await out(renderTelemetryCsv(analysis));
         else if (format === 'layer') await out(`${JSON.stringify(telemetryLayer(head, analysis), null, 1)}\n`);

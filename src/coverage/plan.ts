@@ -39,6 +39,8 @@ export interface PlanDetection {
   url: string | null;
   file?: string;
   format?: OwnRuleFormat;
+  /** With a telemetry profile: what a public candidate the profile cannot run needs (`needs: sysmon 10`). */
+  needs?: string;
 }
 
 export interface PlanGuidance {
@@ -118,6 +120,8 @@ export interface PlanOptions {
   maxControls?: number;
   /** Use only the sources of this control stack. */
   stack?: Stack;
+  /** A telemetry profile's verdict per rule: runnable candidates come first, the others are marked (src/telemetry/gate.ts). */
+  telemetry?: (rowid: number) => string | null;
 }
 
 /** Upstream platform spellings → one name (`darwin` and `osx` are macOS). */
@@ -275,11 +279,20 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
         }
         return [...named, ...unknown];
       }).filter((g) => g.length);
-      const picked = roundRobin(fits, maxDetections);
+      // With a telemetry profile, the rules it runs are the candidates; the others follow, marked with what they need.
+      const gate = opts.telemetry;
+      const picked = gate
+        ? [...roundRobin(fits.map((g) => g.filter((r) => gate(r.rowid) === null)), maxDetections)]
+        : roundRobin(fits, maxDetections);
+      if (gate && picked.length < maxDetections) picked.push(...roundRobin(fits.map((g) => g.filter((r) => gate(r.rowid) !== null)), maxDetections - picked.length));
       moreDetections = fits.reduce((n, g) => n + g.length, 0) - picked.length;
-      detections = picked.map((r) => ({
-        kind: 'public', source: r.source, sourceTitle: sourceByName.get(r.source)!.title, key: r.key, id: r.upstreamId, title: r.title, url: r.url,
-      }));
+      detections = picked.map((r) => {
+        const needs = gate?.(r.rowid);
+        return {
+          kind: 'public', source: r.source, sourceTitle: sourceByName.get(r.source)!.title, key: r.key, id: r.upstreamId, title: r.title, url: r.url,
+          ...(needs ? { needs } : {}),
+        };
+      });
     }
 
     const controlGroups = grouped('policy');

@@ -86,7 +86,7 @@ function techniqueBlock(t: PlanTechnique, tacticNames: Map<string, string>, cont
     const id = shownId(d.id);
     return d.kind === 'own'
       ? `- [ ] ${mdText(d.file ?? d.key)} — ${mdText(d.title)}${id ? ` ${code(id)}` : ''}`
-      : `- [ ] ${mdText(d.sourceTitle)}${id ? ` ${code(id)}` : ''} ${link(mdText(d.title), d.url)}`;
+      : `- [ ] ${mdText(d.sourceTitle)}${id ? ` ${code(id)}` : ''} ${link(mdText(d.title), d.url)}${d.needs ? ` — ${mdText(d.needs)}` : ''}`;
   };
   out.push(...(t.detections.length ? t.detections.map(detectionLine) : ['- none: a detection must be written']));
   if (t.moreDetections) out.push(`- … and ${count(t.moreDetections, 'more public candidate')} on the technique page`);
