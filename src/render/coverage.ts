@@ -51,9 +51,9 @@ function telemetryLines(r: CoverageReport): string[] {
   const x = r.telemetry;
   return [
     '## Telemetry', '',
-    `Profile: ${x.profile.map((e) => `\`${mdText(e)}\``).join(', ') || 'empty'}. Public detections count only the rules it can run: `
+    `Profile: ${x.profile.map((e) => `\`${e.replace(/`/g, "'")}\``).join(', ') || 'empty'}. Public detections count only the rules it can run: `
       + `${x.detectable} / ${r.summary.total} techniques have one (\`purplebook telemetry\` lists them).`, '',
-    ...(x.next.length ? [`Next log sources to add: ${x.next.map((n) => `${mdText(n.label)} \`${mdText(n.profileEntry)}\` (+${n.techniques} techniques, +${n.rules} rules)`).join(' · ')}`, ''] : []),
+    ...(x.next.length ? [`Next log sources to add: ${x.next.map((n) => `${mdText(n.label)} \`${n.profileEntry.replace(/`/g, "'")}\` (+${n.techniques} techniques, +${n.rules} rules)`).join(' · ')}`, ''] : []),
   ];
 }
 

@@ -17,6 +17,8 @@ export interface TelemetryReportHead {
   stack?: string;
 }
 
+/** A code span: its text is literal in markdown, so only backticks need keeping out. */
+const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|')}\``;
 const pct = (n: number, total: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
 const ruleLink = (r: { title: string; url: string | null; source: string }) => {
   const u = safeUrl(r.url);
@@ -31,7 +33,7 @@ export function renderTelemetryMarkdown(head: TelemetryReportHead, a: TelemetryA
   const s = a.summary;
   const lines = [
     `# ${mdText(head.title)}`, '',
-    `ATT&CK ${mdText(head.attackVersion)}${head.stack ? ` · stack: ${mdText(head.stack)}` : ''} · profile: ${a.profile.entries.length ? a.profile.entries.map((e) => `\`${mdText(e)}\``).join(', ') : 'empty'}`, '',
+    `ATT&CK ${mdText(head.attackVersion)}${head.stack ? ` · stack: ${mdText(head.stack)}` : ''} · profile: ${a.profile.entries.length ? a.profile.entries.map(code).join(', ') : 'empty'}`, '',
     `**${s.detectable} / ${s.techniques} techniques detectable with this telemetry** (${pct(s.detectable, s.techniques)}): at least one public executable rule can run.`,
     `Rules mapped to these techniques: ${s.rules} = ${s.runnable} runnable + ${s.blocked} blocked by missing telemetry + ${s.unknown} whose telemetry is unknown (the rule names no log source the vocabulary maps).`, '',
     '## Next log sources to add', '',
@@ -41,7 +43,7 @@ export function renderTelemetryMarkdown(head: TelemetryReportHead, a: TelemetryA
     lines.push('Each alone, added to the profile: techniques it makes detectable (not detectable today), then rules it makes runnable.', '');
     lines.push('| # | Log source | Profile entry | Techniques | Rules |', '| --- | --- | --- | --- | --- |');
     for (const [i, n] of a.next.slice(0, maxNext).entries()) {
-      lines.push(`| ${i + 1} | ${mdText(n.label)} | \`${mdText(n.profileEntry)}\` | +${n.techniques} | +${n.rules} |`);
+      lines.push(`| ${i + 1} | ${mdText(n.label)} | ${code(n.profileEntry)} | +${n.techniques} | +${n.rules} |`);
     }
     if (a.next.length > maxNext) lines.push('', `${a.next.length - maxNext} more in --format json.`);
   }

@@ -194,11 +194,11 @@ export function shortLabel(v: Vocabulary, id: string): string {
   return e.profile ?? id;
 }
 
-/** `sysmon 1 (Process creation)`, `Windows process creation (sysmon 1 or windows-security 4688)`: for people. */
+/** `sysmon 1 (Process creation)`, `Windows process creation (sysmon 1 or windows-security 4688)`, `AWS CloudTrail`: for people. */
 export function entryLabel(v: Vocabulary, id: string): string {
   const e = v.entries.get(id);
   if (!e) return id;
   if (e.kind === 'event') return `${shortLabel(v, id)} (${e.title})`;
   if (e.kind === 'kind') return `${e.title} (${e.providedBy!.map((p) => shortLabel(v, p)).join(' or ')})`;
-  return `${e.title} (${shortLabel(v, id)})`;
+  return e.title;
 }
