@@ -41,9 +41,9 @@ export function renderTelemetryMarkdown(head: TelemetryReportHead, a: TelemetryA
   if (!a.next.length) lines.push('No log source would make a blocked rule runnable.');
   else {
     lines.push('Each alone, added to the profile: techniques it makes detectable (not detectable today), then rules it makes runnable.', '');
-    lines.push('| # | Log source | Profile entry | Techniques | Rules |', '| --- | --- | --- | --- | --- |');
+    lines.push('| # | Log source | Profile entry | Techniques | Rules | Provides |', '| --- | --- | --- | --- | --- | --- |');
     for (const [i, n] of a.next.slice(0, maxNext).entries()) {
-      lines.push(`| ${i + 1} | ${mdText(n.label)} | ${code(n.profileEntry)} | +${n.techniques} | +${n.rules} |`);
+      lines.push(`| ${i + 1} | ${mdText(n.label)} | ${code(n.profileEntry)} | +${n.techniques} | +${n.rules} | ${mdText(n.provides.join(', ')) || '–'} |`);
     }
     if (a.next.length > maxNext) lines.push('', `${a.next.length - maxNext} more in --format json.`);
   }

@@ -47,6 +47,8 @@ export interface NextSource {
   /** The profile line that adds it: `sysmon: [10]`, `aws-cloudtrail`. */
   profileEntry: string;
   label: string;
+  /** The event kinds it provides (`windows:process_creation`), from the vocabulary. */
+  provides: string[];
   /** Techniques of the scope not detectable today that this source alone makes detectable. */
   techniques: number;
   /** Blocked rules of the scope this source alone makes runnable. */
@@ -125,7 +127,7 @@ export function analyzeTelemetry(v: Vocabulary, profile: TelemetryProfile, rules
     }
   }
   const next: NextSource[] = [...gains].map(([id, g]) => ({
-    id, profileEntry: profileEntryOf(v, id), label: entryLabel(v, id), techniques: g.techniques.size, rules: g.rules.size, techniqueIds: [...g.techniques].sort(),
+    id, profileEntry: profileEntryOf(v, id), label: entryLabel(v, id), provides: v.provides.get(id) ?? [], techniques: g.techniques.size, rules: g.rules.size, techniqueIds: [...g.techniques].sort(),
   })).sort((a, b) => b.techniques - a.techniques || b.rules - a.rules || (a.id < b.id ? -1 : 1));
 
   return {

@@ -22,7 +22,8 @@ export type RuleStatus = 'runnable' | 'blocked' | 'unknown';
 /** `windows/process_creation`, `sentinel SecurityEvent`, `attack WinEventLog:Sysmon EventCode=1`: a reference for people. */
 export function refLabel(ref: LogSourceRef): string {
   if (ref.scheme === 'sigma') return `sigma ${[ref.product, ref.category, ref.service].map((x) => x ?? '*').join('/')}`;
-  return `${ref.scheme} ${ref.name ?? ''}${ref.channel ? ` ${ref.channel}` : ''}`.trim();
+  const name = ref.scheme === 'eql' ? `${ref.product ?? '*'}/${ref.name ?? ''}` : ref.name ?? '';
+  return `${ref.scheme} ${name}${ref.channel ? ` ${ref.channel}` : ''}`.trim();
 }
 
 /** `EventCode=3, 22` → ['3', '22']; anything else → []. Linear: split, then test each short piece. */
@@ -51,7 +52,8 @@ export function resolveRef(v: Vocabulary, ref: LogSourceRef): RefResolution {
     const parts = name.split(/ AND /i).map((p) => v.aliases.get(aliasKey('splunk', p)));
     return parts.every(Boolean) ? { state: 'mapped', alternatives: [[...new Set(parts as string[])]] } : { state: 'unmapped' };
   }
-  const key = aliasKey(ref.scheme, name);
+  // An EQL event category means nothing without its OS: `windows/process`, `/process` when the analytic names none.
+  const key = aliasKey(ref.scheme, ref.scheme === 'eql' ? `${ref.product ?? ''}/${name}` : name);
   const id = v.aliases.get(key);
   if (id) return { state: 'mapped', alternatives: [[id]] };
   return v.ignored.has(key) ? { state: 'ignored' } : { state: 'unmapped' };

@@ -38,13 +38,13 @@ function resolveNamed(v: Vocabulary, name: string, events: unknown): string[] {
   if (events === null || events === undefined || events === 'all') {
     return entry.kind === 'channel' ? [id, ...(v.events.get(id) ?? [])] : [id];
   }
-  if (entry.kind !== 'channel') throw new ProfileError(`${name} has no numbered events: write \`- ${name}\``);
+  if (entry.kind !== 'channel') throw new ProfileError(`${name} has no events to list: write \`- ${name}\``);
   const list = Array.isArray(events) ? events : [events];
   if (!list.length) throw new ProfileError(`${name}: an empty event list; list event numbers or write \`- ${name}\` for all`);
   const known = v.events.get(id) ?? [];
   return list.map((n) => {
-    const eid = `${id}:${String(n).trim()}`;
-    if (!/^\d+$/.test(String(n).trim()) || !known.includes(eid)) {
+    const eid = `${id}:${String(n).trim().toLowerCase()}`;
+    if (!known.includes(eid)) {
       throw new ProfileError(`${name}: no event ${String(n)} in the vocabulary; known: ${known.map((k) => k.slice(id.length + 1)).join(', ')}`);
     }
     return eid;

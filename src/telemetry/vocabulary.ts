@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type LogSourceScheme } from '../sources/types.js';
 import { parseYaml } from '../sources/lib/parse.js';
 
-export const SCHEMES: readonly LogSourceScheme[] = ['sigma', 'elastic-index', 'elastic-integration', 'splunk', 'sentinel', 'car', 'atc', 'attack'];
+export const SCHEMES: readonly LogSourceScheme[] = ['sigma', 'elastic-index', 'elastic-integration', 'splunk', 'splunk-macro', 'sentinel', 'car', 'atc', 'attack', 'eql', 'gcp'];
 
 /**
  * `channel`: a log with numbered events (a profile takes it whole or event by event); `event`: one
@@ -24,7 +24,8 @@ export interface VocabularyEntry {
   /** The profile name (`sysmon`, `aws-cloudtrail`); an event shares its channel's. */
   profile?: string;
   /** Events: the number, and the channel id. */
-  event?: number;
+  /** An event number (`4688`) or, for product feeds, an event type (`process`). */
+  event?: number | string;
   channel?: string;
   /** Kinds: the concrete ids that provide it. */
   providedBy?: string[];
@@ -122,11 +123,14 @@ export function parseVocabulary(text: string): Vocabulary {
     addAliases(id, c.aliases);
     if (!isRecord(c.events)) throw new VocabularyError(`channel ${id} has no events`);
     const ids: string[] = [];
-    for (const [n, e] of Object.entries(c.events).sort((a, b) => Number(a[0]) - Number(b[0]))) {
-      if (!/^\d{1,6}$/.test(n)) throw new VocabularyError(`channel ${id}: event "${n}" is not a number`);
+    // Numbered events in numeric order; a product feed's named event types (`process`) after them.
+    const order = (k: string) => (/^\d+$/.test(k) ? Number(k) : Infinity);
+    for (const [n, e] of Object.entries(c.events).sort((a, b) => order(a[0]) - order(b[0]) || (a[0] < b[0] ? -1 : 1))) {
+      if (!/^(?:\d{1,6}|[a-z][a-z0-9_]{0,39})$/.test(n)) throw new VocabularyError(`channel ${id}: event "${n}" is neither a number nor a lowercase name`);
       if (!isRecord(e)) throw new VocabularyError(`channel ${id}: event ${n} is not a mapping`);
-      const eid = `${id}:${Number(n)}`;
-      add({ id: eid, title: str(e.title) ?? '', kind: 'event', profile: str(c.profile), event: Number(n), channel: id });
+      const event = /^\d+$/.test(n) ? Number(n) : n;
+      const eid = `${id}:${event}`;
+      add({ id: eid, title: str(e.title) ?? '', kind: 'event', profile: str(c.profile), event, channel: id });
       addAliases(eid, e.aliases);
       ids.push(eid);
     }

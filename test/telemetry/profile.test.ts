@@ -33,7 +33,7 @@ describe('telemetry profiles', () => {
     expect(fails('- sysmn: [1]')).toMatch(/^entry 1: unknown log source "sysmn"; closest known: sysmon/);
     expect(fails('- aws-cloudtrial')).toMatch(/closest known: aws-cloudtrail/);
     expect(fails('- sysmon: [1]\n- sysmon: [999]')).toMatch(/^entry 2: sysmon: no event 999 in the vocabulary; known: 1, 2, 3/);
-    expect(fails('- aws-cloudtrail: [1]')).toMatch(/no numbered events/);
+    expect(fails('- aws-cloudtrail: [1]')).toMatch(/aws-cloudtrail has no events to list/);
     expect(fails('- sigma: {product: windows, category: proces_creation}')).toMatch(/no Sigma log source windows\/proces_creation.*closest known: windows\/process_creation/);
     expect(fails('- sigma: {product: windows, categroy: process_creation}')).toMatch(/unknown field "categroy"/);
     expect(fails('')).toMatch(/holds no entry/);

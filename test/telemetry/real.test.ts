@@ -110,11 +110,20 @@ describe('telemetry on the real data', () => {
   it('for G0016 with an empty profile, Windows process creation comes first in the next log sources', () => {
     const r = run('telemetry', '--group', 'G0016', '--profile', profile('empty.yaml', '[]\n'), '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as { summary: { detectable: number }; next: { id: string; techniques: number; rules: number }[] };
+    const json = JSON.parse(r.stdout) as { summary: { detectable: number }; next: { id: string; provides: string[]; techniques: number; rules: number }[] };
     expect(json.summary.detectable).toBe(0);
-    expect(['windows:sysmon:1', 'windows:security:4688']).toContain(json.next[0]!.id);
+    // Product feeds (an EDR's whole index) come first: Elastic rules list them beside Sysmon's whole channel. Among
+    // the Windows event logs, process creation leads; it is the event that unlocks the most rules of all.
+    const windowsLogs = json.next.filter((n) => n.id.startsWith('windows:'));
+    expect(['windows:sysmon:1', 'windows:security:4688']).toContain(windowsLogs[0]!.id);
+    expect(windowsLogs[0]!.provides).toContain('windows:process_creation');
+    const mostRules = [...json.next].sort((a, b) => b.rules - a.rules)[0]!;
+    expect(['windows:sysmon:1', 'windows:security:4688']).toContain(mostRules.id);
+    // The first event-level source is a process-creation one (an EDR's process events or Sysmon 1 / Security 4688).
+    const firstEvent = json.next.find((n) => n.provides.length)!;
+    expect(firstEvent.provides.some((k) => k.endsWith(':process_creation'))).toBe(true);
     const md = run('telemetry', '--group', 'G0016', '--profile', join(dir, 'empty.yaml'));
-    expect(md.stdout).toMatch(/\| 1 \| (sysmon 1|windows-security 4688) \(Process creation\) \|/);
+    expect(md.stdout).toMatch(/\| \d+ \| sysmon 1 \(Process creation\) \| `sysmon: \[1\]` \| \+\d+ \| \+\d+ \| windows:process\\_creation/);
   });
 
   it('profile mistakes are one line and exit 2; the built CLI finds its vocabulary', () => {
