@@ -87,3 +87,14 @@ describe('parseVocabulary refuses a broken vocabulary', () => {
     expect(() => parseVocabulary('sources: [{id: a:b, title: A, aliases: {splunk: [X]}}]\nignore: {splunk: [x]}')).toThrow(VocabularyError);
   });
 });
+
+describe('docs/telemetry.md', () => {
+  it('lists every log a profile can name, and every kind', () => {
+    const doc = readFileSync(new URL('../../docs/telemetry.md', import.meta.url), 'utf8');
+    const v = loadVocabulary();
+    for (const e of v.entries.values()) {
+      if (e.kind === 'channel' || e.kind === 'source') expect(doc, e.id).toContain(`| \`${e.profile}\` | \`${e.id}\` |`);
+      if (e.kind === 'kind') expect(doc, e.id).toContain(`| \`${e.id}\` |`);
+    }
+  });
+});
