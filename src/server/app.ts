@@ -26,6 +26,7 @@ import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../
 import { sourcesPage } from '../site/sources.js';
 import type { NamedStacks, Stack } from '../kb/stack.js';
 import { coverageRoutes } from './coverage.js';
+import { telemetryRoutes } from './telemetry.js';
 import { lineupRoutes } from './lineup.js';
 import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
@@ -408,6 +409,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   }));
 
   coverageRoutes(app, ctx);
+  telemetryRoutes(app, { stacks: ctx.stacks });
   lineupRoutes(app, { stacks: ctx.stacks });
   if (ctx.results) resultsRoutes(app, ctx.results);
 

@@ -135,6 +135,15 @@ export const planBody = body({
   format: { type: 'string', enum: [...PLAN_FORMATS], default: 'json' },
 });
 
+export const TELEMETRY_FORMATS = ['json', 'markdown', 'csv', 'layer'] as const;
+const { rules: _rules, ...THREAT_ONLY } = THREAT_FIELDS;
+
+export const telemetryBody = body({
+  ...THREAT_ONLY,
+  profile: { type: 'string', maxLength: 1024 * 1024, description: 'the telemetry profile: YAML text, as telemetry.yaml (docs/telemetry.md); `[]` for none' },
+  format: { type: 'string', enum: [...TELEMETRY_FORMATS], default: 'json', description: 'json (the analysis), markdown, csv or layer (ATT&CK Navigator, score = runnable rules)' },
+});
+
 export const actorsQuery = obj({
   q: { type: 'string', minLength: 1, maxLength: 100, description: 'part of an id, name or alias' },
   kind: { type: 'string', enum: ['group', 'software', 'campaign'] },
@@ -218,6 +227,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
       }),
       '/api/plan': post('Purple-team test plan of a threat: the plan of `purplebook plan`', planBody, {
         'application/json': 'the plan (format json)', 'text/markdown': 'the plan to print (format markdown)',
+      }),
+      '/api/telemetry': post('Public rules a telemetry profile can run against a threat (or a whole domain), and the next log sources to add: `purplebook telemetry`', telemetryBody, {
+        'application/json': 'the analysis (format json) or an ATT&CK Navigator layer (format layer)', 'text/csv': 'one row per technique (format csv)', 'text/markdown': 'the report (format markdown)',
       }),
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/healthz': { get: { summary: 'Liveness and the loaded knowledge base', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } } } },

@@ -202,13 +202,13 @@ describe('the server on the hostile fixture', () => {
     const doc = (await getJson('/api/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; in: string; required: boolean }[] }; post?: unknown }> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/lineup', '/api/measures', '/api/openapi.json', '/api/plan',
-      '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
+      '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/api/telemetry', '/healthz']);
     expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'stack', 'limit', 'offset']);
     expect(doc.paths['/api/search']!.get.parameters!.find((p) => p.name === 'q')!.required).toBe(true);
     // Every documented path answers (with sample values for its path parameters).
     for (const [path, item] of Object.entries(doc.paths)) {
       if (item.post) {
-        const r = await app.inject({ method: 'POST', url: path, payload: { techniques: ['T1021.004'] } });
+        const r = await app.inject({ method: 'POST', url: path, payload: { techniques: ['T1021.004'], ...(path === '/api/telemetry' ? { profile: '[]' } : {}) } });
         expect(r.statusCode, path).toBe(200);
         continue;
       }
