@@ -41,4 +41,15 @@ describe('POST /api/telemetry', () => {
     expect((await post({ group: ['G0016'], profile: '[]', nosuch: 1 })).statusCode).toBe(400);
     expect((await post({ group: ['No Such Group'], profile: '[]' })).statusCode).toBe(400);
   });
+
+  it('the Coverage page has the profile editor, the ranked list and the runnable-rule heatmap; its script renders with textContent', async () => {
+    const page = (await app.inject({ method: 'GET', url: '/coverage' })).body;
+    expect(page).toContain('<textarea id="telemetry-profile"');
+    expect(page).toContain('<input id="telemetry-file" type="file"');
+    expect(page).toContain('<table id="telemetry-next">');
+    expect(page).toContain('class="matrix telemetry-heatmap" data-domain="enterprise-attack"');
+    const js = (await app.inject({ method: 'GET', url: '/assets/coverage.js' })).body;
+    expect(js).toContain('api/telemetry');
+    expect(js).not.toMatch(/innerHTML|eval\(|new Function/);
+  });
 });
