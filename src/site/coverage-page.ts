@@ -47,7 +47,9 @@ export function coveragePage(model: SiteModel, links: Links, opts: CoveragePageO
 
   const telemetryGrids = domains.map((d) => {
     const grid = matrixGrid(model, d.domain, links, 'Runnable public rules', () => ({ text: '–', key: COVERAGE_KEYS.out, title: 'not computed yet' }));
-    return `<div class="matrix telemetry-heatmap" data-domain="${esc(d.domain)}" role="region" aria-label="${esc(d.title)} runnable-rule heatmap" tabindex="0"${d.domain === 'enterprise-attack' ? '' : ' hidden'}>\n${grid.html}\n</div>`;
+    // The second matrix of the page: its tactic headings need ids of their own.
+    const html = grid.html.replaceAll('id="tactic-', 'id="telemetry-tactic-').replaceAll('aria-labelledby="tactic-', 'aria-labelledby="telemetry-tactic-');
+    return `<div class="matrix telemetry-heatmap" data-domain="${esc(d.domain)}" role="region" aria-label="${esc(d.title)} runnable-rule heatmap" tabindex="0"${d.domain === 'enterprise-attack' ? '' : ' hidden'}>\n${html}\n</div>`;
   }).join('\n');
   const telemetryLegend = [
     [TELEMETRY_KEYS.many, 'runnable public rules (the number)'],

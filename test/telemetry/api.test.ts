@@ -48,6 +48,8 @@ describe('POST /api/telemetry', () => {
     expect(page).toContain('<input id="telemetry-file" type="file"');
     expect(page).toContain('<table id="telemetry-next">');
     expect(page).toContain('class="matrix telemetry-heatmap" data-domain="enterprise-attack"');
+    const ids = [...page.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length - new Set(ids).size).toBe(0);
     const js = (await app.inject({ method: 'GET', url: '/assets/coverage.js' })).body;
     expect(js).toContain('api/telemetry');
     expect(js).not.toMatch(/innerHTML|eval\(|new Function/);
