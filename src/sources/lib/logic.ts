@@ -9,7 +9,8 @@ export const LOGIC_MAX = 8_000;
 
 export function ruleLogic(language: string, text: unknown, max = LOGIC_MAX): RuleLogic | undefined {
   if (typeof text !== 'string' || !text.trim()) return undefined;
-  const t = text.replace(/\s+$/, '');
+  // Line endings are the file's, not the rule's: a CRLF copy of a rule has the same logic.
+  const t = text.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
   return { language, text: t.length > max ? `${t.slice(0, max - 1)}…` : t };
 }
 
