@@ -9,6 +9,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rawAttack } from '../attack-raw.js';
 import { LAYER_SCHEMA_4_5, semanticErrors, validate } from '../coverage/layer-schema.js';
+import { RESULT_LEVELS } from '../../src/results/matrix.js';
 import { createServer } from '../../src/server/app.js';
 import { parseTokens } from '../../src/server/results.js';
 import { cli, tempDir } from '../helpers.js';
@@ -30,6 +31,20 @@ function cellOf(data: MatrixData, id: string): { label: string; text: string; ke
   const v = data.values[id]![i]!;
   return { label: m.legend[v]!.label, text: m.short![v]!, key: m.legend[v]!.key };
 }
+
+/** WCAG 2 contrast ratio of two #rrggbb colours. */
+function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x! + 0.05) / (y! + 0.05);
+}
+
+it('every results colour keeps its cell text at WCAG AA contrast (4.5:1)', () => {
+  for (const l of RESULT_LEVELS) expect(contrast(l.fill, l.text), `${l.label}: ${l.text} on ${l.fill}`).toBeGreaterThanOrEqual(4.5);
+});
 
 describe('serve --results: the results measure of the matrix and the layers', () => {
   const kbPath = inject('kbPath');
