@@ -10,6 +10,7 @@ import { OUTCOMES, outcomeRank } from './outcomes.js';
 import type { TechniqueResults } from './view.js';
 
 export const RESULTS_MEASURE = 'results';
+export const RESULTS_LABEL = 'Results (best outcome)';
 
 export interface ResultLevel {
   /** Colour key of the cells and swatches: `r0`…`r8`. */
@@ -39,7 +40,7 @@ export function resultLevel(r: TechniqueResults | undefined): number {
 
 export function resultsMatrixMeasure(maxAgeDays: number): MatrixMeasure {
   return {
-    id: RESULTS_MEASURE, label: 'Results (best outcome)', kind: 'outcome', edges: [],
+    id: RESULTS_MEASURE, label: RESULTS_LABEL, kind: 'outcome', edges: [],
     legend: RESULT_LEVELS.map((l, i) => ({ key: l.key, label: i === 1 ? `stale (every result older than ${maxAgeDays} days)` : l.label })),
     short: RESULT_LEVELS.map((l) => l.short),
   };

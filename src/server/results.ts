@@ -18,7 +18,7 @@ import { parseImport } from '../results/importers/read.js';
 import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
 import { MAX_TEXT } from '../results/limits.js';
 import { resultsLayer } from '../results/layer.js';
-import { RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
+import { RESULTS_LABEL, RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
 import type { Domain } from '../attack/types.js';
 import type { NavigatorLayer } from '../render/layer.js';
 import type { MatrixData } from '../site/model.js';
@@ -135,7 +135,7 @@ export class ServerResults {
   /** The entry of /api/measures. */
   get measure(): { id: string; label: string; kind: string; description: string } {
     return {
-      id: RESULTS_MEASURE, label: 'Results (best outcome)', kind: 'outcome',
+      id: RESULTS_MEASURE, label: RESULTS_LABEL, kind: 'outcome',
       description: `best outcome of the tests run against the technique within ${this.maxAgeDays} days (serve --max-age); stale when every result is older`,
     };
   }
