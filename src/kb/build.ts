@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadThreatProfiles, type ThreatProfile } from '../threats/profiles.js';
 import type { AttackIndex } from '../attack/types.js';
-import { resolveTechniqueId } from '../resolve.js';
+import { resolveTechniqueId, type Resolution } from '../resolve.js';
 import type { SourceWarning } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
 import type { DetectionKind, Limits, ResourceRecord, Source } from '../sources/types.js';
@@ -179,6 +179,17 @@ function writeAll(
   return summaries;
 }
 
+const resolutions = new WeakMap<AttackIndex, Map<string, Resolution>>();
+
+/** Sources write the same few thousand ids tens of thousands of times: each is resolved once per build. */
+function resolveOnce(attack: AttackIndex, raw: string): Resolution {
+  let known = resolutions.get(attack);
+  if (!known) resolutions.set(attack, (known = new Map()));
+  let res = known.get(raw);
+  if (!res) known.set(raw, (res = resolveTechniqueId(attack, raw)));
+  return res;
+}
+
 /**
  * The kind of a detection record: its own (decided by the connector from the upstream data), else
  * its source's; controls and tests have none. A kind outside the two is a connector bug: reported.
@@ -233,7 +244,7 @@ function writeSource(
     }
     if (assessmentOnly) {
       for (const ref of refs) {
-        const res = resolveTechniqueId(attack, ref.id);
+        const res = resolveOnce(attack, ref.id);
         const ids = res.kind === 'ok' ? [res.id] : res.kind === 'revoked' ? res.ids : [];
         for (const id of ids) insAssess.run(source.name, id, ref.note ?? null);
         if (ref.attackVersion) attackVersions.add(ref.attackVersion);
@@ -248,7 +259,7 @@ function writeSource(
     const mapped = new Set<string>();
     for (const ref of refs) {
       if (ref.relation === 'non_mappable') continue;
-      const res = resolveTechniqueId(attack, ref.id);
+      const res = resolveOnce(attack, ref.id);
       if (res.kind === 'invalid') {
         warn(where, `"${String(ref.id).slice(0, 60)}" is not an ATT&CK technique id`);
         continue;
