@@ -1,5 +1,5 @@
 /** The knowledge-base schema every pillar shares. Bump SCHEMA_VERSION when it changes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,7 +32,11 @@ CREATE TABLE resources (
   id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, upstream_id TEXT, title TEXT NOT NULL, url TEXT,
   breadcrumb TEXT, description TEXT, deprecated INTEGER NOT NULL, file TEXT, meta TEXT,
   -- Detection resources: 'rule' (executable) or 'guidance'; NULL for controls and tests.
-  kind TEXT
+  kind TEXT,
+  -- Typed facts analyses read (JSON of ResourceFacets: platforms, executors, elevation, logSources).
+  facets TEXT,
+  -- Detection rules: the logic as text, JSON {language, text}; shown, never run.
+  logic TEXT
 );
 
 -- One row per (resource, technique) pair: the plain count the pages use.
