@@ -13,6 +13,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page as Tab } 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { KnowledgeBase } from '../../src/kb/open.js';
+import { searchKb } from '../../src/search/index.js';
 import { createServer } from '../../src/server/app.js';
 import { buildPage } from '../../src/page/build.js';
 import { itemViewsData } from '../../src/render/html.js';
@@ -258,7 +259,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
     }
   });
 
-  it('search loads its index on the first query only: the technique list and one shard', async () => {
+  it('search loads its index on the first query only: the technique list, one resource file and one word file', async () => {
     const { page, errors, close } = await open(`${site}search.html`);
     try {
       // Data files are scripts the page adds (file:// has no fetch): the script elements say what was loaded.
@@ -268,9 +269,22 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
       await page.keyboard.type('ssh');
       await expect.poll(() => page.locator('#search-results [role="option"]').count()).toBeGreaterThan(2);
       await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
-      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/s.js']);
+      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/s.js', 'data/search/words-s.js']);
       // Resource titles are found by the start of their words.
       expect(await page.locator('#search-results .title', { hasText: 'SSH' }).count()).toBeGreaterThan(2);
+      // Two words: the resources of the first, the description words of both; the order is purplebook search's (but resource descriptions).
+      await page.locator('#search-input').fill('remote services');
+      await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
+      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/r.js', 'data/search/s.js', 'data/search/words-r.js', 'data/search/words-s.js']);
+      const kb = KnowledgeBase.open(dbPath);
+      try {
+        const expected = searchKb(kb, { query: 'remote services', limit: 100_000 }).hits.filter((h) => h.tier < 5);
+        expect(await page.locator('#search-status').textContent()).toMatch(new RegExp(`^${expected.length} results`));
+        const titles = await page.locator('#search-results .title').allTextContents();
+        expect(titles).toEqual(expected.slice(0, 50).map((h) => (h.kind === 'technique' ? `${h.ref}: ${h.title.slice(h.ref.length + 1)}` : h.title)));
+      } finally {
+        kb.close();
+      }
       expect(errors).toEqual([]);
     } finally {
       await close();
