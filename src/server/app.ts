@@ -109,7 +109,7 @@ function baseOf(req: FastifyRequest): string {
 const json = (value: unknown) => JSON.stringify(value);
 
 const searchShardParams = {
-  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^(words-)?[a-z0-9_]\\.js$' } },
+  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^((words-)?[a-z0-9_]|uuid-[0-9a-f]{2})\\.js$' } },
 } as const;
 
 const techniqueDataParams = {
@@ -298,6 +298,12 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       const words = files.words.get(key);
       if (!words) throw new HttpError(404, `no search word file ${key}`);
       return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
+    }
+    if (name.startsWith('uuid-')) {
+      const key = name.slice('uuid-'.length);
+      const uuids = files.uuids.get(key);
+      if (!uuids) throw new HttpError(404, `no search UUID file ${key}`);
+      return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
     }
     const shard = files.shards.get(name);
     if (!shard) throw new HttpError(404, `no search shard ${name}`);

@@ -19,6 +19,7 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
   const globals = window as unknown as {
     PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchList;
     PURPLEBOOK_SEARCH_SHARDS?: Record<string, ResourceShard>; PURPLEBOOK_SEARCH_WORDS?: Record<string, WordFile>;
+    PURPLEBOOK_SEARCH_UUIDS?: Record<string, ResourceShard>;
   };
   const body = document.body;
   const ext = body.dataset.ext ?? '';
@@ -205,9 +206,20 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
       const file = globals.PURPLEBOOK_SEARCH_WORDS?.[key];
       return file && file.build === techniques?.build ? file : undefined;
     };
-    /** What a query needs: the resources of its first word's character, the description words of each word's character. */
-    const needs = (query: string) => {
-      const keys = words(query).map(shardOf);
+    const uuidsFor = (key: string) => {
+      const file = globals.PURPLEBOOK_SEARCH_UUIDS?.[key];
+      return file && file.build === techniques?.build ? file : undefined;
+    };
+    /** A UUID as the ranking compares ids (search-files.ts isUuidQuery): only a resource with that id can match. */
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    /**
+     * What a query needs: the resources of its first word's character, the description words of
+     * each word's character; for a UUID, the resources whose id starts with its first two characters.
+     */
+    const needs = (query: string): { shard?: string; words: string[]; uuid?: string } => {
+      const q = query.trim();
+      if (UUID.test(q)) return { words: [], uuid: q.slice(0, 2).toLowerCase() };
+      const keys = words(q).map(shardOf);
       return { shard: keys[0], words: [...new Set(keys)].sort() };
     };
 
@@ -231,6 +243,11 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
       }
       const need = needs(query);
       let ready = true;
+      if (need.uuid && techniques.uuids.includes(need.uuid) && !uuidsFor(need.uuid)) {
+        const key = need.uuid;
+        load(`${dataBase}search/uuid-${key}.js`, () => uuidsFor(key) !== undefined);
+        ready = false;
+      }
       if (need.shard && techniques.shards.includes(need.shard) && !shardFor(need.shard)) {
         const key = need.shard;
         load(`${dataBase}search/${key}.js`, () => shardFor(key) !== undefined);
@@ -247,12 +264,14 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
     /** The shared ranking (search/rank.ts) over the list and the loaded pieces the query needs: the order of the whole index. */
     function rankingFor(query: string) {
       const need = needs(query);
+      const uuidKey = need.uuid && uuidsFor(need.uuid) ? need.uuid : '';
       const shardKey = need.shard && shardFor(need.shard) ? need.shard : '';
       const wordKeys = need.words.filter((k) => wordsFor(k));
-      const key = `${shardKey}|${wordKeys.join('')}`;
+      const key = uuidKey ? `uuid-${uuidKey}` : `${shardKey}|${wordKeys.join('')}`;
       let r = rankings.get(key);
       if (!r) {
-        const index = assembleSearchIndex(techniques!, shardKey ? shardFor(shardKey) : undefined, wordKeys.map((k) => wordsFor(k)!));
+        const resources = uuidKey ? uuidsFor(uuidKey) : shardKey ? shardFor(shardKey) : undefined;
+        const index = assembleSearchIndex(techniques!, resources, wordKeys.map((k) => wordsFor(k)!));
         r = { index, search: createSearch(index) };
         // Each ranking holds its pieces' words: keep the few a reader is moving between.
         if (rankings.size >= 8) rankings.clear();

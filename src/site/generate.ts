@@ -107,6 +107,7 @@ export function writeSite(opts: SiteOptions): SiteSummary {
     write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.list));
     for (const [key, shard] of search.shards) write(`data/search/${key}.js`, pieceScript('PURPLEBOOK_SEARCH_SHARDS', key, shard));
     for (const [key, words] of search.words) write(`data/search/words-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
+    for (const [key, uuids] of search.uuids) write(`data/search/uuid-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
     write('index.html', indexPage(model, SITE_LINKS));

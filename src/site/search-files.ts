@@ -2,7 +2,8 @@
  * The site's search index cut into files, so a query loads only what its ranking can touch
  * (search/rank.ts): the technique list without description words; per first character, the
  * resources with a title word (or short id) starting with it; per first character, the
- * description words starting with it, with the techniques that use them. search-assemble.ts puts
+ * description words starting with it, with the techniques that use them; per first two characters,
+ * the resources whose id is a UUID (a query that is a UUID loads only that). search-assemble.ts puts
  * the pieces a query needs back together into the index the one ranking runs over.
  */
 import type { SearchIndex } from '../search/rank.js';
@@ -15,6 +16,8 @@ export interface SearchList {
   shards: string[];
   /** Keys of the description-word files that exist. */
   words: string[];
+  /** Keys of the UUID files that exist: the first two characters of the UUIDs they hold. */
+  uuids: string[];
   sources: SearchIndex['sources'];
   /** As in the index, with '' for the description words (the word files hold them) but the description length kept. */
   techniques: SearchIndex['techniques'];
@@ -45,9 +48,16 @@ export interface SearchFiles {
   list: SearchList;
   shards: Map<string, ResourceShard>;
   words: Map<string, WordFile>;
+  /** Resources with a UUID id (a pasted Sigma or Atomic id), by the id's first two characters; `ids` holds the UUIDs. */
+  uuids: Map<string, ResourceShard>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A query that is one UUID, as the ranking compares ids (trimmed, lower case): the UUID files answer it. */
+export function isUuidQuery(query: string): boolean {
+  return UUID.test(query.trim());
+}
 
 /** Words of a text as the ranking splits them, lower-case. */
 export function searchWords(text: string): string[] {
@@ -73,17 +83,21 @@ export function splitSearchIndex(full: SearchIndex, build: string): SearchFiles 
   const techniqueRow = new Map(full.techniques.map((t, i) => [t[0], i]));
 
   const shards = new Map<string, ResourceShard>();
+  const uuids = new Map<string, ResourceShard>();
+  const add = (files: Map<string, ResourceShard>, key: string, title: string, source: number, id: string | null, techniques: string) => {
+    let shard = files.get(key);
+    if (!shard) files.set(key, (shard = { build, titles: [], sources: [], ids: [], techniques: [] }));
+    shard.titles.push(title);
+    shard.sources.push(source);
+    shard.ids.push(id);
+    shard.techniques.push(techniques);
+  };
   for (const [title, source, upstreamId, ids] of full.resources) {
-    const id = UUID.test(upstreamId) ? '' : upstreamId === title ? null : upstreamId;
+    const uuid = UUID.test(upstreamId);
+    const id = uuid ? '' : upstreamId === title ? null : upstreamId;
     const techniques = ids.split(' ').map((t) => techniqueRow.get(t)).filter((n) => n !== undefined).map((n) => n.toString(36)).join(' ');
-    for (const key of new Set(searchWords(`${title} ${id ?? ''}`).map(shardKey))) {
-      let shard = shards.get(key);
-      if (!shard) shards.set(key, (shard = { build, titles: [], sources: [], ids: [], techniques: [] }));
-      shard.titles.push(title);
-      shard.sources.push(source);
-      shard.ids.push(id);
-      shard.techniques.push(techniques);
-    }
+    for (const key of new Set(searchWords(`${title} ${id ?? ''}`).map(shardKey))) add(shards, key, title, source, id, techniques);
+    if (uuid) add(uuids, upstreamId.slice(0, 2).toLowerCase(), title, source, upstreamId, techniques);
   }
 
   // Word → postings, techniques visited in index order so the gaps are positive.
@@ -104,14 +118,15 @@ export function splitSearchIndex(full: SearchIndex, build: string): SearchFiles 
   }
 
   const keys = [...shards.keys()].sort();
+  const uuidKeys = [...uuids.keys()].sort();
   const list: SearchList = {
-    build, shards: keys, words: [...words.keys()], sources: full.sources,
+    build, shards: keys, words: [...words.keys()], uuids: uuidKeys, sources: full.sources,
     techniques: full.techniques.map(([id, name, domain, status, , length]) => [id, name, domain, status, '', length]), stop: full.stop,
   };
-  return { list, shards: new Map(keys.map((k) => [k, shards.get(k)!])), words };
+  return { list, shards: new Map(keys.map((k) => [k, shards.get(k)!])), words, uuids: new Map(uuidKeys.map((k) => [k, uuids.get(k)!])) };
 }
 
 /** A data file usable from file:// (no fetch): a script that adds one piece to a global map, since several may load into one page. */
-export function pieceScript(global: 'PURPLEBOOK_SEARCH_SHARDS' | 'PURPLEBOOK_SEARCH_WORDS', key: string, piece: ResourceShard | WordFile): string {
+export function pieceScript(global: 'PURPLEBOOK_SEARCH_SHARDS' | 'PURPLEBOOK_SEARCH_WORDS' | 'PURPLEBOOK_SEARCH_UUIDS', key: string, piece: ResourceShard | WordFile): string {
   return `(window.${global} = window.${global} || {})[${JSON.stringify(key)}] = ${JSON.stringify(piece)};\n`;
 }

@@ -13,7 +13,7 @@ import { createSearch, type Search, type SearchIndex } from '../../src/search/ra
 import { SITE_JS } from '../../src/site/assets.js';
 import { SiteModel, dataScript } from '../../src/site/model.js';
 import { assembleSearchIndex } from '../../src/site/search-assemble.js';
-import { pieceScript, splitSearchIndex, type ResourceShard, type WordFile } from '../../src/site/search-files.js';
+import { isUuidQuery, pieceScript, splitSearchIndex, type ResourceShard, type WordFile } from '../../src/site/search-files.js';
 
 /** The first query may load at most this much, gzip'ed (issue 22; the bench's budget too). */
 const FIRST_QUERY_BUDGET = 150_000;
@@ -28,15 +28,16 @@ describe('site search pieces on the real data', () => {
   const files = model.searchFiles();
   const rankings = new Map<string, { index: SearchIndex; search: Search }>();
 
-  /** What the browser does (client.ts): the first word's resources, every word's description words. */
+  /** What the browser does (client.ts): the first word's resources, every word's description words; for a UUID, its UUID file. */
   function siteSearch(query: string) {
-    const keys = words(query).map(keyOf);
+    const uuid = isUuidQuery(query) ? query.trim().slice(0, 2).toLowerCase() : '';
+    const keys = uuid ? [] : words(query).map(keyOf);
     const shardKey = keys[0] ?? '';
     const wordKeys = [...new Set(keys)].sort().filter((k) => files.words.has(k));
-    const key = `${shardKey}|${wordKeys.join('')}`;
+    const key = uuid ? `uuid-${uuid}` : `${shardKey}|${wordKeys.join('')}`;
     let r = rankings.get(key);
     if (!r) {
-      const index = assembleSearchIndex(files.list, files.shards.get(shardKey), wordKeys.map((k) => files.words.get(k)!));
+      const index = assembleSearchIndex(files.list, uuid ? files.uuids.get(uuid) : files.shards.get(shardKey), wordKeys.map((k) => files.words.get(k)!));
       r = { index, search: createSearch(index) };
       rankings.set(key, r);
     }
@@ -68,11 +69,14 @@ describe('site search pieces on the real data', () => {
     const names = pick(full.techniques.map((t) => t[1]), 25);
     const description = pick([...new Set(full.techniques.flatMap((t) => t[4].split(' ').filter(Boolean).map((w) => w.split(':')[0]!)))].sort(), 30);
     const titles = pick(full.resources.map((r) => r[0]), 25);
-    const ids = pick(full.resources.map((r) => r[2]).filter((id) => id && !/^[0-9a-f]{8}-/i.test(id)), 10);
+    const ids = pick(full.resources.map((r) => r[2]).filter((id) => id && !isUuidQuery(id)), 10);
+    // Pasted ids: Sigma, Atomic, Elastic UUIDs, as written, upper case, with spaces around.
+    const uuids = pick(full.resources.map((r) => r[2]).filter(isUuidQuery), 20);
+    expect(uuids.length).toBe(20);
     const queries = [
       'powershell', 'ssh', 'remote services', 'mimikatz', 'kerberoast', 'cloudtrail', 'lsass dump', 'T1059', 't1021.004', 's', 'c', '1', 'é',
       'pass the hash', 'scheduled task', 'dns tunneling', 'uac bypass', 'credential access via lsass', 'registry run keys startup folder',
-      ...names, ...description, ...description.map((w) => w.slice(0, 3)), ...titles, ...ids,
+      ...names, ...description, ...description.map((w) => w.slice(0, 3)), ...titles, ...ids, ...uuids, ` ${uuids[0]!.toUpperCase()} `,
       ...pick(titles.map((t) => words(t).slice(0, 2).join(' ')), 10),
       ...description.slice(0, 10).map((w, i) => `${w} ${names[i]}`),
     ];
@@ -87,6 +91,8 @@ describe('site search pieces on the real data', () => {
     // The comparison covered a lot of hits, of every group.
     expect(compared).toBeGreaterThan(10_000);
     expect(queries.length).toBeGreaterThan(150);
+    // Every pasted UUID finds its resource first.
+    for (const id of uuids) expect(siteSearch(id).refs.length, id).toBeGreaterThan(0);
   });
 
   it('the list has no description words; every word and resource is in the piece of its first character', () => {
@@ -146,6 +152,8 @@ describe('site search pieces on a small index', () => {
     expect([...files.shards.keys()]).toEqual(['0', 'n', 'r', 's', 't', 'z']);
     expect(files.shards.get('n')).toEqual({ build: 'b1', titles: ['Network test'], sources: [1], ids: [''], techniques: ['0 1 2'] });
     expect(files.shards.get('r')!.ids).toEqual([null]);
+    expect([...files.uuids]).toEqual([['0b', { build: 'b1', titles: ['Network test'], sources: [1], ids: ['0b8f3e53-c1d2-4f7a-9c1e-7e0e2f0e8a11'], techniques: ['0 1 2'] }]]);
+    expect(files.list.uuids).toEqual(['0b']);
     expect(files.shards.get('z')).toEqual({ build: 'b1', titles: ['Zeta'], sources: [1], ids: ['Z-1'], techniques: ['2'] });
     expect(files.words.get('r')).toEqual({ build: 'b1', words: { remote: '0 1:3' } });
     expect(files.words.get('z')).toEqual({ build: 'b1', words: { zeta: '1:12' } });

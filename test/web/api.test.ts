@@ -95,7 +95,7 @@ describe('the server on the hostile fixture', () => {
     const words = await get('/data/search/words-s.js');
     expect(words.body).toMatch(/^\(window\.PURPLEBOOK_SEARCH_WORDS = window\.PURPLEBOOK_SEARCH_WORDS \|\| \{\}\)\["s"\] = \{"build":/);
     expect((await get('/data/search/words-q.js')).statusCode).toBe(404);
-    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/search/words-.js', '/data/search/words-ab.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
+    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/search/words-.js', '/data/search/words-ab.js', '/data/search/uuid-zz.js', '/data/search/uuid-a.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
       expect((await get(bad)).statusCode, bad).toBe(400);
     }
     const details = await get('/data/techniques/t1021.004.js');

@@ -282,6 +282,12 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
         expect(await page.locator('#search-status').textContent()).toMatch(new RegExp(`^${expected.length} results`));
         const titles = await page.locator('#search-results .title').allTextContents();
         expect(titles).toEqual(expected.slice(0, 50).map((h) => (h.kind === 'technique' ? `${h.ref}: ${h.title.slice(h.ref.length + 1)}` : h.title)));
+        // A pasted Atomic test GUID loads only the UUID file of its first two characters and finds the test.
+        const atomic = db.prepare(`SELECT upstream_id AS id, title FROM resources WHERE source = 'atomic-red-team' AND deprecated = 0
+          AND upstream_id LIKE '________-____-____-____-____________' ORDER BY key LIMIT 1`).get() as { id: string; title: string };
+        await page.locator('#search-input').fill(atomic.id.toUpperCase());
+        await expect.poll(() => page.locator('#search-results .title').first().textContent()).toBe(atomic.title);
+        expect((await loaded()).filter((f) => f.includes('uuid-'))).toEqual([`data/search/uuid-${atomic.id.slice(0, 2).toLowerCase()}.js`]);
       } finally {
         kb.close();
       }
