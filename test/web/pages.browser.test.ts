@@ -174,7 +174,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
     }
   });
 
-  it('the copy button copies the Atomic command as text', async () => {
+  it('the copy button copies the Atomic command and a Sigma rule\'s detection block as text', async () => {
     const yaml = parseYaml(readFileSync(join(DATA_DIR, 'atomic-red-team', 'atomics', 'T1021.004', 'T1021.004.yaml'), 'utf8')) as {
       atomic_tests: { name: string; executor: { command: string } }[];
     };
@@ -194,6 +194,23 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
       // Shown as text: nothing in the command became markup.
       expect(await item.locator('details.code pre code').first().evaluate((c) => c.children.length)).toBe(0);
       await page.screenshot({ path: join(SCREENSHOTS, 'technique-commands.png') });
+      // A Sigma rule's detection block folds out the same way and copies as the upstream file writes it.
+      const kb = KnowledgeBase.open(dbPath);
+      const sigma = buildPage(kb, 'T1021.004')!.sections.flatMap((x) => x.sources).find((x) => x.source === 'sigma')!.items[0]!;
+      kb.close();
+      const rule = page.locator('#source-sigma li.res').first();
+      expect(await rule.locator('.item').textContent()).toBe(sigma.name);
+      await rule.locator('details.code summary', { hasText: 'Sigma detection' }).click();
+      const copy = rule.locator('details.code button.copy').first();
+      await copy.click();
+      await expect.poll(() => copy.textContent()).toBe('Copied');
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      expect(copied).toBe(sigma.logic!.text);
+      const file = join(DATA_DIR, 'sigma', decodeURIComponent(new URL(sigma.url!).pathname.split('/blob/')[1]!.split('/').slice(1).join('/')));
+      expect(readFileSync(file, 'utf8')).toContain(copied.split('\n').slice(0, 3).join('\n'));
+      expect(await rule.locator('details.code pre code').first().evaluate((c) => c.children.length)).toBe(0);
+      await rule.locator('details.code').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOTS, 'technique-logic.png') });
       expect(errors).toEqual([]);
     } finally {
       await close();
