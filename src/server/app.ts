@@ -34,6 +34,7 @@ import { KbHolder, type Generation, type HolderOptions } from './holder.js';
 import { hostAllowed, hostMatcher } from './hosts.js';
 import { serverLimits, type ServerLimits } from './limits.js';
 import { ServerResults, resultsRoutes, type ResultsServerOptions } from './results.js';
+import { RESULTS_MEASURE } from '../results/matrix.js';
 import { RULES_WORKER, ServerRules, type RulesJob } from './rules.js';
 import { WorkerPool } from './worker-pool.js';
 import type { OwnRuleSet } from '../rules/types.js';
@@ -267,7 +268,9 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     return async (req: FastifyRequest, reply: FastifyReply) => {
       const domain = gen(req).model.domains().find((d) => d.slug === slug);
       if (!domain) throw new HttpError(404, `the ${slug} matrix is not in this knowledge base`);
-      return sendCached(req, reply, TYPES.html, () => matrixPage(gen(req).model, domain, SERVER_LINKS));
+      // With --results the menu lists the results measure; its values come with the data file, per request.
+      const g = gen(req);
+      return sendCached(req, reply, TYPES.html, () => matrixPage(g.model, domain, SERVER_LINKS, ctx.results?.matrixData(g.kb, g.model.matrixData(domain.domain), false)));
     };
   }
 
@@ -328,6 +331,8 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     if (file === 'search.js') return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_SEARCH', g.model.searchData()));
     const domain = g.model.domains().find((d) => file === `matrix-${d.slug}.js`);
     if (!domain) throw new HttpError(404, `${file}: that matrix is not in this knowledge base`);
+    // Results change without a rebuild: a matrix that shows them is computed per request, never cached.
+    if (ctx.results) return reply.header('cache-control', 'no-store').type(TYPES.js).send(dataScript('PURPLEBOOK_MATRIX', ctx.results.matrixData(g.kb, g.model.matrixData(domain.domain))));
     return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_MATRIX', g.model.matrixData(domain.domain)));
   });
 
@@ -339,7 +344,9 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     return json({ status: 'ok', attackVersion: g.kb.attackVersion, builtAt: g.kb.meta('built_at') ?? null, buildId: g.buildId });
   });
 
-  app.get('/api/openapi.json', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(openApiDocument(SERVER_VERSION))));
+  app.get('/api/openapi.json', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(openApiDocument(SERVER_VERSION, {
+    results: ctx.results ? { writable: ctx.results.writable, limits: ctx.limits } : undefined,
+  }))));
 
   interface ListQuery {
     domain?: string; tactic?: string; platform?: string; validation?: string; source?: string; status: string; subtechniques: boolean;
@@ -423,11 +430,12 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
 
   coverageRoutes(app, ctx);
   lineupRoutes(app, { stacks: ctx.stacks });
-  if (ctx.results) resultsRoutes(app, ctx.results);
+  if (ctx.results) resultsRoutes(app, ctx.results, ctx.limits);
 
-  app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
-    gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
-  )));
+  app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json([
+    ...gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
+    ...(ctx.results ? [ctx.results.measure] : []),
+  ])));
 
   app.get<{ Params: { measure: string }; Querystring: { domain: string; stack?: string[] } }>('/api/layers/:measure',
     { schema: { params: layerParams, querystring: layerQuery } }, async (req, reply) => {
@@ -435,6 +443,9 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       const domain = parseDomain(req.query.domain)!;
       if (!g.model.domains().some((d) => d.domain === domain)) throw new HttpError(404, `${domain} is not in this knowledge base`);
       const stack = stackFromQuery(g.kb, req.query.stack, ctx.stacks);
+      if (ctx.results && req.params.measure === RESULTS_MEASURE) {
+        return reply.header('cache-control', 'no-store').type(TYPES.json).send(json(ctx.results.layer(g.kb, domain)));
+      }
       const measures = stack ? listMeasures(g.kb, stack) : g.model.measures;
       if (!measures.some((m) => m.id === req.params.measure)) {
         throw new HttpError(404, `unknown measure "${req.params.measure}"${stack ? ' in this stack' : ''}`, measures.map((m) => m.id));

@@ -5,11 +5,13 @@ import { techniqueClient } from './technique-client.js';
 import { createSearch } from '../search/rank.js';
 import { assembleSearchIndex } from './search-assemble.js';
 import { COUNT_COLORS, VALIDATION_COLORS } from './measures.js';
+import { resultsPaletteCss } from '../results/matrix.js';
 
 function paletteCss(): string {
   const rules: string[] = [];
   COUNT_COLORS.forEach((c, i) => rules.push(`[data-c="m${i}"] { background: ${c.fill}; color: ${c.text}; }`));
   VALIDATION_COLORS.forEach((c, i) => rules.push(`[data-c="v${i}"] { background: ${c.fill}; color: ${c.text}; }`));
+  rules.push(resultsPaletteCss());
   // Links inside a dark cell must follow the cell's text colour to keep their contrast.
   rules.push('.cell[data-c] > a, .cell[data-c] > .score { color: inherit; }');
   return rules.join('\n');

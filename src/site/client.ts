@@ -12,7 +12,7 @@ import type { assembleSearchIndex as AssembleSearchIndex } from './search-assemb
 import type { ResourceShard, SearchList, WordFile } from './search-files.js';
 
 export function purplebookClient(createSearch: typeof CreateSearch, assembleSearchIndex: typeof AssembleSearchIndex): void {
-  interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class'; edges: number[]; legend: { label: string; key: string }[] }
+  interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class' | 'outcome'; edges: number[]; legend: { label: string; key: string }[]; short?: string[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
   interface Hit { href: string; title: string; detail: string }
 
@@ -114,15 +114,16 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
       const m = data!.measures[index]!;
       for (const cell of cells) {
         const value = data!.values[cell.dataset.tid ?? '']?.[index] ?? 0;
-        const key = m.kind === 'class' ? `v${value}` : countKey(value, m.edges);
+        // Outcome measures (results) carry their own keys and words, indexed by the value.
+        const key = m.kind === 'outcome' ? m.legend[value]?.key ?? '' : m.kind === 'class' ? `v${value}` : countKey(value, m.edges);
         cell.dataset.c = key;
         const score = cell.querySelector(':scope > .score');
         if (!score) continue;
-        score.setAttribute('title', m.kind === 'class' ? CLASS_LONG[value] ?? '' : `${value} ${m.label.toLowerCase()}`);
+        score.setAttribute('title', m.kind === 'outcome' ? m.legend[value]?.label ?? '' : m.kind === 'class' ? CLASS_LONG[value] ?? '' : `${value} ${m.label.toLowerCase()}`);
         const label = score.querySelector('.mlabel');
         const val = score.querySelector('.val');
         if (label) label.textContent = m.label;
-        if (val) val.textContent = m.kind === 'class' ? CLASS_SHORT[value] ?? '' : String(value);
+        if (val) val.textContent = m.kind === 'outcome' ? m.short?.[value] ?? '' : m.kind === 'class' ? CLASS_SHORT[value] ?? '' : String(value);
       }
       if (legend) {
         legend.replaceChildren(...m.legend.map((entry) => {

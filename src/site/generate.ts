@@ -10,6 +10,9 @@ import { buildPage } from '../page/build.js';
 import { itemViewsData } from '../render/html.js';
 import { navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { resultsLayer } from '../results/layer.js';
+import { RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
+import type { TechniqueResults } from '../results/view.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
@@ -30,6 +33,8 @@ export interface SiteOptions {
   quiet?: boolean;
   /** Added to a technique's page (`site --results`: the Validation results block), HTML escaped by the caller. */
   pageExtra?: (id: string) => { html: string; markdown: string };
+  /** `site --results`: the matrices gain the results measure and each domain a results layer, as of the build. */
+  results?: { byTechnique: ReadonlyMap<string, TechniqueResults>; maxAgeDays: number };
   progress?: Progress;
 }
 
@@ -95,11 +100,17 @@ export function writeSite(opts: SiteOptions): SiteSummary {
 
     const matrices: string[] = [];
     for (const d of model.domains()) {
-      write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS));
-      write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', model.matrixData(d.domain)));
+      const r = opts.results;
+      const data = r ? withResultsMeasure(model.matrixData(d.domain), r.byTechnique, r.maxAgeDays) : model.matrixData(d.domain);
+      write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS, data));
+      write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', data));
       for (const m of SITE_LAYER_MEASURES) {
         const layer = navigatorLayer({ kb, measure: m, domain: d.domain, summaries });
         write(layerHref(SITE_LINKS, d.slug, m), `${JSON.stringify(layer, null, 1)}\n`);
+      }
+      if (r) {
+        const layer = resultsLayer({ kb, results: r.byTechnique, domain: d.domain, maxAgeDays: r.maxAgeDays });
+        write(layerHref(SITE_LINKS, d.slug, RESULTS_MEASURE), `${JSON.stringify(layer, null, 1)}\n`);
       }
       matrices.push(d.slug);
     }

@@ -28,10 +28,13 @@ export const DOMAIN_PAGES: readonly DomainPage[] = [
 export interface MatrixMeasure {
   id: string;
   label: string;
-  kind: MeasureKind;
+  /** `outcome`: the results measure of `--results` (results/matrix.ts); its value indexes `legend`. */
+  kind: MeasureKind | 'outcome';
   /** Count level lower bounds (counts only). */
   edges: number[];
   legend: Omit<LegendEntry, 'fill' | 'text'>[];
+  /** Outcome measures: the text a cell shows per value. */
+  short?: string[];
 }
 
 /** The matrix page's data file: one value per measure per technique, aligned with `measures`. */
