@@ -32,6 +32,8 @@ export function coverageClient(): void {
   interface Plan {
     title: string; platforms: string[]; tactics: { id: string; name: string; techniques: PlanTechnique[] }[];
     untested: { id: string; name: string }[]; summary: { techniques: number; tested: number; tests: number; withOwnRule: number; withPublicDetection: number };
+    /** Controls buildPlan left out: they cannot apply to the chosen platforms. */
+    droppedControls?: number;
   }
 
   const body = document.body;
@@ -505,18 +507,6 @@ export function coverageClient(): void {
     return [...tests].sort((a, b) => sources.indexOf(a.source ?? a.sourceTitle) - sources.indexOf(b.source ?? b.sourceTitle) || testNumber(a) - testNumber(b));
   }
 
-  /** Control sources that cover only some platforms (render/plan.ts CONTROL_PLATFORMS, sent by the page). */
-  let controlPlatforms: Record<string, string[]> = {};
-  try {
-    controlPlatforms = JSON.parse($('plan-body')?.dataset.controlPlatforms ?? '{}') as Record<string, string[]>;
-  } catch {
-    controlPlatforms = {};
-  }
-  const controlFits = (it: PlanItem, platforms: string[]) => {
-    const scope = controlPlatforms[it.source ?? ''];
-    return !scope || !platforms.length || platforms.some((p) => scope.includes(p.toLowerCase()));
-  };
-
   function itemList(title: string, items: PlanItem[], more: number, empty: string, where: { technique: string; tactic: string; part: string }): HTMLElement {
     const box = el('div', 'plan-list');
     box.append(el('h5', undefined, title));
@@ -550,7 +540,8 @@ export function coverageClient(): void {
     outcome = [];
     $('plan-title')!.textContent = p.title;
     $('plan-summary')!.textContent = `${count(s.techniques, 'technique')} · ${s.tested} with a public test (${count(s.tests, 'test')}) · ${s.withOwnRule} with an own rule · `
-      + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`;
+      + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`
+      + (p.droppedControls ? ` · ${count(p.droppedControls, 'control')} of cloud providers or product vulnerabilities left out: they do not apply to ${p.platforms.join(', ')}` : '');
     const out = $('plan-body')!;
     out.replaceChildren();
     p.tactics.forEach((tac, i) => {
@@ -560,7 +551,7 @@ export function coverageClient(): void {
         const d = el('details', 'plan-technique');
         d.dataset.tid = t.id;
         const own = t.detections.filter((x) => x.kind === 'own').length;
-        const controls = t.controls.filter((c) => controlFits(c, p.platforms));
+        const controls = t.controls;
         const summary = el('summary');
         summary.append(el('span', 'tid', t.id), document.createTextNode(` ${t.name} — ${count(t.tests.length, 'test')}, `
           + `${own ? count(own, 'own rule') : count(t.publicDetections, 'public detection')}, ${count(controls.length + t.moreControls, 'control')}`));

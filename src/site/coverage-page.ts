@@ -5,7 +5,6 @@
  * coverage (no server), so this page exists only in `purplebook serve`.
  */
 import { esc } from '../render/escape.js';
-import { CONTROL_PLATFORMS } from '../render/plan.js';
 import type { Links } from './layout.js';
 import type { SiteModel } from './model.js';
 import { matrixGrid } from './pages.js';
@@ -134,7 +133,7 @@ ${telemetryGrids}
 <p id="plan-summary"></p>
 <div class="downloads"><button type="button" id="dl-plan">Download the plan (Markdown)</button> <button type="button" id="dl-outcome">Download the outcome sheet (CSV)</button></div>
 <p class="hint" id="plan-hint">Tick what you ran, saw fire or checked: the ticks stay in this browser for this plan, and the outcome sheet lists every item with its tick.</p>
-<div id="plan-body" data-control-platforms="${esc(JSON.stringify(CONTROL_PLATFORMS))}"></div>
+<div id="plan-body"></div>
 </section>`;
   return shell(model, links, { title: 'Own-rule coverage', base: '', page: 'coverage', body, current: 'coverage', data: [COVERAGE_JS_FILE] });
 }

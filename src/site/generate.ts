@@ -17,7 +17,8 @@ import { createProgress, type Progress } from '../util/progress.js';
 import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
 import { summarize, type TechniqueSummary } from './measures.js';
-import { SiteModel, dataScript, shardScript } from './model.js';
+import { SiteModel, dataScript } from './model.js';
+import { pieceScript } from './search-files.js';
 import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniqueDataPath, techniquePageResult } from './pages.js';
 import { sourcesPage } from './sources.js';
 
@@ -113,9 +114,11 @@ export function writeSite(opts: SiteOptions): SiteSummary {
       }
       matrices.push(d.slug);
     }
-    const search = model.searchIndex();
-    write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.techniques));
-    for (const [key, shard] of search.shards) write(`data/search/${key}.js`, shardScript(key, shard));
+    const search = model.searchFiles();
+    write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.list));
+    for (const [key, shard] of search.shards) write(`data/search/${key}.js`, pieceScript('PURPLEBOOK_SEARCH_SHARDS', key, shard));
+    for (const [key, words] of search.words) write(`data/search/words-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
+    for (const [key, uuids] of search.uuids) write(`data/search/uuid-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
     write('index.html', indexPage(model, SITE_LINKS));

@@ -92,7 +92,10 @@ describe('the server on the hostile fixture', () => {
     // "SSH brute force <script>…" has a word starting with s; the hostile title is data inside a JSON string.
     expect(s.body).toContain('SSH brute force <script>');
     expect((await get('/data/search/q.js')).statusCode).toBe(404);
-    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
+    const words = await get('/data/search/words-s.js');
+    expect(words.body).toMatch(/^\(window\.PURPLEBOOK_SEARCH_WORDS = window\.PURPLEBOOK_SEARCH_WORDS \|\| \{\}\)\["s"\] = \{"build":/);
+    expect((await get('/data/search/words-q.js')).statusCode).toBe(404);
+    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/search/words-.js', '/data/search/words-ab.js', '/data/search/uuid-zz.js', '/data/search/uuid-a.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
       expect((await get(bad)).statusCode, bad).toBe(400);
     }
     const details = await get('/data/techniques/t1021.004.js');
