@@ -135,14 +135,14 @@ export function replayItems(source: Source, items: readonly ReadItem[], out: Col
 }
 
 /**
- * One reference per technique id (as written, case aside) and relation, the first kept: the
- * knowledge base keeps one mapping per pair anyway. Then at most `max`, with a warning. The
- * record gets a new list: the one it holds may be shared with the parse cache.
+ * A reference repeated (same id as written, case aside, same relation, note and ATT&CK version)
+ * is dropped: it would say nothing new. Then at most `max` are kept, with a warning. The record
+ * gets a new list: the one it holds may be shared with the parse cache.
  */
 function capTechniques(r: ResourceRecord, max: number, warn: (file: string, reason: string) => void): void {
   const seen = new Set<string>();
   const refs = r.techniques.filter((t) => {
-    const key = `${typeof t.id === 'string' ? t.id.trim().toUpperCase() : String(t.id)}\u0000${t.relation ?? ''}`;
+    const key = JSON.stringify([typeof t.id === 'string' ? t.id.trim().toUpperCase() : String(t.id), t.relation, t.note, t.attackVersion]);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -11,13 +11,12 @@
  *   an NDJSON line: `line 7: JSON: …`;
  * - it parses to the wrong shape: `not a YAML mapping`, `not a JSON array of analytics`.
  */
-import type { LoadContext, PerFileReader, ResourceRecord, Source, SourceInfo } from '../types.js';
+import type { DocumentFormat, LoadContext, PerFileReader, ResourceRecord, Source, SourceInfo } from '../types.js';
 import { readText, walkFiles } from './files.js';
 import { parseJson, parseProblem, parseToml, parseYaml, parseYamlDocuments } from './parse.js';
 import { isRecord, type Mapping } from './values.js';
 
-/** `yaml-documents`: every document of a multi-document YAML file, as a list. `text`: the file as a string. */
-export type DocumentFormat = 'yaml' | 'yaml-documents' | 'json' | 'ndjson' | 'toml' | 'text';
+export type { DocumentFormat };
 export type DocumentShape = 'mapping' | 'list';
 
 const LABEL: Record<DocumentFormat, string> = { yaml: 'YAML', 'yaml-documents': 'YAML', json: 'JSON', ndjson: 'JSON', toml: 'TOML', text: 'text' };
@@ -136,6 +135,7 @@ export function defineFileSource<S extends DocumentShape | undefined = undefined
   const folder = info.folder;
   return {
     ...info,
+    reads: match ? { format, match } : { format, files },
     perFile: {
       files: (ctx) => (match ? matchingFiles(ctx, folder, match) : files.map((path) => `${folder}/${path}`)),
       *read(ctx, file) {
