@@ -58,7 +58,10 @@ export interface Analytic {
   url: string;
   platforms: string[];
   description: string;
+  /** `name: channel`, for showing. */
   logSources: string[];
+  /** The same references as ATT&CK states them (`WinEventLog:Security`, `EventCode=4688`). */
+  logSourceRefs: { name: string; channel?: string }[];
 }
 
 export interface DetectionStrategy {

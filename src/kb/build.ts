@@ -10,7 +10,7 @@ import type { AttackIndex } from '../attack/types.js';
 import { resolveTechniqueId } from '../resolve.js';
 import type { SourceWarning } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
-import type { DetectionKind, Limits, ResourceRecord, Source } from '../sources/types.js';
+import type { DetectionKind, Limits, ResourceFacets, ResourceRecord, Source } from '../sources/types.js';
 import { DEFAULT_LIMITS } from '../sources/types.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { parseCachePath } from './parse-cache.js';
@@ -184,6 +184,13 @@ function detectionKindOf(source: Source, r: ResourceRecord, warn: (reason: strin
   return fallback;
 }
 
+/** The facets a record states, as stored: NULL when it states none. */
+function facetsJson(f: ResourceFacets | undefined): string | null {
+  if (!f) return null;
+  const kept = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined));
+  return Object.keys(kept).length ? JSON.stringify(kept) : null;
+}
+
 function writeSource(
   db: Database.Database, attack: AttackIndex, p: PendingSource, manifest: ReturnType<typeof readManifest>, dataDir: string,
   limits: Limits, insWarning: Database.Statement, insSearch: Database.Statement,
@@ -191,7 +198,7 @@ function writeSource(
   const { source } = p;
   const warnings = [...p.warnings];
   const warn = (file: string, reason: string) => warnings.push({ source: source.name, file, reason });
-  const insRes = db.prepare('INSERT INTO resources (source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insRes = db.prepare('INSERT INTO resources (source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind, facets, logic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insMap = db.prepare('INSERT OR IGNORE INTO mappings VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insAssess = db.prepare('INSERT OR IGNORE INTO assessments VALUES (?, ?, ?)');
   const insUnknown = db.prepare('INSERT INTO unknown_ids VALUES (?, ?, ?)');
@@ -233,7 +240,7 @@ function writeSource(
     const kind = detectionKindOf(source, r, (reason) => warn(where, reason));
     const rowid = Number(insRes.run(source.name, r.key, r.upstreamId ?? null, r.title, r.url ?? null,
       r.breadcrumb?.length ? JSON.stringify(r.breadcrumb) : null, r.description ?? null, r.deprecated ? 1 : 0, r.file ?? null,
-      r.meta && Object.keys(r.meta).length ? JSON.stringify(r.meta) : null, kind).lastInsertRowid);
+      r.meta && Object.keys(r.meta).length ? JSON.stringify(r.meta) : null, kind, facetsJson(r.facets), r.logic ? JSON.stringify(r.logic) : null).lastInsertRowid);
     if (r.deprecated) deprecated++;
     insSearch.run('resource', String(rowid), r.title,
       [r.upstreamId, r.breadcrumb?.join(' '), r.description].filter(Boolean).join(' ').slice(0, SEARCH_BODY_MAX));

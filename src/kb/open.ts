@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { Domain, Status } from '../attack/types.js';
-import type { DetectionKind, Pillar } from '../sources/types.js';
+import type { DetectionKind, Pillar, ResourceFacets, RuleLogic } from '../sources/types.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 export interface TechniqueRow {
@@ -77,6 +77,8 @@ export interface MappedResource {
   meta: Record<string, unknown> | null;
   /** Detection resources: executable rule or guidance; null for controls and tests. */
   kind: DetectionKind | null;
+  facets: ResourceFacets | null;
+  logic: RuleLogic | null;
   technique: string;
   rawId: string;
   viaRevoked: string | null;
@@ -136,9 +138,9 @@ function techniqueFromRow(r: Row): TechniqueRow {
 }
 
 /** The resource half of a MappedResource: the same for every technique the resource maps to. */
-type ResourcePart = Pick<MappedResource, 'rowid' | 'source' | 'key' | 'upstreamId' | 'title' | 'url' | 'breadcrumb' | 'description' | 'deprecated' | 'file' | 'meta' | 'kind'>;
+type ResourcePart = Pick<MappedResource, 'rowid' | 'source' | 'key' | 'upstreamId' | 'title' | 'url' | 'breadcrumb' | 'description' | 'deprecated' | 'file' | 'meta' | 'kind' | 'facets' | 'logic'>;
 
-const RESOURCE_COLUMNS = 'id, source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind';
+const RESOURCE_COLUMNS = 'id, source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind, facets, logic';
 
 /** A row of RESOURCE_COLUMNS in raw (array) mode, which better-sqlite3 returns faster than objects. */
 function resourcePartFromRaw(r: unknown[]): ResourcePart {
@@ -146,6 +148,7 @@ function resourcePartFromRaw(r: unknown[]): ResourcePart {
     rowid: r[0] as number, source: r[1] as string, key: r[2] as string, upstreamId: (r[3] as string) ?? null,
     title: r[4] as string, url: (r[5] as string) ?? null, breadcrumb: json(r[6], null), description: (r[7] as string) ?? null,
     deprecated: r[8] === 1, file: (r[9] as string) ?? null, meta: json(r[10], null), kind: (r[11] as DetectionKind) ?? null,
+    facets: json(r[12], null), logic: json(r[13], null),
   };
 }
 
@@ -284,7 +287,7 @@ export class KnowledgeBase {
       // Spelled out, not spread: spreading was the slowest line of page generation.
       return {
         rowid: r.rowid, source: r.source, key: r.key, upstreamId: r.upstreamId, title: r.title, url: r.url, breadcrumb: r.breadcrumb,
-        description: r.description, deprecated: r.deprecated, file: r.file, meta: r.meta, kind: r.kind, technique: techniqueId, rawId: m[1] as string,
+        description: r.description, deprecated: r.deprecated, file: r.file, meta: r.meta, kind: r.kind, facets: r.facets, logic: r.logic, technique: techniqueId, rawId: m[1] as string,
         viaRevoked: (m[2] as string) ?? null, relation: (m[3] as string) ?? null, note: (m[4] as string) ?? null,
         attackVersion: (m[5] as string) ?? null,
       };

@@ -1,5 +1,5 @@
 /** The knowledge-base schema every pillar shares. Bump SCHEMA_VERSION when it changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,6 +34,10 @@ CREATE TABLE resources (
   breadcrumb TEXT, description TEXT, deprecated INTEGER NOT NULL, file TEXT, meta TEXT,
   -- Detection resources: 'rule' (executable) or 'guidance'; NULL for controls and tests.
   kind TEXT,
+  -- Typed facts analyses read (JSON of ResourceFacets: platforms, executors, elevation, logSources).
+  facets TEXT,
+  -- Detection rules: the logic as text, JSON {language, text}; shown, never run.
+  logic TEXT,
   UNIQUE (source, key)
 );
 

@@ -24,6 +24,8 @@ function itemOf(r: MappedResource): PageItem {
   if (r.deprecated) item.deprecated = true;
   if (r.kind) item.kind = r.kind;
   if (r.meta) item.meta = r.meta;
+  if (r.facets) item.facets = r.facets;
+  if (r.logic) item.logic = r.logic;
   return item;
 }
 

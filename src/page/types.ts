@@ -1,6 +1,6 @@
 /** The technique page: the JSON of `show --format json`, and what every view renders. */
 import type { Domain, Status } from '../attack/types.js';
-import type { Pillar } from '../sources/types.js';
+import type { Pillar, ResourceFacets, RuleLogic } from '../sources/types.js';
 
 export type ValidationClass = 'testable and detectable' | 'detectable, no public test' | 'testable, no public detection' | 'neither';
 
@@ -20,6 +20,10 @@ export interface PageItem {
   kind?: 'rule' | 'guidance';
   /** Source-specific fields (status, level, platforms, executors …). */
   meta?: Record<string, unknown>;
+  /** Typed facts: platforms, executors, elevation, log sources. */
+  facets?: ResourceFacets;
+  /** Detection rules: the rule's logic as text (shown escaped, never run). */
+  logic?: RuleLogic;
 }
 
 export interface PageSource {

@@ -5,6 +5,7 @@
  * A broken line is a warning and the next lines are still read. Empty values are written
  * "not defined" (or "None") upstream and are dropped here.
  */
+import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText } from './lib/files.js';
 import { parseJson, reason } from './lib/parse.js';
@@ -103,6 +104,8 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Record<string, unknown>
     deprecated: meta.status === 'deprecated',
     file,
     meta,
+    facets: { logSources: namedLogSources('atc', values(doc.data_needed)) },
+    logic: ruleLogic('sigma', value(doc.raw_detection_rule)),
     techniques: techniqueRefs(ctx, file, where, doc.technique),
   };
 }

@@ -2,7 +2,21 @@
  * ATT&CK detection strategies (v18+): `x-mitre-detection-strategy` objects and their analytics per
  * platform, linked to techniques by `detects` (ATT&CK connector data, via ctx.attack).
  */
-import type { Source } from './types.js';
+import type { DetectionStrategy } from '../attack/types.js';
+import type { LogSourceRef, Source } from './types.js';
+
+/** The log-source references of the strategy's analytics, each (name, channel) once. */
+function logSourcesOf(ds: DetectionStrategy): LogSourceRef[] {
+  const seen = new Set<string>();
+  const out: LogSourceRef[] = [];
+  for (const ref of ds.analytics.flatMap((a) => a.logSourceRefs)) {
+    const key = `${ref.name}\u0000${ref.channel ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ scheme: 'attack', ...ref });
+  }
+  return out;
+}
 
 export const attackDetectionStrategiesSource: Source = {
   usesAttack: true,
@@ -30,6 +44,7 @@ export const attackDetectionStrategiesSource: Source = {
           analytics: ds.analytics.length,
           analyticList: ds.analytics.map((a) => ({ id: a.id, platforms: a.platforms, url: a.url, description: a.description.slice(0, 600), logSources: a.logSources.slice(0, 10) })),
         },
+        facets: { logSources: logSourcesOf(ds) },
         techniques: ds.techniques.map((id) => ({ id, relation: 'detects', attackVersion: ctx.attack.version })),
       };
     }

@@ -6,6 +6,7 @@
  * `kind` (Scheduled, NRT, …), optionally `status` and `tags`. The repository is too large for
  * the shared snapshot, so this source is only present after a `sync`.
  */
+import { kqlTables, namedLogSources, ruleLogic } from './lib/logic.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
@@ -90,6 +91,8 @@ function ruleRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
   if (tags.length) meta.tags = tags;
   const query = text(doc.query);
   if (query) meta.query = query.length > AZURE_SENTINEL_QUERY_MAX ? `${query.slice(0, AZURE_SENTINEL_QUERY_MAX - 1)}…` : query;
+  // The data types of the required connectors are Log Analytics tables; the query may read more.
+  const logSources = namedLogSources('sentinel', [...dataTypes, ...(query ? kqlTables(query) : [])]);
   return {
     key: rel,
     upstreamId: text(doc.id),
@@ -101,6 +104,8 @@ function ruleRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
     deprecated: /^\[deprecated\]/i.test(name ?? ''),
     file,
     meta,
+    facets: { logSources },
+    logic: ruleLogic('kql', query),
     techniques: techniqueRefs(ctx, file, doc.relevantTechniques),
   };
 }

@@ -16,7 +16,8 @@
  * since both lose the file; shape problems of `coverage` are reported by `car` only and those of
  * `unit_tests` by `car-unit-tests` only, so that no problem is reported twice by one build.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { namedLogSources, ruleLogic } from './lib/logic.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
 import { parseYaml, reason } from './lib/parse.js';
 import { githubBlob, oneLine } from './lib/links.js';
@@ -208,6 +209,18 @@ function analyticMeta(a: Analytic, cov: CarCoverage): YamlMap {
   return meta;
 }
 
+/** CAR data-model references (`process/create/exe`) as the object/action pairs the analytic reads. */
+function carLogSources(d: YamlMap): LogSourceRef[] {
+  return namedLogSources('car', strings(d.data_model_references).map((ref) => ref.split('/').slice(0, 2).join('/')));
+}
+
+/** The analytic's pseudocode, else its first implementation with code. */
+function carLogic(implementations: unknown): RuleLogic | undefined {
+  const impls = Array.isArray(implementations) ? implementations.filter(isMap) : [];
+  const chosen = impls.find((i) => str(i.type)?.toLowerCase() === 'pseudocode' && str(i.code)) ?? impls.find((i) => str(i.code));
+  return chosen ? ruleLogic(str(chosen.type)?.toLowerCase() ?? 'pseudocode', chosen.code) : undefined;
+}
+
 function analyticRecord(ctx: LoadContext, a: Analytic): ResourceRecord {
   const warn = (p: string) => ctx.warn(a.file, p);
   checkFieldTypes(a.doc, warn);
@@ -225,6 +238,8 @@ function analyticRecord(ctx: LoadContext, a: Analytic): ResourceRecord {
     file: a.file,
     meta: analyticMeta(a, cov),
     kind: carKind(a.doc.implementations),
+    facets: { logSources: carLogSources(a.doc) },
+    logic: carLogic(a.doc.implementations),
     techniques: capTechniques(ctx, a.file, cov.techniques, true),
   };
 }

@@ -6,7 +6,8 @@
  * Breadcrumb: the folders under `rules/` (`windows`, `integrations / aws`, `_deprecated`);
  * building blocks start with `building_block`.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, Source, TechniqueRef } from './types.js';
+import { esqlIndices, namedLogSources, ruleLogic } from './lib/logic.js';
 import { readText, walkFiles } from './lib/files.js';
 import { parseToml, reason } from './lib/parse.js';
 import { githubBlob, oneLine } from './lib/links.js';
@@ -166,6 +167,25 @@ function checkFieldTypes(rule: Table, metadata: unknown, warn: (problem: string)
   if (rule.index !== undefined && !Array.isArray(rule.index)) warn(`\`rule.index\` is a ${typeName(rule.index)}, not an array: ignored`);
 }
 
+/**
+ * The rule's telemetry: its `index` patterns (or an ES|QL query's `FROM`), and the integration
+ * packages `[metadata] integration` names. A data view or an ML job names no index: integrations only.
+ */
+function elasticLogSources(rule: Table, metadata: Table): LogSourceRef[] {
+  const query = str(rule.query);
+  const indices = strings(rule.index);
+  if (!indices.length && str(rule.type) === 'esql' && query) indices.push(...esqlIndices(query));
+  return [...namedLogSources('elastic-index', indices), ...namedLogSources('elastic-integration', strings(metadata.integration))];
+}
+
+const LOGIC_LANGUAGES: Record<string, string> = { eql: 'eql', esql: 'esql', kuery: 'kuery', lucene: 'lucene' };
+
+function elasticLogic(rule: Table): RuleLogic | undefined {
+  const type = str(rule.type);
+  const language = type === 'esql' ? 'esql' : type === 'eql' ? 'eql' : LOGIC_LANGUAGES[str(rule.language)?.toLowerCase() ?? ''] ?? str(rule.language) ?? 'query';
+  return ruleLogic(language, rule.query);
+}
+
 function ruleRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord | undefined {
   const rule = doc.rule;
   if (!isTable(rule) || !str(rule.name)) {
@@ -197,6 +217,8 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord 
     deprecated: folders.includes(DEPRECATED_DIR) || str(metadata.maturity)?.toLowerCase() === 'deprecated',
     file,
     meta: metaOf(rule, metadata, threat.tactics, buildingBlock),
+    facets: { logSources: elasticLogSources(rule, metadata) },
+    logic: elasticLogic(rule),
     techniques,
   };
 }

@@ -2,9 +2,10 @@
  * EQL Analytics Library (endgameinc/eqllib): one resource per TOML file under
  * `eqllib/analytics/`. ATT&CK ids come from `[analytic.metadata] techniques`; `tactics` are tactic
  * names and go to meta. The library has no deprecation marker. Breadcrumb: the folders under
- * `analytics/` (a tactic, or `actors / <group>`). The query itself is not kept: the links lead to it.
+ * `analytics/` (a tactic, or `actors / <group>`). The query is kept as the rule's logic (shown, never run).
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import { eqlEventTypes, ruleLogic } from './lib/logic.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
 import { parseToml, reason } from './lib/parse.js';
 import { githubBlob, oneLine } from './lib/links.js';
@@ -101,6 +102,13 @@ function metaOf(md: Table, lists: Record<'tactics' | 'os' | 'contributors' | 'ca
   return meta;
 }
 
+/** The event categories the query reads, once per OS the analytic names (or with no OS). */
+function eqlLogSources(query: unknown, os: string[]): LogSourceRef[] {
+  const types = typeof query === 'string' ? eqlEventTypes(query) : [];
+  const products = os.length ? os.map((o) => o.toLowerCase()) : [undefined];
+  return types.flatMap((name) => products.map((product): LogSourceRef => (product ? { scheme: 'eql', product, name } : { scheme: 'eql', name })));
+}
+
 function analyticRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord | undefined {
   const analytic = doc.analytic;
   const md = isTable(analytic) ? analytic.metadata : undefined;
@@ -125,6 +133,8 @@ function analyticRecord(ctx: LoadContext, file: string, doc: Table): ResourceRec
     deprecated: false,
     file,
     meta: metaOf(md, lists, eqllibDocsUrl(id)),
+    facets: { logSources: eqlLogSources(analytic.query, lists.os) },
+    logic: ruleLogic('eql', analytic.query),
     techniques,
   };
 }

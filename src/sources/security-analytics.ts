@@ -4,6 +4,7 @@
  * title, link}]`. MITRE ATLAS ids (`AML.T0051`) share that list upstream; they are not ATT&CK
  * techniques and are kept in `meta.atlas` instead.
  */
+import { namedLogSources } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { walkFiles } from './lib/files.js';
 import { isRecord, readYamlMapping } from './lib/documents.js';
@@ -83,6 +84,7 @@ function useCaseRecord(ctx: LoadContext, rel: string, doc: Record<string, unknow
     deprecated: false,
     file,
     meta,
+    facets: { logSources: namedLogSources('gcp', sources) },
     techniques,
   };
 }

@@ -4,6 +4,7 @@
  * ("Checks for execution of MITRE ATT&CK T1003"); `T0000` is the upstream's placeholder for
  * "no technique" and is not passed on.
  */
+import { kqlTables, namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText } from './lib/files.js';
 import { parseJson, reason } from './lib/parse.js';
@@ -87,6 +88,8 @@ function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknow
     deprecated: false,
     file,
     meta,
+    facets: { logSources: namedLogSources('sentinel', kqlTables(query)) },
+    logic: ruleLogic('kql', query),
     techniques,
   };
 }

@@ -11,9 +11,10 @@
  * process_creation`, `rules-emerging-threats/2023/Malware/x.yml` → `emerging-threats / 2023 /
  * Malware`, so a main-collection rule reads as before and the others say where they come from.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
-import { parseYamlDocuments, reason } from './lib/parse.js';
+import { parseYamlDocuments, reason, yamlText } from './lib/parse.js';
+import { ruleLogic, topLevelYamlBlock } from './lib/logic.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'SigmaHQ/sigma';
@@ -191,7 +192,23 @@ interface RuleInput {
   pathInRepo: string;
   key: string;
   doc: Doc;
+  /** The file's text when the rule is the file's only document: its blocks are shown as written. */
+  text?: string;
   warn: (problem: string) => void;
+}
+
+/** The rule's telemetry: its `logsource` triple, or none (an empty list: "unknown"). */
+function sigmaLogSources(doc: Doc): LogSourceRef[] {
+  const ls = logsourceOf(doc.logsource);
+  if (!ls) return [];
+  return [{ scheme: 'sigma', ...ls }];
+}
+
+/** The `detection` (or `correlation`) block: as written for a one-rule file, re-serialized for a collection. */
+function sigmaLogic(doc: Doc, text: string | undefined): RuleLogic | undefined {
+  const key = isRecord(doc.detection) ? 'detection' : 'correlation';
+  const block = text !== undefined ? topLevelYamlBlock(text, key) : undefined;
+  return ruleLogic('sigma', block ?? yamlText({ [key]: doc[key] }));
 }
 
 function ruleRecord(ctx: LoadContext, r: RuleInput): ResourceRecord {
@@ -218,6 +235,8 @@ function ruleRecord(ctx: LoadContext, r: RuleInput): ResourceRecord {
     deprecated: status?.toLowerCase() === 'deprecated' || breadcrumb.includes('deprecated'),
     file: r.file,
     meta: metaOf(doc, tags.tactics),
+    facets: { logSources: sigmaLogSources(doc) },
+    logic: sigmaLogic(doc, r.text),
     techniques,
   };
 }
@@ -254,7 +273,7 @@ function* loadFile(ctx: LoadContext, file: string): Generator<ResourceRecord> {
   const pathInRepo = file.slice(FOLDER.length + 1);
   for (const [i, rule] of rules.entries()) {
     const key = rules.length > 1 ? `${pathInRepo}#${i + 1}` : pathInRepo;
-    yield ruleRecord(ctx, { file, pathInRepo, key, doc: rule.doc, warn: (problem) => ctx.warn(file, `${where(rule.docNumber)}${problem}`) });
+    yield ruleRecord(ctx, { file, pathInRepo, key, doc: rule.doc, text: docs.length === 1 ? text : undefined, warn: (problem) => ctx.warn(file, `${where(rule.docNumber)}${problem}`) });
   }
 }
 

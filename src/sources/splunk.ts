@@ -8,6 +8,7 @@
  * file's name. (Every file is read on its own, so the build can cache it and read it in another
  * thread.)
  */
+import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText, walkFiles } from './lib/files.js';
 import { parseYaml, reason } from './lib/parse.js';
@@ -227,6 +228,8 @@ function detectionRecord(ctx: LoadContext, file: string, doc: unknown): Resource
     deprecated: breadcrumb[0] === DEPRECATED_DIR || str(doc.status)?.toLowerCase() === 'deprecated',
     file,
     meta: metaOf(doc, tags, lists, splunkResearchUrl(pathInRepo, id)),
+    facets: { logSources: namedLogSources('splunk', lists.dataSource) },
+    logic: ruleLogic('spl', doc.search),
     techniques,
   };
 }

@@ -5,6 +5,7 @@
  * old id) the stanza name agrees with `mitre_technique`, so the stanza id is used and the
  * disagreement is reported. `T0000` is the upstream's "no technique" placeholder.
  */
+import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source } from './types.js';
 import { readText } from './lib/files.js';
 import { githubBlob, oneLine } from './lib/links.js';
@@ -123,6 +124,8 @@ function huntRecord(ctx: LoadContext, file: string, stanza: ConfStanza, hunt: { 
     deprecated: false,
     file,
     meta,
+    facets: { logSources: namedLogSources('splunk-macro', sources) },
+    logic: ruleLogic('spl', search),
     techniques: placeholder ? [] : [{ id: hunt.id }],
   };
 }

@@ -78,10 +78,13 @@ export interface SourceInfo {
  * `elastic-integration`: a related integration package (`endpoint`, `aws`); `splunk`: an ESCU
  * `data_source` name (`Sysmon EventID 1`); `sentinel`: a Log Analytics table (`SecurityEvent`);
  * `car`: a CAR data-model object/action (`process/create`); `atc`: an Atomic Threat Coverage
- * "data needed" name; `attack`: an ATT&CK analytic's log-source reference (data component name,
- * channel).
+ * "data needed" name; `attack`: an ATT&CK analytic's log-source reference (`name` such as
+ * `WinEventLog:Security`, `channel` such as `EventCode=4688`); `splunk-macro`: a Splunk search
+ * macro that names a log source (`sysmon`); `eql`: an EQL event category (`process`) with the
+ * analytic's OS as `product`; `gcp`: a Google Cloud log (`Audit Logs - Admin Activity`).
  */
-export type LogSourceScheme = 'sigma' | 'elastic-index' | 'elastic-integration' | 'splunk' | 'sentinel' | 'car' | 'atc' | 'attack';
+export type LogSourceScheme =
+  | 'sigma' | 'elastic-index' | 'elastic-integration' | 'splunk' | 'splunk-macro' | 'sentinel' | 'car' | 'atc' | 'attack' | 'eql' | 'gcp';
 
 /** One piece of telemetry a detection reads, as its upstream names it (never guessed). */
 export interface LogSourceRef {

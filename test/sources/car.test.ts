@@ -104,6 +104,13 @@ describe('car fixtures', () => {
         languages: ['Pseudocode', 'DNIF', 'LogPoint'], dataModel: ['process/create/exe', 'process/create/parent_exe'], coverage: 'Moderate',
         tactics: ['TA0002'], d3fend: ['D3-PLA'], author: 'MITRE', date: '2013-02-05', unitTests: 1,
       },
+      // Both data-model references are process/create; the pseudocode is the logic shown.
+      facets: { logSources: [{ scheme: 'car', name: 'process/create' }] },
+      logic: {
+        language: 'pseudocode',
+        text: (parseYamlLib(readFileSync(join(DATA_DIR, REAL), 'utf8')) as { implementations: { type: string; code: string }[] })
+          .implementations.find((i) => i.type === 'pseudocode')!.code.trimEnd(),
+      },
       techniques: [{ id: 'T1059', note: 'Coverage: Moderate' }, { id: 'T1059.003', note: 'Coverage: Moderate' }],
     });
     // T1059 is listed twice (two tactics, two levels): one pair each, both levels kept.

@@ -111,6 +111,14 @@ describe('elastic fixtures', () => {
         language: 'KQL', type: 'query', integration: ['windows'], index: ['logs-windows.powershell*', 'winlogbeat-*'],
         tactics: ['Execution'], author: 'Elastic', date: '2021-10-15', modified: '2026-05-03',
       },
+      facets: {
+        logSources: [
+          { scheme: 'elastic-index', name: 'logs-windows.powershell*' }, { scheme: 'elastic-index', name: 'winlogbeat-*' },
+          { scheme: 'elastic-integration', name: 'windows' },
+        ],
+      },
+      // The query as the TOML file states it (kuery is KQL's name in the rule), trailing whitespace dropped.
+      logic: { language: 'kuery', text: ((parseToml(readFileSync(join(DATA_DIR, REAL), 'utf8')).rule as { query: string }).query).trimEnd() },
       techniques: [{ id: 'T1059' }, { id: 'T1059.001' }, { id: 'T1106' }],
     });
 

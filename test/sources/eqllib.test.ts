@@ -93,6 +93,8 @@ describe('eqllib fixtures', () => {
         language: 'EQL', author: 'David French', date: '2019-08-16', modified: '2019-08-16',
         docsUrl: 'https://eqllib.readthedocs.io/en/latest/analytics/679560ee-0ea0-4358-bf83-e4c478d9d1c8.html',
       },
+      facets: { logSources: [{ scheme: 'eql', product: 'windows', name: 'image_load' }] },
+      logic: { language: 'eql', text: ((parseToml(readFileSync(join(DATA_DIR, REAL), 'utf8')).analytic as { query: string }).query).trimEnd() },
       techniques: [{ id: 'T1003' }],
     });
     const actor = byKey.get('eqllib/analytics/actors/GAMAREDON GROUP/G0047-persistence-startup-folder-execution.toml')!;

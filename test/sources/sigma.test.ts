@@ -146,6 +146,9 @@ describe('sigma fixtures', () => {
         logsource: { product: 'windows', category: 'ps_script' }, tactics: ['execution'],
         author: 'frack113', date: '2022-01-19', modified: '2023-01-19',
       },
+      facets: { logSources: [{ scheme: 'sigma', product: 'windows', category: 'ps_script' }] },
+      // The detection block as written: from `detection:` up to the next top-level key.
+      logic: { language: 'sigma', text: /^detection:\n(?:[ \t].*\n|\n)*/m.exec(readFileSync(join(DATA_DIR, REAL), 'utf8'))![0].trimEnd() },
       techniques: [{ id: 't1059.001' }],
     });
 

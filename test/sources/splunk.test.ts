@@ -122,6 +122,10 @@ describe('splunk fixtures', () => {
         cve: ['CVE-2021-44228'], author: 'Michael Haag, Splunk', date: '2024-09-30', version: 6,
         researchUrl: 'https://research.splunk.com/endpoint/1a93b7ea-7af7-11eb-adb5-acde48001122/',
       },
+      facets: {
+        logSources: ['Sysmon EventID 1', 'Windows Event Log Security 4688', 'CrowdStrike ProcessRollup2'].map((name) => ({ scheme: 'splunk', name })),
+      },
+      logic: { language: 'spl', text: (parseYamlLib(readFileSync(join(DATA_DIR, REAL), 'utf8')) as { search: string }).search.trimEnd() },
       techniques: [{ id: 'T1059' }, { id: 'T1059.001' }, { id: 'T1105' }],
     });
 

@@ -1,5 +1,5 @@
 /** Format parsers with the safety limits every connector shares. Each throws a readable Error. */
-import { loadAll } from 'js-yaml';
+import { dump, loadAll } from 'js-yaml';
 import { parse as parseTomlText } from 'smol-toml';
 import type { Limits } from '../types.js';
 
@@ -173,4 +173,13 @@ export function parseJson(text: string, limits: Limits): unknown {
 /** First line of an error message, for warnings. */
 export function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
+}
+
+/** A parsed value back as YAML text, for showing (a merged Sigma collection rule's detection); undefined when it cannot be. */
+export function yamlText(value: unknown): string | undefined {
+  try {
+    return dump(value, { lineWidth: -1, noRefs: true });
+  } catch {
+    return undefined;
+  }
 }
