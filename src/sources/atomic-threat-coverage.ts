@@ -5,6 +5,7 @@
  * A broken line is a warning and the next lines are still read. Empty values are written
  * "not defined" (or "None") upstream and are dropped here.
  */
+import { facetNames } from './lib/values.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { readText } from './lib/files.js';
@@ -104,7 +105,7 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Record<string, unknown>
     deprecated: meta.status === 'deprecated',
     file,
     meta,
-    facets: { logSources: namedLogSources('atc', values(doc.data_needed)) },
+    facets: { ...(values(doc.platform).length ? { platforms: facetNames(values(doc.platform)) } : {}), logSources: namedLogSources('atc', values(doc.data_needed)) },
     logic: ruleLogic('sigma', value(doc.raw_detection_rule)),
     techniques: techniqueRefs(ctx, file, where, doc.technique),
   };

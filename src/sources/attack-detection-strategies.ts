@@ -2,6 +2,7 @@
  * ATT&CK detection strategies (v18+): `x-mitre-detection-strategy` objects and their analytics per
  * platform, linked to techniques by `detects` (ATT&CK connector data, via ctx.attack).
  */
+import { facetNames } from './lib/values.js';
 import type { DetectionStrategy } from '../attack/types.js';
 import type { LogSourceRef, Source } from './types.js';
 
@@ -44,7 +45,7 @@ export const attackDetectionStrategiesSource: Source = {
           analytics: ds.analytics.length,
           analyticList: ds.analytics.map((a) => ({ id: a.id, platforms: a.platforms, url: a.url, description: a.description.slice(0, 600), logSources: a.logSources.slice(0, 10) })),
         },
-        facets: { logSources: logSourcesOf(ds) },
+        facets: { platforms: facetNames(ds.analytics.flatMap((a) => a.platforms)), logSources: logSourcesOf(ds) },
         techniques: ds.techniques.map((id) => ({ id, relation: 'detects', attackVersion: ctx.attack.version })),
       };
     }

@@ -12,6 +12,7 @@
  * or run. Like upstream's own script list, every `red_ttp/*.py` but `__init__.py` and `common.py`
  * (helper modules) is a test.
  */
+import { facetNames } from './lib/values.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
@@ -122,6 +123,7 @@ function scriptRecord(ctx: LoadContext, rel: string, h: RtaHeader): ResourceReco
     deprecated: false,
     file,
     meta,
+    ...(h.platforms.length ? { facets: { platforms: facetNames(h.platforms) } } : {}),
     techniques,
   };
 }

@@ -10,7 +10,7 @@
  */
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
 import { defineFileSource } from './lib/file-source.js';
-import { isRecord, str, strList, type Mapping } from './lib/values.js';
+import { facetNames, isRecord, str, strList, type Mapping } from './lib/values.js';
 
 const REPO = 'DataDog/stratus-red-team';
 const DEFAULT_REF = 'main';
@@ -123,8 +123,8 @@ function entryRecord(file: string, e: Entry): ResourceRecord {
     deprecated: false,
     file,
     meta,
-    // A Stratus technique is detonated by the `stratus` CLI against the platform's API.
-    facets: { platforms: [e.platform.toLowerCase()], executors: ['stratus'] },
+    // A Stratus technique is detonated by `stratus detonate` against the platform's API.
+    facets: { platforms: facetNames([e.platform]), executors: ['stratus detonate'] },
     techniques: techniqueRefs(e.catalogIds),
   };
 }

@@ -57,6 +57,11 @@ export function readDocument(ctx: Reading, file: string, format: 'yaml' | 'json'
 export function readDocument(ctx: Reading, file: string, format: 'yaml' | 'json' | 'toml', shape: 'list', shapeName?: string): unknown[] | undefined;
 export function readDocument(ctx: Reading, file: string, format: DocumentFormat, shape?: DocumentShape, shapeName?: string): unknown;
 export function readDocument(ctx: Reading, file: string, format: DocumentFormat, shape?: DocumentShape, shapeName?: string): unknown {
+  return readParsed(ctx, file, format, shape, shapeName)?.doc;
+}
+
+/** `readDocument` with the file's text beside the document (for a connector that quotes the file). */
+function readParsed(ctx: Reading, file: string, format: DocumentFormat, shape?: DocumentShape, shapeName?: string): { doc: unknown; text: string } | undefined {
   const text = readText(ctx, file);
   if (text === undefined) return undefined;
   let doc: unknown;
@@ -70,7 +75,7 @@ export function readDocument(ctx: Reading, file: string, format: DocumentFormat,
     ctx.warn(file, `not a ${LABEL[format]} ${shapeWord(format, shape!)}${shapeName ? ` of ${shapeName}` : ''}`);
     return undefined;
   }
-  return doc;
+  return { doc, text };
 }
 
 /**
@@ -98,6 +103,8 @@ export interface FileInput {
   file: string;
   /** Path relative to the source's folder (the upstream repository's path). */
   path: string;
+  /** The file's text as read (BOM dropped), for a connector that quotes it. */
+  text: string;
   /** A problem with this file. */
   warn(reason: string): void;
 }
@@ -139,9 +146,9 @@ export function defineFileSource<S extends DocumentShape | undefined = undefined
     perFile: {
       files: (ctx) => (match ? matchingFiles(ctx, folder, match) : files.map((path) => `${folder}/${path}`)),
       *read(ctx, file) {
-        const doc = readDocument(ctx, file, format, shape, shapeName);
-        if (doc === undefined) return;
-        yield* toRecords(doc as DocOf<S>, { ctx, file, path: file.slice(folder.length + 1), warn: (reason) => ctx.warn(file, reason) });
+        const parsed = readParsed(ctx, file, format, shape, shapeName);
+        if (!parsed) return;
+        yield* toRecords(parsed.doc as DocOf<S>, { ctx, file, path: file.slice(folder.length + 1), text: parsed.text, warn: (reason) => ctx.warn(file, reason) });
       },
       ...(finish ? { finish } : {}),
     },

@@ -60,3 +60,18 @@ export function dateText(v: unknown): string | undefined {
   if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
   return str(v);
 }
+
+/** Names as a facet holds them: trimmed, lower-case, distinct, blanks dropped (`Windows` → `windows`). */
+export function facetNames(list: readonly unknown[]): string[] {
+  return distinct(list.filter((x): x is string => typeof x === 'string').map((x) => x.trim().toLowerCase()).filter(Boolean));
+}
+
+/** A TOML table: a mapping that is not a TOML date (smol-toml gives dates as Date objects). */
+export function isTable(v: unknown): v is Mapping {
+  return isRecord(v) && !(v instanceof Date);
+}
+
+/** `typeName` in TOML's words: `array`, `table`. */
+export function tomlTypeName(v: unknown): string {
+  return Array.isArray(v) ? 'array' : isTable(v) ? 'table' : typeName(v);
+}
