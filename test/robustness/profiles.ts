@@ -232,11 +232,11 @@ function ctidProfile(name: string): Profile {
 
 /** Both CAR sources read the same analytics; the unit-test one samples analytics that have tests. */
 function carProfile(source: string, withTests: boolean): Profile {
-  const all = walk('car', (rel) => /^analytics\/[^/]+\.yaml$/.test(rel));
   return {
     source,
     reportedBy: withTests ? 'car' : undefined,
-    files: spread(withTests ? all.filter((f) => /^unit_tests:/m.test(readFileText(f))) : all, 4).map(as('yaml')),
+    files: declaredSample(source, 4, withTests ? (f) => /^unit_tests:/m.test(readFileText(f)) : undefined),
+    note: withTests ? 'analytics that have unit tests' : undefined,
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.coverage : undefined, () => true, ['coverage']),
       ...firstWhere(isObj(doc) ? doc.unit_tests : undefined, () => true, ['unit_tests'])],
   };
@@ -273,12 +273,12 @@ const PROFILES: Profile[] = [
   },
   {
     source: 'sigma',
-    files: spread(walk('sigma', (rel) => /^rules[^/]*\/(?:[^/]+\/)*[^/]+\.yml$/.test(rel)), 5).map(as('yaml')),
+    files: declaredSample('sigma', 5),
     fieldPaths: () => [[], ['logsource']],
   },
   {
     source: 'elastic',
-    files: spread(walk('elastic', (rel) => /^(?:rules|rules_building_block)\/(?:[^/]+\/)*[^/]+\.toml$/.test(rel)), 4).map(as('toml')),
+    files: declaredSample('elastic'),
     fieldPaths: (doc) => [['metadata'], ['rule'], ...firstWhere(isObj(doc) && isObj(doc.rule) ? doc.rule.threat : undefined, () => true, ['rule', 'threat'])],
   },
   {
@@ -292,19 +292,19 @@ const PROFILES: Profile[] = [
   carProfile('car', false),
   {
     source: 'eqllib',
-    files: spread(walk('eqllib', (rel) => /^eqllib\/analytics\/(?:[^/]+\/)*[^/]+\.toml$/.test(rel)), 4).map(as('toml')),
+    files: declaredSample('eqllib'),
     fieldPaths: () => [['analytic'], ['analytic', 'metadata']],
   },
   {
     source: 'sentinel-attack',
-    files: [as('json')('sentinel-attack/detections/sentinel_attack_rules.json')],
+    files: declaredSample('sentinel-attack'),
     prose: true,
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.analytics : undefined, (a) => /T\d{4}/.test(String(a.description)) && !/T0000/.test(String(a.description)), ['analytics'])],
     note: 'one file upstream; ids are read from the description text',
   },
   {
     source: 'security-analytics',
-    files: spread(walk('security-analytics', (rel) => /^src\/[^/]+\/[^/]+\.yaml$/.test(rel)), 4).map(as('yaml')),
+    files: declaredSample('security-analytics'),
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.attack_mapping : undefined, () => true, ['attack_mapping'])],
   },
   {
@@ -314,13 +314,13 @@ const PROFILES: Profile[] = [
   },
   {
     source: 'atomic-threat-coverage',
-    files: [as('ndjson')('atomic-threat-coverage/analytics/generated/atc_es_index.json')],
+    files: declaredSample('atomic-threat-coverage'),
     fieldPaths: (_doc, file) => [[ndjsonLineWithTechnique(file)]],
     note: 'one file upstream (Elasticsearch bulk NDJSON)',
   },
   {
     source: 'threathunter-playbook',
-    files: spread(walk('threathunter-playbook', (rel) => /^docs\/hunts\/[^/]+\/[^/]+\/metadata\.yaml$/.test(rel)), 4).map(as('yaml')),
+    files: declaredSample('threathunter-playbook'),
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.attack_mappings : undefined, () => true, ['attack_mappings'])],
   },
   {

@@ -129,6 +129,11 @@ export type FileSourceSpec<S extends DocumentShape | undefined> = SourceInfo & F
   /** Cross-file work on every record, in load order (see PerFileReader.finish). */
   finish?: PerFileReader['finish'];
   present?(dataDir: string): boolean;
+  /**
+   * `toRecords` reads `ctx.attack` (tactic names, say): the files are then read in the main
+   * thread once ATT&CK is loaded, as a whole-folder source, and are not cached file by file.
+   */
+  usesAttack?: boolean;
 };
 
 /** The folder's files a `match` accepts, as data-dir-relative paths in load (sorted) order. */
@@ -140,17 +145,23 @@ export function matchingFiles(ctx: Pick<LoadContext, 'dir'>, folder: string, mat
 export function defineFileSource<S extends DocumentShape | undefined = undefined>(spec: FileSourceSpec<S>): Source {
   const { match, files, format, shape, shapeName, toRecords, finish, ...info } = spec;
   const folder = info.folder;
+  const reader: PerFileReader = {
+    files: (ctx) => (match ? matchingFiles(ctx, folder, match) : files.map((path) => `${folder}/${path}`)),
+    *read(ctx, file) {
+      const parsed = readParsed(ctx, file, format, shape, shapeName);
+      if (!parsed) return;
+      yield* toRecords(parsed.doc as DocOf<S>, { ctx, file, path: file.slice(folder.length + 1), text: parsed.text, warn: (reason) => ctx.warn(file, reason) });
+    },
+    ...(finish ? { finish } : {}),
+  };
+  const reads = match ? { format, match } : { format, files };
+  if (!info.usesAttack) return { ...info, reads, perFile: reader };
+  if (finish) throw new Error(`${info.name}: a source that reads ATT&CK has no per-file \`finish\``);
   return {
     ...info,
-    reads: match ? { format, match } : { format, files },
-    perFile: {
-      files: (ctx) => (match ? matchingFiles(ctx, folder, match) : files.map((path) => `${folder}/${path}`)),
-      *read(ctx, file) {
-        const parsed = readParsed(ctx, file, format, shape, shapeName);
-        if (!parsed) return;
-        yield* toRecords(parsed.doc as DocOf<S>, { ctx, file, path: file.slice(folder.length + 1), text: parsed.text, warn: (reason) => ctx.warn(file, reason) });
-      },
-      ...(finish ? { finish } : {}),
+    reads,
+    *load(ctx) {
+      for (const file of reader.files(ctx)) yield* reader.read(ctx, file);
     },
   };
 }
