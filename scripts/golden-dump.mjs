@@ -5,6 +5,7 @@
 // FILE with the fields a refactor adds on purpose and the volatile ones dropped.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import process from 'node:process';
 
 const require = createRequire(import.meta.url);
 /** Added on purpose by the connector-kit refactor (typed facets, rule logic). */
