@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
 import { stripCitations } from '../util/text.js';
 import { readBundle } from './read.js';
 import type {
-  Actor, ActorKind, AttackIndex, DetectionStrategy, Domain, DomainInfo, Mitigation, MitigationUse, Tactic, Technique,
+  Actor, ActorKind, AttackIndex, DataComponent, DetectionStrategy, Domain, DomainInfo, Mitigation, MitigationUse, Tactic, Technique,
 } from './types.js';
 import { DOMAINS } from './types.js';
 import { ATTACK_SOURCES, normalizeId, objectProblem } from './validate.js';
@@ -43,7 +43,7 @@ interface StixObject {
   x_mitre_data_sources?: string[];
   x_mitre_shortname?: string;
   x_mitre_analytic_refs?: string[];
-  x_mitre_log_source_references?: { name?: string; channel?: string }[];
+  x_mitre_log_source_references?: { name?: string; channel?: string; x_mitre_data_component_ref?: unknown }[];
   tactic_refs?: string[];
   aliases?: string[];
   x_mitre_aliases?: string[];
@@ -257,6 +257,17 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
   index.mitigationUses.push(...uses);
 
   // Detection strategies (ATT&CK v18+) with their analytics.
+  /** The data components an analytic's log sources belong to, each once, as the bundle names them. */
+  const dataComponentsOf = (a: StixObject): DataComponent[] => {
+    const out = new Map<string, DataComponent>();
+    for (const l of a.x_mitre_log_source_references ?? []) {
+      const ref = l?.x_mitre_data_component_ref;
+      const dc = typeof ref === 'string' ? byStix.get(ref) : undefined;
+      const ext = dc?.type === 'x-mitre-data-component' && !dc.revoked && !dc.x_mitre_deprecated ? attackRef(dc) : undefined;
+      if (ext && dc?.name && !out.has(ext.external_id!)) out.set(ext.external_id!, { id: ext.external_id!, name: dc.name, url: ext.url ?? '' });
+    }
+    return [...out.values()];
+  };
   for (const o of byStix.values()) {
     if (o.type !== 'x-mitre-detection-strategy') continue;
     const ext = attackRef(o);
@@ -274,6 +285,7 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
           const channel = typeof l?.channel === 'string' ? l.channel.trim() : '';
           return name ? [channel ? { name, channel } : { name }] : [];
         }),
+        dataComponents: dataComponentsOf(a),
       }];
     });
     const ds: DetectionStrategy = {

@@ -62,6 +62,15 @@ export interface Analytic {
   logSources: string[];
   /** The same references as ATT&CK states them (`WinEventLog:Security`, `EventCode=4688`). */
   logSourceRefs: { name: string; channel?: string }[];
+  /** The data components those log sources belong to (`DC0032 Process Creation`), each once. */
+  dataComponents: DataComponent[];
+}
+
+/** An ATT&CK data component: a kind of telemetry (`DC0032`, Process Creation). */
+export interface DataComponent {
+  id: string;
+  name: string;
+  url: string;
 }
 
 export interface DetectionStrategy {

@@ -87,14 +87,21 @@ function fieldProblem(v: unknown, kind: FieldKind): string | undefined {
   return undefined;
 }
 
+const COMMON_FIELDS = Object.entries(COMMON);
+const TYPE_FIELDS = new Map(Object.entries(FIELDS).map(([type, fields]) => [type, Object.entries({ ...COMMON, ...fields })]));
+
+/** The fields to check for a type, merged once: the bundles hold tens of thousands of objects. */
+function fieldsOf(type: unknown): [string, FieldKind][] {
+  return (typeof type === 'string' ? TYPE_FIELDS.get(type) : undefined) ?? COMMON_FIELDS;
+}
+
 /**
  * Why the object (which has a string `id`) cannot be used, or undefined when every field the
  * loader reads has its type and the ATT&CK id, if any, is well-formed.
  */
 export function objectProblem(o: Record<string, unknown>): string | undefined {
-  const fields = { ...COMMON, ...(typeof o.type === 'string' ? FIELDS[o.type] : undefined) };
   if (o.type === undefined) return 'no "type"';
-  for (const [field, kind] of Object.entries(fields)) {
+  for (const [field, kind] of fieldsOf(o.type)) {
     const v = o[field];
     const p = v === undefined ? undefined : fieldProblem(v, kind);
     if (p) return `field "${field}" ${p}, expected ${EXPECTED[kind]}`;

@@ -60,7 +60,7 @@ async function timedBuild(opts: BuildOptions): Promise<object> {
   const s = await buildKnowledgeBase({ quiet: true, ...opts });
   return {
     ms: performance.now() - t0, cpuMs: cpuMs(cpu0), rssMb: maxRssMb(), warnings: s.warnings, sources: s.sources.filter((x) => x.loaded).length,
-    workers: s.workers, cache: s.cache,
+    workers: s.workers, cache: s.cache, phases: s.phases,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * What a reader downloads: the static site is written once, then the technique pages (largest,
- * median, element count of the heaviest) and the search index (the technique list plus the
- * largest shard, which is the most a first query loads) are weighed raw, gzip'ed and brotli'ed.
+ * median, element count of the heaviest) and the search index (the technique list, then per
+ * first character a resource file and a word file: the most a one-word first query loads) are
+ * weighed raw, gzip'ed and brotli'ed.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,9 @@ export interface WeightsResult {
   deferred: number;
   searchTechniques: Weight;
   largestShard: Weight;
-  /** The most the first query loads: the technique list and the largest shard, gzip'ed. */
+  /** Each further query word with another first character adds at most this file. */
+  largestWords: Weight;
+  /** The most a first query loads: the technique list, and the resource and word files of one character, gzip'ed. */
   firstQueryGzip: number;
   searchTotalBytes: number;
 }
@@ -53,7 +56,13 @@ export function measureWeights(dbPath: string): WeightsResult {
     const median = pages[Math.floor(pages.length / 2)]!;
     const largestHtml = readFileSync(join(techniques, largest.f), 'utf8');
     const shards = readdirSync(join(out, 'data', 'search')).map((f) => weigh(join(out, 'data', 'search', f), `data/search/${f}`));
-    const largestShard = shards.sort((a, b) => b.gzip - a.gzip)[0]!;
+    const byGzip = (list: Weight[]) => [...list].sort((a, b) => b.gzip - a.gzip);
+    const isWords = (w: Weight) => w.file.startsWith('data/search/words-');
+    const largestShard = byGzip(shards.filter((w) => !isWords(w)))[0]!;
+    const largestWords = byGzip(shards.filter(isWords))[0]!;
+    const gzipOf = new Map(shards.map((w) => [w.file, w.gzip]));
+    const keys = shards.map((w) => w.file.replace(/^data\/search\/(words-)?/, '').replace(/\.js$/, ''));
+    const firstPieces = Math.max(...keys.map((k) => (gzipOf.get(`data/search/${k}.js`) ?? 0) + (gzipOf.get(`data/search/words-${k}.js`) ?? 0)));
     const searchTechniques = weigh(join(out, 'data', 'search-techniques.js'), 'data/search-techniques.js');
     return {
       pages: pages.length,
@@ -61,8 +70,8 @@ export function measureWeights(dbPath: string): WeightsResult {
       median: weigh(join(techniques, median.f), `techniques/${median.f}`),
       largestElements: (largestHtml.match(/<[a-z]/g) ?? []).length,
       deferred: readdirSync(join(out, 'data', 'techniques')).length,
-      searchTechniques, largestShard,
-      firstQueryGzip: searchTechniques.gzip + largestShard.gzip,
+      searchTechniques, largestShard, largestWords,
+      firstQueryGzip: searchTechniques.gzip + firstPieces,
       searchTotalBytes: searchTechniques.bytes + shards.reduce((n, s) => n + s.bytes, 0),
     };
   } finally {

@@ -10,11 +10,13 @@ import { ownRulesLayer } from '../render/layer.js';
 import { addResults } from '../results/coverage.js';
 import { ResultsReader } from '../results/reader.js';
 import { hasThreatOptions } from '../threats/select.js';
+import { applyTelemetry } from '../telemetry/coverage.js';
 import { createProgress } from '../util/progress.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
 import { parseDomain } from './export.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
+import { loadVocabularyOrFail, PROFILE_OPTION_HELP, readProfileFile, runTelemetry } from './telemetry.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 /** More prioritized techniques without an own rule than `--fail-on-gaps` allows. */
@@ -86,6 +88,7 @@ interface CoverageOpts extends RawThreatOpts {
   maxAge?: string;
   db?: string;
   stack?: string[];
+  profile?: string;
 }
 
 export function registerCoverage(program: Command): void {
@@ -98,6 +101,7 @@ export function registerCoverage(program: Command): void {
     .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
     .option('--results [file]', `add the validated state per technique (a test ran and was prevented, or alerted by an own rule); ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale and do not count (default 180)')
+    .option('--profile <file>', `count as adoptable only the public rules your telemetry runs; ${PROFILE_OPTION_HELP}`)
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: CoverageOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
@@ -107,6 +111,8 @@ export function registerCoverage(program: Command): void {
       const baseline = raw.baseline ? readBaselineFile(raw.baseline) : undefined;
       if (raw.maxAge !== undefined && !raw.results) throw new CliError('--max-age applies to results: give --results', EXIT_BAD_INPUT);
       const rules = loadRules(raw.rules);
+      const vocab = raw.profile ? loadVocabularyOrFail() : undefined;
+      const profile = raw.profile && vocab ? readProfileFile(raw.profile, vocab) : undefined;
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         const selection = hasThreatOptions(o) ? selectOrFail(kb, o) : undefined;
@@ -115,6 +121,7 @@ export function registerCoverage(program: Command): void {
         const progress = createProgress();
         const report = computeCoverage(kb, { selection, rules, domain, baseline, stack: stackOf(kb, raw.stack), onProgress: (done, total) => progress.update('Computing coverage', done, total) });
         progress.done();
+        if (profile && vocab) applyTelemetry(report, runTelemetry(kb, { profile, vocab, selection, domain, stack: stackOf(kb, raw.stack) }).analysis);
         if (raw.results) {
           const maxAgeDays = maxAgeOf(raw.maxAge);
           const store = openResults({ results: raw.results === true ? undefined : raw.results, db: raw.db });

@@ -16,6 +16,10 @@ import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
 import { parseDomain } from './export.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
+import { loadVocabularyOrFail, PROFILE_OPTION_HELP, readProfileFile, runTelemetry } from './telemetry.js';
+import { telemetryLayer } from '../render/telemetry.js';
+import type { TelemetryProfile } from '../telemetry/profile.js';
+import type { Vocabulary } from '../telemetry/vocabulary.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 interface LayerOpts extends RawThreatOpts {
@@ -30,19 +34,20 @@ interface LayerOpts extends RawThreatOpts {
   json?: boolean;
   db?: string;
   stack?: string[];
+  profile?: string;
 }
 
-/** `sigma` and `source-sigma` name the same measure; `own`, `threat` and `results` are computed here. */
-export function resolveMeasure(kb: KnowledgeBase, name: string, stack?: Stack): Measure | 'own' | 'threat' | 'results' {
+/** `sigma` and `source-sigma` name the same measure; `own`, `threat`, `results` and `telemetry` are computed here. */
+export function resolveMeasure(kb: KnowledgeBase, name: string, stack?: Stack): Measure | 'own' | 'threat' | 'results' | 'telemetry' {
   const n = name.trim().toLowerCase();
-  if (n === 'own' || n === 'threat' || n === 'results') return n;
+  if (n === 'own' || n === 'threat' || n === 'results' || n === 'telemetry') return n;
   const all = listMeasures(kb, stack);
   const m = all.find((x) => x.id === n) ?? all.find((x) => x.id === `source-${n}`);
   if (!m && stack && listMeasures(kb).some((x) => x.id === n || x.id === `source-${n}`)) {
     throw new CliError(`measure "${name}" is a source outside the control stack ${stackLabel(stack)}`, EXIT_BAD_INPUT);
   }
   if (!m) {
-    const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat', 'results'];
+    const valid = [...all.map((x) => x.id.replace(/^source-/, '')), 'own', 'threat', 'results', 'telemetry'];
     const near = closeValues(n, valid);
     throw new CliError(`unknown measure "${name}"; ${near.length ? `did you mean ${near.join(', ')}? ` : ''}valid: ${valid.join(', ')}`, EXIT_BAD_INPUT);
   }
@@ -63,10 +68,17 @@ export interface LayerInputs {
   maxAgeDays?: number;
   /** Count public resources of these sources only. */
   stack?: Stack;
+  /** The profile of the `telemetry` measure. */
+  telemetry?: { profile: TelemetryProfile; vocab: Vocabulary };
 }
 
 /** One measure's layer, as `layer` prints it (shared with the MCP `layer` tool); the caller checks `threat` has a selection. */
-export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'results', o: LayerInputs): NavigatorLayer {
+export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'results' | 'telemetry', o: LayerInputs): NavigatorLayer {
+  if (m === 'telemetry') {
+    if (!o.telemetry) throw new CliError('--measure telemetry needs --profile FILE', EXIT_BAD_INPUT);
+    const run = runTelemetry(kb, { ...o.telemetry, selection: o.selection, domain: o.domain, stack: o.stack });
+    return telemetryLayer(run.head, run.analysis);
+  }
   if (m === 'results') return resultsLayer({ kb, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
   if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
   if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
@@ -76,13 +88,14 @@ export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'resu
 export function registerLayer(program: Command): void {
   withStackOption(withFormatOptions(withThreatOptions(program.command('layer'))
     .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers'), ['json'], 'json'))
-    .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules) or threat (needs threat options); default validation', collect)
+    .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules), threat (needs threat options) or telemetry (needs --profile); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--page-base <url>', 'address of a Purplebook site: each technique links to its page there')
     .option('--baseline <layer>', 'with --measure own: an earlier coverage layer (any ATT&CK release; ids go through the crosswalk); entries say gained or lost')
     .option('--results [file]', `results file of the "results" measure (best outcome per technique); ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --measure results: results older than this are stale (default 180)')
+    .option('--profile <file>', `telemetry profile of the "telemetry" measure (runnable public rules per technique); ${PROFILE_OPTION_HELP}`)
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: LayerOpts) => {
       formatOf(raw, ['json'], 'json');
@@ -111,7 +124,10 @@ export function registerLayer(program: Command): void {
             store.close();
           }
         }
-        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline, stack, results, maxAgeDays }));
+        if (raw.profile && !measures.includes('telemetry')) throw new CliError('--profile goes with --measure telemetry', EXIT_BAD_INPUT);
+        const vocab = raw.profile ? loadVocabularyOrFail() : undefined;
+        const telemetry = raw.profile && vocab ? { profile: readProfileFile(raw.profile, vocab), vocab } : undefined;
+        const layers = measures.map((m) => layerOf(kb, m, { selection, rules, domain, pageUrl, baseline, stack, results, maxAgeDays, telemetry }));
         if (raw.pageBase) for (const l of layers) l.links = [{ label: 'Purplebook', url: raw.pageBase }, ...l.links];
         await out(`${JSON.stringify(layers.length === 1 ? layers[0] : layers, null, 1)}\n`);
       });

@@ -9,6 +9,7 @@ import { registerGaps } from './gaps.js';
 import { registerLayer } from './layer.js';
 import { registerMcp } from './mcp.js';
 import { registerLineup } from './lineup.js';
+import { registerLogSources } from './logsources.js';
 import { registerPlan } from './plan.js';
 import { registerResults } from './results.js';
 import { registerSearch } from './search.js';
@@ -18,6 +19,7 @@ import { registerSite } from './site.js';
 import { registerSources } from './sources.js';
 import { registerStats } from './stats.js';
 import { registerSyncCommands } from './sync.js';
+import { registerTelemetry } from './telemetry.js';
 import { registerThreats } from './threats.js';
 import { registerTranslate } from './translate.js';
 
@@ -44,6 +46,8 @@ export function createProgram(): Command {
   registerResults(program);
   registerTranslate(program);
   registerLineup(program);
+  registerLogSources(program);
+  registerTelemetry(program);
   registerSyncCommands(program);
   registerSite(program);
   registerServe(program);

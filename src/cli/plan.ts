@@ -9,6 +9,9 @@ import { collect, loadRules } from './coverage.js';
 import { parseDomain } from './export.js';
 import { openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
+import { telemetryGate } from '../telemetry/gate.js';
+import { FacetsMissingError, readRules } from '../telemetry/rules.js';
+import { loadVocabularyOrFail, PROFILE_OPTION_HELP, readProfileFile } from './telemetry.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
 const FORMATS = ['markdown', 'json', 'csv'] as const;
@@ -23,6 +26,7 @@ interface PlanOpts extends RawThreatOpts {
   results?: string | boolean;
   db?: string;
   stack?: string[];
+  profile?: string;
 }
 
 export function registerPlan(program: Command): void {
@@ -33,12 +37,15 @@ export function registerPlan(program: Command): void {
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--max-detections <n>', 'public detection candidates per technique (default 8)')
     .option('--results [file]', `list each test's previous outcome; ${RESULTS_OPTION_HELP}`)
+    .option('--profile <file>', `propose only public rules your telemetry runs, the others marked "needs: …"; ${PROFILE_OPTION_HELP}`)
     .option('--db <file>', DB_OPTION_HELP)
     .action(async (raw: PlanOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
       const maxDetections = raw.maxDetections === undefined ? undefined : parsePositiveInt(raw.maxDetections, '--max-detections');
       const rules = loadRules(raw.rules);
+      const vocab = raw.profile ? loadVocabularyOrFail() : undefined;
+      const profile = raw.profile && vocab ? readProfileFile(raw.profile, vocab) : undefined;
       await withKb(raw.db, async (kb) => {
         const o = threatOptions(raw);
         if (!hasThreatOptions(o)) throw new CliError('plan needs a threat: --group, --software, --campaign, --techniques or a profile option', EXIT_BAD_INPUT);
@@ -49,7 +56,16 @@ export function registerPlan(program: Command): void {
           for (const p of raw.platform) if (!known.includes(normalizePlatform(p))) throw unknownValue('--platform', p, known, closeValues(p, known));
         }
         const stack = stackOf(kb, raw.stack);
-        const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections, stack });
+        let telemetry;
+        if (profile && vocab) {
+          try {
+            telemetry = telemetryGate(vocab, profile, readRules(kb, stack));
+          } catch (e) {
+            if (e instanceof FacetsMissingError) throw new CliError(e.message);
+            throw e;
+          }
+        }
+        const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections, stack, telemetry });
         let previous;
         if (raw.results) {
           const store = openResults({ results: raw.results === true ? undefined : raw.results, db: raw.db });

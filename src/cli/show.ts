@@ -19,10 +19,11 @@ export function registerShow(program: Command): void {
     .option('--detail', 'markdown: show ids, tactics, "why" chains and notes of every item')
     .option('--include-deprecated', 'also list deprecated rules')
     .option('--all-sources', 'markdown: a block for every loaded source, also those with nothing for this technique')
+    .option('--logic', 'markdown: print each rule\'s logic (Sigma detection block, query) under it, as text')
     .option('--results [file]', `add the Validation results block; ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
     .option('--db <file>', DB_OPTION_HELP)
-    .action(async (id: string, opts: { format?: string; json?: boolean; detail?: boolean; includeDeprecated?: boolean; allSources?: boolean; results?: string | boolean; maxAge?: string; db?: string; stack?: string[] }) => {
+    .action(async (id: string, opts: { format?: string; json?: boolean; detail?: boolean; includeDeprecated?: boolean; allSources?: boolean; logic?: boolean; results?: string | boolean; maxAge?: string; db?: string; stack?: string[] }) => {
       const format = formatOf(opts, FORMATS, 'markdown');
       if (opts.maxAge !== undefined && !opts.results) throw new CliError('--max-age applies to results: give --results', EXIT_BAD_INPUT);
       const maxAgeDays = maxAgeOf(opts.maxAge);
@@ -39,7 +40,7 @@ export function registerShow(program: Command): void {
         const results = store && new ResultsReader(store).technique(kb, page.id, { maxAgeDays });
         if (format === 'json') await out(`${JSON.stringify(store ? { ...page, validationResults: pageResultsJson(results, maxAgeDays) } : page, null, 2)}\n`);
         else if (format === 'html') await out(renderHtmlPage(page, { base: '', appendix: store && pageResultsHtml(results, maxAgeDays) }));
-        else await out(renderMarkdown(page, { detail: opts.detail, allSources: opts.allSources }) + (store ? `\n${pageResultsMarkdown(results, maxAgeDays)}` : ''));
+        else await out(renderMarkdown(page, { detail: opts.detail, allSources: opts.allSources, logic: opts.logic }) + (store ? `\n${pageResultsMarkdown(results, maxAgeDays)}` : ''));
       }).finally(() => store?.close());
     });
 }

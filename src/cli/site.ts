@@ -23,7 +23,7 @@ export function registerSite(program: Command): void {
         try {
           const results = store && new ResultsReader(store).all(kb, { maxAgeDays });
           const pageExtra = results && ((id: string) => ({ html: pageResultsHtml(results.get(id), maxAgeDays), markdown: pageResultsMarkdown(results.get(id), maxAgeDays) }));
-          summary = writeSite({ kb, outDir: opts.out, quiet: opts.quiet, pageExtra });
+          summary = writeSite({ kb, outDir: opts.out, quiet: opts.quiet, pageExtra, results: results && { byTechnique: results, maxAgeDays } });
         } catch (e) {
           if (e instanceof SiteError) throw new CliError(e.message, EXIT_BAD_INPUT);
           throw e;

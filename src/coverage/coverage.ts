@@ -72,6 +72,8 @@ export interface CoverageTechnique {
   priority?: number;
   /** With a results file: what ran against the technique and whether it was validated. */
   results?: TechniqueResultSummary;
+  /** With a telemetry profile: public rules it can run, rules it blocks and what they need (src/telemetry/coverage.ts). */
+  telemetry?: { runnable: number; blocked: number; needs: string[] };
 }
 
 export interface TacticCoverage {
@@ -85,6 +87,8 @@ export interface TacticCoverage {
 
 export interface CoverageReport {
   domain: Domain;
+  /** With a telemetry profile: adoptable detections are the runnable ones (src/telemetry/coverage.ts). */
+  telemetry?: { profile: string[]; detectable: number; next: { label: string; profileEntry: string; techniques: number; rules: number }[] };
   attackVersion: string;
   builtAt: string | null;
   /** The selected threats (absent: the whole domain). */

@@ -8,6 +8,7 @@ import { inStack, type Stack } from '../kb/stack.js';
 import type { OwnRuleFormat, OwnRuleSet } from '../rules/types.js';
 import type { LogSourceScheme, ResourceFacets } from '../sources/types.js';
 import type { ThreatSelection } from '../threats/select.js';
+import { controlFits } from './control-platforms.js';
 import { resolveOwnRules } from './rules.js';
 import { scopeOf } from './scope.js';
 
@@ -40,6 +41,8 @@ export interface PlanDetection {
   url: string | null;
   file?: string;
   format?: OwnRuleFormat;
+  /** With a telemetry profile: what a public candidate the profile cannot run needs (`needs: sysmon 10`). */
+  needs?: string;
 }
 
 export interface PlanGuidance {
@@ -101,6 +104,8 @@ export interface Plan {
   platforms: string[];
   threats: { id: string; name: string; kind: string; url: string | null }[];
   tactics: PlanTactic[];
+  /** Controls left out because they cannot apply to the chosen platforms (control-platforms.ts). */
+  droppedControls: number;
   /** Techniques of the threat no public test covers on the chosen platforms. */
   untested: { id: string; name: string; tactics: string[] }[];
   summary: { techniques: number; tested: number; tests: number; withOwnRule: number; withPublicDetection: number };
@@ -119,6 +124,8 @@ export interface PlanOptions {
   maxControls?: number;
   /** Use only the sources of this control stack. */
   stack?: Stack;
+  /** A telemetry profile's verdict per rule: runnable candidates come first, the others are marked (src/telemetry/gate.ts). */
+  telemetry?: (rowid: number) => string | null;
 }
 
 /** Upstream platform spellings → one name (`darwin` and `osx` are macOS). */
@@ -223,6 +230,11 @@ function testOf(r: MappedResource, src: SourceRow, technique: string): PlanTest 
   return test;
 }
 
+/** Control groups without the controls that cannot apply to the chosen platforms (cloud services, product CVEs). */
+function offPlatformControlsLeftOut(groups: MappedResource[][], platforms: readonly string[]): MappedResource[][] {
+  return groups.map((g) => g.filter((r) => controlFits(r, platforms))).filter((g) => g.length);
+}
+
 export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
   const domain = opts.domain ?? 'enterprise-attack';
   const platforms = [...new Set((opts.platforms ?? []).map(normalizePlatform))];
@@ -237,6 +249,7 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
   const tacticOrder = new Map(tactics.map((t, i) => [t.shortname, i]));
 
   const techniques: PlanTechnique[] = [];
+  let droppedControls = 0;
   for (const id of ids) {
     const row = rows.get(id)!;
     const bySource = new Map<string, MappedResource[]>();
@@ -279,14 +292,25 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
         }
         return [...named, ...unknown];
       }).filter((g) => g.length);
-      const picked = roundRobin(fits, maxDetections);
+      // With a telemetry profile, the rules it runs are the candidates; the others follow, marked with what they need.
+      const gate = opts.telemetry;
+      const picked = gate
+        ? [...roundRobin(fits.map((g) => g.filter((r) => gate(r.rowid) === null)), maxDetections)]
+        : roundRobin(fits, maxDetections);
+      if (gate && picked.length < maxDetections) picked.push(...roundRobin(fits.map((g) => g.filter((r) => gate(r.rowid) !== null)), maxDetections - picked.length));
       moreDetections = fits.reduce((n, g) => n + g.length, 0) - picked.length;
-      detections = picked.map((r) => ({
-        kind: 'public', source: r.source, sourceTitle: sourceByName.get(r.source)!.title, key: r.key, id: r.upstreamId, title: r.title, url: r.url,
-      }));
+      detections = picked.map((r) => {
+        const needs = gate?.(r.rowid);
+        return {
+          kind: 'public', source: r.source, sourceTitle: sourceByName.get(r.source)!.title, key: r.key, id: r.upstreamId, title: r.title, url: r.url,
+          ...(needs ? { needs } : {}),
+        };
+      });
     }
 
-    const controlGroups = grouped('policy');
+    const allControls = grouped('policy');
+    const controlGroups = offPlatformControlsLeftOut(allControls, platforms);
+    droppedControls += allControls.reduce((n, g) => n + g.length, 0) - controlGroups.reduce((n, g) => n + g.length, 0);
     const controls = roundRobin(controlGroups, maxControls).map((r): PlanControl => ({
       source: r.source, sourceTitle: sourceByName.get(r.source)!.title, key: r.key, id: r.upstreamId, name: r.title, url: r.url,
     }));
@@ -309,7 +333,7 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
   const who = threats.map((t) => (t.kind === 'list' ? t.name : `${t.name} (${t.id})`)).join(', ') || 'no threat';
   return {
     title: `Purple-team plan: ${who}${platforms.length ? ` on ${platforms.join(', ')}` : ''}`,
-    domain, attackVersion: kb.attackVersion, builtAt: kb.meta('built_at') ?? null, platforms, threats, tactics: planTactics,
+    domain, attackVersion: kb.attackVersion, builtAt: kb.meta('built_at') ?? null, platforms, threats, tactics: planTactics, droppedControls,
     untested: techniques.filter((t) => !t.tests.length).map((t) => ({ id: t.id, name: t.name, tactics: t.tactics })),
     summary: {
       techniques: techniques.length, tested: techniques.filter((t) => t.tests.length).length,

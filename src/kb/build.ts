@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadThreatProfiles, type ThreatProfile } from '../threats/profiles.js';
 import type { AttackIndex } from '../attack/types.js';
-import { resolveTechniqueId } from '../resolve.js';
+import { resolveTechniqueId, type Resolution } from '../resolve.js';
 import type { SourceWarning } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
 import type { DetectionKind, Limits, ResourceFacets, ResourceRecord, Source } from '../sources/types.js';
@@ -16,7 +16,7 @@ import { createProgress, type Progress } from '../util/progress.js';
 import { parseCachePath } from './parse-cache.js';
 import { provenanceFor, readManifest } from './provenance.js';
 import { defaultJobs, readSources, type CacheReport } from './read-sources.js';
-import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { INDEXES, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface BuildOptions {
   dataDir: string;
@@ -63,7 +63,12 @@ export interface BuildSummary {
   cache: CacheReport;
   /** Worker threads that read sources (0: all in the main thread). */
   workers: number;
+  /** Wall seconds spent reading (parsing, the cache) and writing the SQLite file. */
+  phases: { read: number; write: number };
 }
+
+/** A mappings row: resource, technique, raw_id, via_revoked, relation, note, attack_version. */
+type MappingRow = [number, string, string, string | null, string | null, string | null, string | null];
 
 interface PendingSource {
   source: Source;
@@ -71,8 +76,6 @@ interface PendingSource {
   records: ResourceRecord[];
   warnings: SourceWarning[];
 }
-
-const SEARCH_BODY_MAX = 4000;
 
 export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
@@ -95,6 +98,7 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
   const pending: PendingSource[] = read.sources;
   const { skipped } = read;
   progress.update('Writing knowledge base');
+  const writing = performance.now();
 
   mkdirSync(dirname(opts.dbPath), { recursive: true });
   const tempPath = `${opts.dbPath}.tmp-${process.pid}-${Date.now()}`;
@@ -105,13 +109,13 @@ export async function buildKnowledgeBase(opts: BuildOptions): Promise<BuildSumma
     db.pragma('synchronous = OFF');
     db.exec(SCHEMA);
     const sourceSummaries = db.transaction(() => writeAll(db, attack, profiles, pending, attackWarnings, manifest, opts.dataDir, limits))();
-    db.prepare('INSERT INTO search(search) VALUES (?)').run('optimize');
     db.close();
     summary = {
       dbPath: opts.dbPath, dataDir: opts.dataDir, attackVersion: attack.version,
       techniques: [...attack.techniques.values()].filter((t) => t.status === 'active').length,
       sources: sourceSummaries, warnings: attackWarnings.length + sourceSummaries.reduce((n, s) => n + s.warnings, 0),
       skipped, seconds: 0, cache: read.cache, workers: read.workers,
+      phases: { read: (writing - started) / 1000, write: (performance.now() - writing) / 1000 },
     };
     opts.beforeRename?.(tempPath);
     renameSync(tempPath, opts.dbPath);
@@ -144,11 +148,9 @@ function writeAll(
   const insTactic = db.prepare('INSERT INTO tactics VALUES (?, ?, ?, ?, ?, ?)');
   for (const t of attack.tactics) insTactic.run(t.domain, t.shortname, t.id, t.name, t.order, t.url);
   const insTech = db.prepare('INSERT INTO techniques VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insSearch = db.prepare('INSERT INTO search(kind, ref, title, body) VALUES (?, ?, ?, ?)');
   for (const t of attack.techniques.values()) {
     insTech.run(t.id, t.stixId, t.domain, t.name, t.description, t.url, t.status, JSON.stringify(t.revokedBy),
       t.isSubtechnique ? 1 : 0, t.parent ?? null, JSON.stringify(t.tactics), JSON.stringify(t.platforms), t.version ?? null, t.modified ?? null);
-    insSearch.run('technique', t.id, `${t.id} ${t.name}`, t.description.slice(0, SEARCH_BODY_MAX));
   }
   const insActor = db.prepare('INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insUse = db.prepare('INSERT OR IGNORE INTO actor_uses VALUES (?, ?)');
@@ -167,8 +169,25 @@ function writeAll(
   for (const w of attackWarnings) insWarning.run(w.source, w.file, w.reason);
 
   const summaries: SourceSummary[] = [];
-  for (const p of pending) summaries.push(writeSource(db, attack, p, manifest, dataDir, limits, insWarning, insSearch));
+  const mappings: MappingRow[] = [];
+  for (const p of pending) summaries.push(writeSource(db, attack, p, manifest, dataDir, limits, insWarning, mappings));
+  // In primary-key order: each row then lands at the end of the table's b-tree instead of anywhere in it.
+  mappings.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] - b[0]));
+  const insMap = db.prepare('INSERT INTO mappings VALUES (?, ?, ?, ?, ?, ?, ?)');
+  for (const m of mappings) insMap.run(...m);
+  db.exec(INDEXES);
   return summaries;
+}
+
+const resolutions = new WeakMap<AttackIndex, Map<string, Resolution>>();
+
+/** Sources write the same few thousand ids tens of thousands of times: each is resolved once per build. */
+function resolveOnce(attack: AttackIndex, raw: string): Resolution {
+  let known = resolutions.get(attack);
+  if (!known) resolutions.set(attack, (known = new Map()));
+  let res = known.get(raw);
+  if (!res) known.set(raw, (res = resolveTechniqueId(attack, raw)));
+  return res;
 }
 
 /**
@@ -193,13 +212,12 @@ function facetsJson(f: ResourceFacets | undefined): string | null {
 
 function writeSource(
   db: Database.Database, attack: AttackIndex, p: PendingSource, manifest: ReturnType<typeof readManifest>, dataDir: string,
-  limits: Limits, insWarning: Database.Statement, insSearch: Database.Statement,
+  limits: Limits, insWarning: Database.Statement, out: MappingRow[],
 ): SourceSummary {
   const { source } = p;
   const warnings = [...p.warnings];
   const warn = (file: string, reason: string) => warnings.push({ source: source.name, file, reason });
   const insRes = db.prepare('INSERT INTO resources (source, key, upstream_id, title, url, breadcrumb, description, deprecated, file, meta, kind, facets, logic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insMap = db.prepare('INSERT OR IGNORE INTO mappings VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insAssess = db.prepare('INSERT OR IGNORE INTO assessments VALUES (?, ?, ?)');
   const insUnknown = db.prepare('INSERT INTO unknown_ids VALUES (?, ?, ?)');
 
@@ -230,7 +248,7 @@ function writeSource(
     const refs = r.techniques;
     if (assessmentOnly) {
       for (const ref of refs) {
-        const res = resolveTechniqueId(attack, ref.id);
+        const res = resolveOnce(attack, ref.id);
         const ids = res.kind === 'ok' ? [res.id] : res.kind === 'revoked' ? res.ids : [];
         for (const id of ids) insAssess.run(source.name, id, ref.note ?? null);
         if (ref.attackVersion) attackVersions.add(ref.attackVersion);
@@ -242,11 +260,10 @@ function writeSource(
       r.breadcrumb?.length ? JSON.stringify(r.breadcrumb) : null, r.description ?? null, r.deprecated ? 1 : 0, r.file ?? null,
       r.meta && Object.keys(r.meta).length ? JSON.stringify(r.meta) : null, kind, facetsJson(r.facets), r.logic ? JSON.stringify(r.logic) : null).lastInsertRowid);
     if (r.deprecated) deprecated++;
-    insSearch.run('resource', String(rowid), r.title,
-      [r.upstreamId, r.breadcrumb?.join(' '), r.description].filter(Boolean).join(' ').slice(0, SEARCH_BODY_MAX));
+    const mapped = new Set<string>();
     for (const ref of refs) {
       if (ref.relation === 'non_mappable') continue;
-      const res = resolveTechniqueId(attack, ref.id);
+      const res = resolveOnce(attack, ref.id);
       if (res.kind === 'invalid') {
         warn(where, `"${String(ref.id).slice(0, 60)}" is not an ATT&CK technique id`);
         continue;
@@ -260,9 +277,11 @@ function writeSource(
       if (ref.attackVersion) attackVersions.add(ref.attackVersion);
       const ids = res.kind === 'ok' ? [res.id] : res.ids;
       for (const id of ids) {
-        const changed = insMap.run(rowid, id, res.raw, res.kind === 'revoked' ? res.revoked : null, ref.relation ?? null,
-          ref.note ?? null, ref.attackVersion ?? null).changes;
-        if (changed && !r.deprecated) {
+        // The first reference to a technique wins, as the mappings primary key would have it.
+        if (mapped.has(id)) continue;
+        mapped.add(id);
+        out.push([rowid, id, res.raw, res.kind === 'revoked' ? res.revoked : null, ref.relation ?? null, ref.note ?? null, ref.attackVersion ?? null]);
+        if (!r.deprecated) {
           mappings++;
           techniques.add(id);
           mappedResources.add(rowid);

@@ -87,17 +87,6 @@ export interface MappedResource {
   attackVersion: string | null;
 }
 
-export interface SearchHit {
-  kind: 'technique' | 'resource';
-  /** Technique id, or the resource's `source:key`. */
-  ref: string;
-  title: string;
-  source?: string;
-  url?: string;
-  techniques: string[];
-  score: number;
-}
-
 export interface ActorRow {
   id: string;
   stixId: string;
@@ -152,13 +141,6 @@ function resourcePartFromRaw(r: unknown[]): ResourcePart {
   };
 }
 
-/** Turns free text into a safe FTS5 query: quoted terms, prefix match on the last one. */
-export function ftsQuery(text: string): string | undefined {
-  const terms = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}_]+/gu)?.slice(0, 12);
-  if (!terms?.length) return undefined;
-  return terms.map((t, i) => (i === terms.length - 1 ? `"${t}"*` : `"${t}"`)).join(' ');
-}
-
 export class KnowledgeBase {
   readonly db: Database.Database;
   readonly path: string;
@@ -197,9 +179,6 @@ export class KnowledgeBase {
       // Both covered by the mappings primary key (technique, resource).
       resourceIds: db.prepare('SELECT resource FROM mappings WHERE technique = ?').pluck(),
       resourceIdsBetween: db.prepare('SELECT resource FROM mappings WHERE technique > ? AND technique < ?').pluck(),
-      search: db.prepare(`SELECT kind, ref, title, bm25(search, 10.0, 1.0) AS score FROM search WHERE search MATCH ? ORDER BY score LIMIT ?`),
-      resourceById: db.prepare('SELECT * FROM resources WHERE id = ?'),
-      resourceTechniques: db.prepare('SELECT technique FROM mappings WHERE resource = ? ORDER BY technique'),
       warnings: db.prepare('SELECT source, file, reason FROM warnings ORDER BY source, file, reason'),
       unknownIds: db.prepare('SELECT technique, COUNT(*) AS n FROM unknown_ids WHERE source = ? GROUP BY technique ORDER BY technique'),
     };
@@ -333,31 +312,6 @@ export class KnowledgeBase {
       }
     }
     return new Map(this.assessmentCache.get(techniqueId));
-  }
-
-  search(text: string, limit = 20): SearchHit[] {
-    const q = ftsQuery(text);
-    const hits: SearchHit[] = [];
-    const idLike = text.trim().toUpperCase();
-    const exact = /^T\d{4}(\.\d{3})?$/.test(idLike) ? this.technique(idLike) : undefined;
-    if (exact) hits.push({ kind: 'technique', ref: exact.id, title: `${exact.id} ${exact.name}`, url: exact.url, techniques: [exact.id], score: -1e9 });
-    if (!q) return hits;
-    for (const r of this.stmts.search.all(q, limit + hits.length) as { kind: string; ref: string; title: string; score: number }[]) {
-      if (r.kind === 'technique') {
-        if (exact && r.ref === exact.id) continue;
-        const t = this.technique(r.ref);
-        hits.push({ kind: 'technique', ref: r.ref, title: r.title, url: t?.url, techniques: [r.ref], score: r.score });
-      } else {
-        const res = this.stmts.resourceById.get(Number(r.ref)) as Row | undefined;
-        if (!res) continue;
-        hits.push({
-          kind: 'resource', ref: `${res.source as string}:${res.key as string}`, title: r.title, source: res.source as string,
-          url: (res.url as string) ?? undefined, techniques: this.stmts.resourceTechniques.pluck().all(Number(r.ref)) as string[], score: r.score,
-        });
-      }
-      if (hits.length >= limit) break;
-    }
-    return hits.slice(0, limit);
   }
 
   actors(): ActorRow[] {

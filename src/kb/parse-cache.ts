@@ -253,22 +253,38 @@ export type Holes = (string | number)[][];
  * real provenance, and not cached.
  */
 export function findHoles(items: readonly ReadItem[], nonce: string): Holes | undefined {
-  const suspect = new RegExp(`[${OPEN}${CLOSE}]|${nonce.slice(0, 8)}`);
+  const prefix = nonce.slice(0, 8);
+  // Every string of every record passes here: plain searches, no regex, and no path copied until a hit.
+  const suspect = (v: string) => v.includes(OPEN) || v.includes(CLOSE) || v.includes(prefix);
   const whole = new RegExp(`${OPEN}${nonce}\\w+?${CLOSE}`, 'g');
   const holes: Holes = [];
+  const path: (string | number)[] = [];
   let cut = false;
-  const walk = (v: unknown, path: (string | number)[]): void => {
+  const walk = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (!suspect.test(v)) return;
-      if (suspect.test(v.replace(whole, ''))) cut = true;
-      else holes.push(path);
+      if (!suspect(v)) return;
+      if (suspect(v.replace(whole, ''))) cut = true;
+      else holes.push([...path]);
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, [...path, i]));
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
     } else if (v && typeof v === 'object' && !(v instanceof Date)) {
-      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        path.push(k);
+        walk((v as Record<string, unknown>)[k]);
+        path.pop();
+      }
     }
   };
-  items.forEach((it, i) => walk(it, [i]));
+  for (let i = 0; i < items.length; i++) {
+    path.push(i);
+    walk(items[i]);
+    path.pop();
+  }
   return cut ? undefined : holes;
 }
 

@@ -318,7 +318,8 @@ class Reader {
         replayItems(p.source, await loadItems(p.source, this.realOptions(p, attack)), out, this.opts.limits);
       } else {
         replay(filled);
-        if (p.key !== undefined) p.part.next.source = { key: p.key, items: entry.items, holes: entry.holes! };
+        // The reused entry itself, so that an unchanged part is seen as such and not written again.
+        if (p.key !== undefined) p.part.next.source = p.items ? { key: p.key, items: entry.items, holes: entry.holes! } : p.cached;
       }
       if (p.items) {
         this.report.read.sources++;

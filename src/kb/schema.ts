@@ -1,5 +1,5 @@
 /** The knowledge-base schema every pillar shares. Bump SCHEMA_VERSION when it changes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +27,6 @@ CREATE TABLE techniques (
   url TEXT NOT NULL, status TEXT NOT NULL, revoked_by TEXT NOT NULL, is_sub INTEGER NOT NULL, parent TEXT,
   tactics TEXT NOT NULL, platforms TEXT NOT NULL, version TEXT, modified TEXT
 );
-CREATE INDEX techniques_parent ON techniques(parent);
 
 CREATE TABLE resources (
   id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, upstream_id TEXT, title TEXT NOT NULL, url TEXT,
@@ -37,8 +36,7 @@ CREATE TABLE resources (
   -- Typed facts analyses read (JSON of ResourceFacets: platforms, executors, elevation, logSources).
   facets TEXT,
   -- Detection rules: the logic as text, JSON {language, text}; shown, never run.
-  logic TEXT,
-  UNIQUE (source, key)
+  logic TEXT
 );
 
 -- One row per (resource, technique) pair: the plain count the pages use.
@@ -46,7 +44,6 @@ CREATE TABLE mappings (
   resource INTEGER NOT NULL, technique TEXT NOT NULL, raw_id TEXT NOT NULL, via_revoked TEXT, relation TEXT, note TEXT,
   attack_version TEXT, PRIMARY KEY (technique, resource)
 ) WITHOUT ROWID;
-CREATE INDEX mappings_resource ON mappings(resource);
 
 -- A framework's authors assessed the technique and found nothing to map (CTID non_mappable).
 CREATE TABLE assessments (source TEXT NOT NULL, technique TEXT NOT NULL, note TEXT, PRIMARY KEY (source, technique)) WITHOUT ROWID;
@@ -64,6 +61,11 @@ CREATE TABLE actor_profiles (
   victim_industries TEXT NOT NULL, victim_countries TEXT NOT NULL, url TEXT, techniques TEXT NOT NULL
 );
 CREATE TABLE actor_uses (actor TEXT NOT NULL, technique TEXT NOT NULL, PRIMARY KEY (actor, technique)) WITHOUT ROWID;
+`;
 
-CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, ref UNINDEXED, title, body, tokenize = 'porter unicode61');
+/** Created once the rows are in: building an index from sorted rows costs less than keeping it up to date row by row. */
+export const INDEXES = `
+CREATE INDEX techniques_parent ON techniques(parent);
+CREATE UNIQUE INDEX resources_source_key ON resources(source, key);
+CREATE INDEX mappings_resource ON mappings(resource);
 `;

@@ -39,6 +39,24 @@ export function renderCoverageJson(r: CoverageReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
+/** Public detections per source; with a telemetry profile, the runnable ones and what the others need. */
+function publicCell(t: CoverageTechnique): string {
+  if (!t.telemetry) return cell(counts(t.detections));
+  const x = t.telemetry;
+  return `${x.runnable} runnable${x.blocked ? `; ${x.blocked} blocked, needs: ${mdText(x.needs.join('; '))}` : ''}`;
+}
+
+function telemetryLines(r: CoverageReport): string[] {
+  if (!r.telemetry) return [];
+  const x = r.telemetry;
+  return [
+    '## Telemetry', '',
+    `Profile: ${x.profile.map((e) => `\`${e.replace(/`/g, "'")}\``).join(', ') || 'empty'}. Public detections count only the rules it can run: `
+      + `${x.detectable} / ${r.summary.total} techniques have one (\`purplebook telemetry\` lists them).`, '',
+    ...(x.next.length ? [`Next log sources to add: ${x.next.map((n) => `${mdText(n.label)} \`${n.profileEntry.replace(/`/g, "'")}\` (+${n.techniques} techniques, +${n.rules} rules)`).join(' · ')}`, ''] : []),
+  ];
+}
+
 function ownCell(t: CoverageTechnique): string {
   if (t.ownRules.length) return String(t.ownRules.length);
   return t.ownViaSubtechniques ? `partial (${t.ownViaSubtechniques} on sub-techniques)` : '0';
@@ -121,13 +139,14 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     out.push(`**Lost (${b.lost.length}):** ${b.lost.map((id) => `${id} ${mdText(byId.get(id)?.name ?? '')}`).join(', ') || 'none'}`, '');
   }
 
+  out.push(...telemetryLines(r));
   out.push(`## Gaps in priority order (${r.gaps.length})`, '');
   out.push('Used by more of the selected threats first, then techniques with public detection rules to adopt (ATT&CK detection strategies, which have no query, '
     + 'do not count), then with public tests to validate.', '');
   if (r.gaps.length) {
     out.push(...table(['#', 'Technique', 'Tactics', 'Threats', 'Own rules', 'Public detections', 'Public tests', 'Controls', 'Validation'],
       r.gaps.map((id) => byId.get(id)!).map((t) => [
-        String(t.priority), techniqueCell(t), tacticsOf(t), String(t.threats.length), ownCell(t), cell(counts(t.detections)), cell(counts(t.tests)),
+        String(t.priority), techniqueCell(t), tacticsOf(t), String(t.threats.length), ownCell(t), publicCell(t), cell(counts(t.tests)),
         String(t.policyVolume), mdText(t.validation),
       ])), '');
   }

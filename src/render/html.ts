@@ -186,6 +186,22 @@ export function analyticLogSources(page: Page): string[] {
   return [...out].sort();
 }
 
+/** ATT&CK data components the technique's detection strategies read (`DC0032 Process Creation`), by id. */
+export function analyticDataComponents(page: Page): { id: string; name: string }[] {
+  const out = new Map<string, string>();
+  for (const s of page.sections.flatMap((x) => x.sources)) {
+    if (s.source !== 'attack-detection-strategies') continue;
+    for (const item of s.items) {
+      const list = item.meta?.dataComponents;
+      for (const d of Array.isArray(list) ? list : []) {
+        const m = typeof d === 'string' ? /^(DC\d{4}) (.+)$/.exec(d) : null;
+        if (m) out.set(m[1]!, m[2]!);
+      }
+    }
+  }
+  return [...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, name]) => ({ id, name }));
+}
+
 function jumpLinks(page: Page, opts: HtmlOptions): string {
   const links = [`<li><a href="#description">Description</a></li>`];
   for (const s of page.sections) links.push(`<li><a href="#pillar-${s.pillar}">${esc(s.title)}</a></li>`);
@@ -265,6 +281,11 @@ export function renderPageBody(page: Page, opts: HtmlOptions, views = pageItemVi
   parts.push(`<p><strong>MITRE ATT&amp;CK Tactic(s):</strong> ${esc(page.tactics.join(', ') || 'none')}</p>`);
   if (page.platforms.length) parts.push(`<p><strong>Platforms:</strong> ${esc(page.platforms.join(', '))}</p>`);
   const logSources = analyticLogSources(page);
+  const components = analyticDataComponents(page);
+  if (components.length) {
+    parts.push(`<p class="data-components"><strong>Data components (ATT&amp;CK analytics):</strong> ${components
+      .map((d) => `<a href="${esc(`https://attack.mitre.org/datacomponents/${d.id}`)}" title="${esc(d.id)}">${esc(d.name)}</a>`).join(', ')}</p>`);
+  }
   if (logSources.length) parts.push(`<p><strong>Log sources (ATT&amp;CK analytics):</strong> ${esc(logSources.join(', '))}</p>`);
   if (page.status !== 'active') {
     parts.push(`<p class="status"><strong>Status:</strong> ${esc(page.status)}${page.replacedBy.length ? ` — replaced by ${page.replacedBy.map((t) => techniqueLink(opts, t.id, `${t.id}: ${t.name}`)).join(', ')}` : ''}</p>`);

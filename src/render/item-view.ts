@@ -45,6 +45,8 @@ const CODE_FIELDS: readonly { key: string; label: string }[] = [
   { key: 'query', label: 'Query' }, { key: 'search', label: 'Search' },
 ];
 const CODE_KEYS = new Set(CODE_FIELDS.map((c) => c.key));
+/** Code fields that hold a rule's query: the same text as its logic when it has one. */
+const QUERY_KEYS = new Set(['query', 'search']);
 /** Largest command or query shown inline; longer ones are cut with a note (upstream files hold the rest). */
 export const MAX_CODE_CHARS = 20_000;
 
@@ -98,16 +100,32 @@ function detailValue(v: unknown, depth = 0): DetailValue | undefined {
 /** Same text once: "id: D3-CSPP · d3fend id: D3-CSPP" and Sigma's id shown twice say one thing. */
 const sameText = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.trim() === b.trim();
 
+/** How a rule's logic is labelled, by its language (sources/types.ts RuleLogic). */
+const LOGIC_LABELS: Record<string, string> = {
+  sigma: 'Sigma detection', eql: 'Query (EQL)', esql: 'Query (ES|QL)', kuery: 'Query (KQL, Kibana)', lucene: 'Query (Lucene)',
+  spl: 'Search (SPL)', kql: 'Query (KQL)', pseudocode: 'Pseudocode',
+};
+
+export function logicLabel(language: string): string {
+  return LOGIC_LABELS[language.trim().toLowerCase()] ?? (language.trim() ? `Rule logic (${language.trim()})` : 'Rule logic');
+}
+
+const capped = (text: string) => (text.length > MAX_CODE_CHARS ? `${text.slice(0, MAX_CODE_CHARS)}\n… (cut at ${MAX_CODE_CHARS} characters)` : text);
+
 function codeBlocks(item: PageItem): CodeBlock[] {
   const m = item.meta ?? {};
   const lang = str(m.executor) ?? str(m.language);
   const out: CodeBlock[] = [];
+  // The rule's logic first (a Sigma detection block, a query): the connectors take it from the
+  // query fields, so those are not shown again beside it.
+  const logic = item.logic?.text.trim() ? item.logic : undefined;
+  if (logic) out.push({ label: logicLabel(logic.language), text: capped(logic.text) });
   for (const { key, label } of CODE_FIELDS) {
+    if (logic && QUERY_KEYS.has(key)) continue;
     const raw = m[key];
     const text = Array.isArray(raw) ? strings(raw).join('\n') : typeof raw === 'string' ? raw : '';
     if (!text.trim()) continue;
-    const cut = text.length > MAX_CODE_CHARS ? `${text.slice(0, MAX_CODE_CHARS)}\n… (cut at ${MAX_CODE_CHARS} characters)` : text;
-    out.push({ label: key === 'cleanup' || !lang ? label : `${label} (${lang})`, text: cut });
+    out.push({ label: key === 'cleanup' || !lang ? label : `${label} (${lang})`, text: capped(text) });
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { guidanceOf } from '../page/validation.js';
 import { longDate } from '../util/text.js';
 import { descriptionMarkdown } from './description.js';
 import { itemFacts } from './facts.js';
-import { hasContent } from './item-view.js';
+import { MAX_CODE_CHARS, hasContent, logicLabel } from './item-view.js';
 import { count } from './words.js';
 
 export interface MarkdownOptions {
@@ -14,6 +14,8 @@ export interface MarkdownOptions {
   techniqueHref?: (id: string) => string;
   /** A block for every loaded source, also those with nothing for this technique (default: one line names them). */
   allSources?: boolean;
+  /** Each rule's logic (Sigma detection block, query) as a fenced block under it: text, never run. */
+  logic?: boolean;
 }
 
 const attackHref = (id: string) => `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
@@ -75,7 +77,28 @@ function itemLine(item: PageItem, src: PageSource, opts: MarkdownOptions): strin
   if (item.kind === 'guidance') line += ' (guidance)';
   const lines = [line];
   if (item.note && (opts.detail || src.summaryFields.includes('note'))) lines.push(`  * ${mdText(oneLineCap(item.note, 600))}`);
+  if (opts.logic && item.logic?.text.trim()) lines.push(...logicBlock(item.logic.language, item.logic.text));
   return lines;
+}
+
+/** Fence info strings viewers highlight; other languages get none. */
+const FENCE_LANGUAGE: Record<string, string> = { sigma: 'yaml', eql: 'eql', esql: 'esql', kuery: 'kql', kql: 'kql', spl: 'spl', lucene: 'lucene' };
+
+/**
+ * A rule's logic under its list item: a label, then the text in a fence longer than any run of
+ * backticks in it (found in one pass), so no text can close the block early.
+ */
+function logicBlock(language: string, text: string): string[] {
+  const body = text.length > MAX_CODE_CHARS ? `${text.slice(0, MAX_CODE_CHARS)}\n… (cut at ${MAX_CODE_CHARS} characters)` : text;
+  let longest = 0;
+  let run = 0;
+  for (const ch of body) {
+    run = ch === '`' ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  const lines = body.replace(/\r\n?/g, '\n').replace(/\s+$/, '').split('\n');
+  return [`  * ${mdText(logicLabel(language))}:`, '', `    ${fence}${FENCE_LANGUAGE[language.trim().toLowerCase()] ?? ''}`, ...lines.map((l) => (l ? `    ${l}` : '')), `    ${fence}`, ''];
 }
 
 /**

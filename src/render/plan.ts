@@ -1,8 +1,8 @@
 /**
  * Purple-team plan → markdown a team prints and works through (checkboxes), or JSON. The
  * markdown opens with one summary row per technique (what to run, what should fire, what to
- * check), then the checklists; Atomic tests in test-number order, and with platforms chosen no
- * cloud-provider control or product CVE that cannot apply to them.
+ * check), then the checklists; Atomic tests in test-number order (buildPlan has already left out
+ * controls that cannot apply to the chosen platforms, and says how many).
  */
 import type { Plan, PlanControl, PlanTechnique, PlanTest } from '../coverage/plan.js';
 import { mdText, safeUrl } from './markdown.js';
@@ -31,26 +31,6 @@ function testNumber(t: PlanTest): number {
 export function orderedTests(tests: readonly PlanTest[]): PlanTest[] {
   const sources = [...new Set(tests.map((t) => t.source))];
   return [...tests].sort((a, b) => sources.indexOf(a.source) - sources.indexOf(b.source) || testNumber(a) - testNumber(b));
-}
-
-/**
- * Control sources that only apply on some platforms: the cloud providers' own security services
- * (CTID mappings of AWS, Azure, Google Cloud, Microsoft 365) and CISA KEV (vulnerabilities of
- * named products, such as an Ivanti CVE mapped to Active Scanning). With platforms chosen, their
- * controls are kept only when a chosen platform is one they cover.
- */
-export const CONTROL_PLATFORMS: Record<string, readonly string[]> = {
-  'ctid-aws': ['iaas', 'aws'],
-  'ctid-azure': ['iaas', 'azure', 'azure ad', 'entra id', 'identity provider', 'saas', 'office suite', 'office 365'],
-  'ctid-gcp': ['iaas', 'gcp', 'google workspace', 'saas'],
-  'ctid-m365': ['office 365', 'office suite', 'saas', 'azure ad', 'entra id', 'identity provider'],
-  'ctid-kev': [],
-};
-
-export function controlFits(c: Pick<PlanControl, 'source'>, platforms: readonly string[]): boolean {
-  const scope = CONTROL_PLATFORMS[c.source];
-  if (!scope || !platforms.length) return true;
-  return platforms.some((p) => scope.includes(p.toLowerCase()));
 }
 
 /** A test's previous outcome from a results file ("alerted 2025-03-04 (rule x)"), shown beside it. */
@@ -86,7 +66,7 @@ function techniqueBlock(t: PlanTechnique, tacticNames: Map<string, string>, cont
     const id = shownId(d.id);
     return d.kind === 'own'
       ? `- [ ] ${mdText(d.file ?? d.key)} — ${mdText(d.title)}${id ? ` ${code(id)}` : ''}`
-      : `- [ ] ${mdText(d.sourceTitle)}${id ? ` ${code(id)}` : ''} ${link(mdText(d.title), d.url)}`;
+      : `- [ ] ${mdText(d.sourceTitle)}${id ? ` ${code(id)}` : ''} ${link(mdText(d.title), d.url)}${d.needs ? ` — ${mdText(d.needs)}` : ''}`;
   };
   out.push(...(t.detections.length ? t.detections.map(detectionLine) : ['- none: a detection must be written']));
   if (t.moreDetections) out.push(`- … and ${count(t.moreDetections, 'more public candidate')} on the technique page`);
@@ -116,21 +96,15 @@ export function renderPlanMarkdown(p: Plan, previous?: PreviousOutcome): string 
     + (p.stack ? ` · control stack: ${mdText(p.stack.name ? `${p.stack.name} (${p.stack.sources.join(', ')})` : p.stack.sources.join(', '))}` : ''), '');
   out.push(`${count(s.techniques, 'technique')} · ${s.tested} with a public test (${count(s.tests, 'test')}) · ${s.withOwnRule} with an own rule · `
     + `${s.withPublicDetection} with a public detection rule · ${p.untested.length} without a public test`, '');
-  // Controls that cannot apply to the chosen platforms are left out, and the counts say so.
-  const fitting = new Map(p.tactics.flatMap((tac) => tac.techniques).map((t) => {
-    const kept = t.controls.filter((c) => controlFits(c, p.platforms));
-    return [t.id, { kept, more: t.moreControls }] as const;
-  }));
-  const dropped = p.tactics.flatMap((tac) => tac.techniques).reduce((n, t) => n + t.controls.length - fitting.get(t.id)!.kept.length, 0);
-  if (dropped) out.push(`${count(dropped, 'control')} of cloud providers or product vulnerabilities left out: they do not apply to ${mdText(p.platforms.join(', '))}.`, '');
+  if (p.droppedControls) out.push(`${count(p.droppedControls, 'control')} of cloud providers or product vulnerabilities left out: they do not apply to ${mdText(p.platforms.join(', '))}.`, '');
 
   out.push('## Summary', '');
   out.push('| Technique | Tests | Detections | Controls |', '| --- | --- | --- | --- |');
-  for (const tac of p.tactics) for (const t of tac.techniques) out.push(summaryRow(t, fitting.get(t.id)!.kept.length + fitting.get(t.id)!.more));
+  for (const tac of p.tactics) for (const t of tac.techniques) out.push(summaryRow(t, t.controls.length + t.moreControls));
   out.push('');
   p.tactics.forEach((tac, i) => {
     out.push(`## ${i + 1}. ${mdText(tac.name)}${tac.id ? ` (${tac.id})` : ''}`, '');
-    for (const t of tac.techniques) out.push(...techniqueBlock(t, tacticNames, fitting.get(t.id)!.kept, fitting.get(t.id)!.more, previous));
+    for (const t of tac.techniques) out.push(...techniqueBlock(t, tacticNames, t.controls, t.moreControls, previous));
   });
   out.push(`## Techniques no public test covers (${p.untested.length})`, '');
   out.push(...(p.untested.length ? p.untested.map((t) => `- ${t.id} ${mdText(t.name)} (${t.tactics.map((x) => mdText(tacticNames.get(x) ?? x)).join(', ')})`) : ['- none']));

@@ -14,8 +14,11 @@ import type { TechniqueResults } from './view.js';
 export const OUTCOME_COLOURS: Record<Outcome, string> = {
   'not-run': '#e0e0e0', blocked: '#d6cfe6', 'not-detected': '#f29e94', ran: '#fbe3a4', logged: '#c9dcf5', alerted: '#a9dba0', prevented: '#5fb157',
 };
-const NONE = '#f5f5f5';
-const STALE = '#bdbdbd';
+/** Fill of a technique without results, and of one whose results are all stale (the matrix uses them too). */
+export const NO_RESULT_COLOUR = '#f5f5f5';
+export const STALE_COLOUR = '#bdbdbd';
+const NONE = NO_RESULT_COLOUR;
+const STALE = STALE_COLOUR;
 
 export interface ResultsLayerOptions {
   kb: KnowledgeBase;
@@ -53,7 +56,9 @@ export function resultsLayer(o: ResultsLayerOptions): NavigatorLayer {
         enabled: true, metadata: [...metadata, { name: 'stale', value: 'yes' }], links, showSubtechniques: false,
       };
     }
-    const best = r.best!;
+    const best = r.best;
+    // Fresh executions whose outcome nobody recorded yet.
+    if (!best) return { techniqueID: id, score: 0, color: NONE, comment: 'no outcome recorded yet', enabled: true, metadata, links, showSubtechniques: false };
     return {
       techniqueID: id, score: outcomeRank(best) + 1, color: OUTCOME_COLOURS[best],
       comment: `best outcome within ${o.maxAgeDays} days: ${best}${r.validated ? ' (validated)' : ''}`, enabled: true,

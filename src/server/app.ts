@@ -20,12 +20,14 @@ import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
 import { coveragePage } from '../site/coverage-page.js';
 import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
 import { VALIDATION_ORDER, listMeasures, summariesForStack, type TechniqueSummary } from '../site/measures.js';
-import { DOMAIN_PAGES, dataScript, shardScript } from '../site/model.js';
+import { DOMAIN_PAGES, dataScript } from '../site/model.js';
+import { pieceScript } from '../site/search-files.js';
 import { itemViewsData } from '../render/html.js';
 import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
 import { sourcesPage } from '../site/sources.js';
 import type { NamedStacks, Stack } from '../kb/stack.js';
 import { coverageRoutes } from './coverage.js';
+import { telemetryRoutes } from './telemetry.js';
 import { lineupRoutes } from './lineup.js';
 import { stackFromQuery } from './stack.js';
 import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
@@ -33,6 +35,7 @@ import { KbHolder, type Generation, type HolderOptions } from './holder.js';
 import { hostAllowed, hostMatcher } from './hosts.js';
 import { serverLimits, type ServerLimits } from './limits.js';
 import { ServerResults, resultsRoutes, type ResultsServerOptions } from './results.js';
+import { RESULTS_MEASURE } from '../results/matrix.js';
 import { RULES_WORKER, ServerRules, type RulesJob } from './rules.js';
 import { WorkerPool } from './worker-pool.js';
 import type { OwnRuleSet } from '../rules/types.js';
@@ -108,7 +111,7 @@ function baseOf(req: FastifyRequest): string {
 const json = (value: unknown) => JSON.stringify(value);
 
 const searchShardParams = {
-  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^([a-z0-9_])\\.js$' } },
+  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^((words-)?[a-z0-9_]|uuid-[0-9a-f]{2})\\.js$' } },
 } as const;
 
 const techniqueDataParams = {
@@ -266,7 +269,9 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     return async (req: FastifyRequest, reply: FastifyReply) => {
       const domain = gen(req).model.domains().find((d) => d.slug === slug);
       if (!domain) throw new HttpError(404, `the ${slug} matrix is not in this knowledge base`);
-      return sendCached(req, reply, TYPES.html, () => matrixPage(gen(req).model, domain, SERVER_LINKS));
+      // With --results the menu lists the results measure; its values come with the data file, per request.
+      const g = gen(req);
+      return sendCached(req, reply, TYPES.html, () => matrixPage(g.model, domain, SERVER_LINKS, ctx.results?.matrixData(g.kb, g.model.matrixData(domain.domain), false)));
     };
   }
 
@@ -288,12 +293,25 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   });
 
   app.get('/data/search-techniques.js', async (req, reply) => sendCached(req, reply, TYPES.js,
-    () => dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', gen(req).model.searchIndex().techniques)));
+    () => dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', gen(req).model.searchFiles().list)));
   app.get<{ Params: { file: string } }>('/data/search/:file', { schema: { params: searchShardParams } }, async (req, reply) => {
-    const key = req.params.file.slice(0, -3);
-    const shard = gen(req).model.searchIndex().shards.get(key);
-    if (!shard) throw new HttpError(404, `no search shard ${key}`);
-    return sendCached(req, reply, TYPES.js, () => shardScript(key, shard));
+    const name = req.params.file.slice(0, -3);
+    const files = gen(req).model.searchFiles();
+    if (name.startsWith('words-')) {
+      const key = name.slice('words-'.length);
+      const words = files.words.get(key);
+      if (!words) throw new HttpError(404, `no search word file ${key}`);
+      return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
+    }
+    if (name.startsWith('uuid-')) {
+      const key = name.slice('uuid-'.length);
+      const uuids = files.uuids.get(key);
+      if (!uuids) throw new HttpError(404, `no search UUID file ${key}`);
+      return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
+    }
+    const shard = files.shards.get(name);
+    if (!shard) throw new HttpError(404, `no search shard ${name}`);
+    return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_SHARDS', name, shard));
   });
 
   // The data file a heavy technique page loads on demand (details, long lists); any technique has one here.
@@ -314,6 +332,8 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     if (file === 'search.js') return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_SEARCH', g.model.searchData()));
     const domain = g.model.domains().find((d) => file === `matrix-${d.slug}.js`);
     if (!domain) throw new HttpError(404, `${file}: that matrix is not in this knowledge base`);
+    // Results change without a rebuild: a matrix that shows them is computed per request, never cached.
+    if (ctx.results) return reply.header('cache-control', 'no-store').type(TYPES.js).send(dataScript('PURPLEBOOK_MATRIX', ctx.results.matrixData(g.kb, g.model.matrixData(domain.domain))));
     return sendCached(req, reply, TYPES.js, () => dataScript('PURPLEBOOK_MATRIX', g.model.matrixData(domain.domain)));
   });
 
@@ -325,7 +345,9 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
     return json({ status: 'ok', attackVersion: g.kb.attackVersion, builtAt: g.kb.meta('built_at') ?? null, buildId: g.buildId });
   });
 
-  app.get('/api/openapi.json', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(openApiDocument(SERVER_VERSION))));
+  app.get('/api/openapi.json', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(openApiDocument(SERVER_VERSION, {
+    results: ctx.results ? { writable: ctx.results.writable, limits: ctx.limits } : undefined,
+  }))));
 
   interface ListQuery {
     domain?: string; tactic?: string; platform?: string; validation?: string; source?: string; status: string; subtechniques: boolean;
@@ -408,12 +430,14 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   }));
 
   coverageRoutes(app, ctx);
+  telemetryRoutes(app, { stacks: ctx.stacks });
   lineupRoutes(app, { stacks: ctx.stacks });
-  if (ctx.results) resultsRoutes(app, ctx.results);
+  if (ctx.results) resultsRoutes(app, ctx.results, ctx.limits);
 
-  app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json(
-    gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
-  )));
+  app.get('/api/measures', async (req, reply) => sendCached(req, reply, TYPES.json, () => json([
+    ...gen(req).model.measures.map(({ id, label, kind, description }) => ({ id, label, kind, description })),
+    ...(ctx.results ? [ctx.results.measure] : []),
+  ])));
 
   app.get<{ Params: { measure: string }; Querystring: { domain: string; stack?: string[] } }>('/api/layers/:measure',
     { schema: { params: layerParams, querystring: layerQuery } }, async (req, reply) => {
@@ -421,6 +445,9 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       const domain = parseDomain(req.query.domain)!;
       if (!g.model.domains().some((d) => d.domain === domain)) throw new HttpError(404, `${domain} is not in this knowledge base`);
       const stack = stackFromQuery(g.kb, req.query.stack, ctx.stacks);
+      if (ctx.results && req.params.measure === RESULTS_MEASURE) {
+        return reply.header('cache-control', 'no-store').type(TYPES.json).send(json(ctx.results.layer(g.kb, domain)));
+      }
       const measures = stack ? listMeasures(g.kb, stack) : g.model.measures;
       if (!measures.some((m) => m.id === req.params.measure)) {
         throw new HttpError(404, `unknown measure "${req.params.measure}"${stack ? ' in this stack' : ''}`, measures.map((m) => m.id));

@@ -23,7 +23,7 @@ import type { RulesJob, ServerRules, UploadedFile } from './rules.js';
 import { JobFailedError, JobTimeoutError, PoolBusyError, type WorkerPool } from './worker-pool.js';
 import { MAX_ACTOR_LIMIT, actorsQuery, coverageBody, planBody, type COVERAGE_FORMATS, type PLAN_FORMATS } from './schemas.js';
 
-interface ThreatBody {
+export interface ThreatBody {
   group?: string[];
   software?: string[];
   campaign?: string[];
@@ -75,7 +75,7 @@ function threatOptionsOf(b: ThreatBody): ThreatOptions {
 }
 
 /** The threat selection of a body; undefined when it names no threat. Unknown names are a 400 with ATT&CK's near matches. */
-function selectionOf(kb: KnowledgeBase, b: ThreatBody): ThreatSelection | undefined {
+export function selectionOf(kb: KnowledgeBase, b: ThreatBody): ThreatSelection | undefined {
   const o = threatOptionsOf(b);
   if (!hasThreatOptions(o)) return undefined;
   let selection: ThreatSelection;
@@ -90,7 +90,7 @@ function selectionOf(kb: KnowledgeBase, b: ThreatBody): ThreatSelection | undefi
   return selection;
 }
 
-function domainOf(kb: KnowledgeBase, value: string): Domain {
+export function domainOf(kb: KnowledgeBase, value: string): Domain {
   const domain = parseDomain(value)!;
   if (!kb.tactics().some((t) => t.domain === domain)) throw new HttpError(400, `${domain} is not in this knowledge base`);
   return domain;

@@ -5,6 +5,7 @@
  * change (`413 … over the 5242880-byte body limit (maxBodyBytes)`).
  */
 import { availableParallelism } from 'node:os';
+import { MAX_API_BODY_BYTES, MAX_API_RECORDS, MAX_UPLOAD_BYTES } from '../results/limits.js';
 
 export interface ServerLimits {
   /** Largest accepted body of POST /api/coverage and /api/plan; larger gets a 413. */
@@ -34,6 +35,12 @@ export interface ServerLimits {
   headersTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
+  /** Largest body of POST /api/results (`serve --results --token-file`); larger gets a 413. */
+  maxResultsBodyBytes: number;
+  /** Most records in one POST /api/results; more gets a 400. */
+  maxResultsRecords: number;
+  /** Largest file text in one POST /api/results/import; larger gets a 413 (the JSON around it may add 64 KiB). */
+  maxResultsUploadBytes: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -49,6 +56,9 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 72_000,
+  maxResultsBodyBytes: MAX_API_BODY_BYTES,
+  maxResultsRecords: MAX_API_RECORDS,
+  maxResultsUploadBytes: MAX_UPLOAD_BYTES,
 };
 
 export function serverLimits(given: Partial<ServerLimits> | undefined): ServerLimits {

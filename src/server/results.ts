@@ -16,15 +16,21 @@ import { findTestOf, TestNotFound } from '../results/find-test.js';
 import { importParsed } from '../results/import.js';
 import { parseImport } from '../results/importers/read.js';
 import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
-import { MAX_API_BODY_BYTES, MAX_API_RECORDS, MAX_TEXT, MAX_UPLOAD_BYTES } from '../results/limits.js';
+import { MAX_TEXT } from '../results/limits.js';
+import { resultsLayer } from '../results/layer.js';
+import { RESULTS_LABEL, RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
+import type { Domain } from '../attack/types.js';
+import type { NavigatorLayer } from '../render/layer.js';
+import type { MatrixData } from '../site/model.js';
 import type { ExecutionInput } from '../results/model.js';
 import { OUTCOMES, type Outcome } from '../results/outcomes.js';
 import { pageResultsHtml, pageResultsMarkdown } from '../results/page.js';
 import { ResultsReader } from '../results/reader.js';
 import { ResultsStore } from '../results/store.js';
 import { normalizeTime } from '../results/time.js';
-import { DEFAULT_MAX_AGE_DAYS } from '../results/view.js';
+import { DEFAULT_MAX_AGE_DAYS, type TechniqueResults } from '../results/view.js';
 import { HttpError, TYPES, gen } from './http.js';
+import type { ServerLimits } from './limits.js';
 
 export interface WriteToken {
   /** Who the outcomes recorded with it are recorded by. */
@@ -112,6 +118,28 @@ export class ServerResults {
     return pageResultsHtml(this.reader.technique(kb, id, { maxAgeDays: this.maxAgeDays }), this.maxAgeDays);
   }
 
+  /** Every technique's results as of now (the matrix's and the layer's `results` measure). */
+  all(kb: KnowledgeBase): Map<string, TechniqueResults> {
+    return this.reader.all(kb, { maxAgeDays: this.maxAgeDays });
+  }
+
+  /** A matrix's data with the results measure; `withValues` false: listed only (the page's measure menu). */
+  matrixData(kb: KnowledgeBase, data: MatrixData, withValues = true): MatrixData {
+    return withResultsMeasure(data, withValues ? this.all(kb) : undefined, this.maxAgeDays);
+  }
+
+  layer(kb: KnowledgeBase, domain: Domain): NavigatorLayer {
+    return resultsLayer({ kb, results: this.all(kb), domain, maxAgeDays: this.maxAgeDays });
+  }
+
+  /** The entry of /api/measures. */
+  get measure(): { id: string; label: string; kind: string; description: string } {
+    return {
+      id: RESULTS_MEASURE, label: RESULTS_LABEL, kind: 'outcome',
+      description: `best outcome of the tests run against the technique within ${this.maxAgeDays} days (serve --max-age); stale when every result is older`,
+    };
+  }
+
   pageMarkdown(kb: KnowledgeBase, id: string): string {
     return `\n${pageResultsMarkdown(this.reader.technique(kb, id, { maxAgeDays: this.maxAgeDays }), this.maxAgeDays)}`;
   }
@@ -143,16 +171,18 @@ export const resultRecordSchema = strict({
   exitStatus: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
 }, ['technique', 'test', 'outcome']);
 
-export const resultsBody = strict({
+/** Body of POST /api/results; `maxRecords` is the `maxResultsRecords` limit. */
+export const resultsBodySchema = (maxRecords: number) => strict({
   exercise: text(200, 'exercise (created if new)'),
-  records: { type: 'array', minItems: 1, maxItems: MAX_API_RECORDS, items: resultRecordSchema },
+  records: { type: 'array', minItems: 1, maxItems: maxRecords, items: resultRecordSchema },
 }, ['records']);
 
-export const importBody = strict({
+/** Body of POST /api/results/import; `maxBytes` is the `maxResultsUploadBytes` limit. */
+export const importBodySchema = (maxBytes: number) => strict({
   name: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$', description: 'file name, for warnings and the import record' },
   format: { type: 'string', enum: [...IMPORT_FORMATS], description: 'default: recognised by content' },
   exercise: text(200, 'put every execution in this exercise'),
-  content: { type: 'string', minLength: 1, maxLength: MAX_UPLOAD_BYTES, description: 'the file\'s text: an Atomic CSV or Attire log, a Caldera report, an outcome sheet or a results export' },
+  content: { type: 'string', minLength: 1, maxLength: maxBytes, description: 'the file\'s text: an Atomic CSV or Attire log, a Caldera report, an outcome sheet or a results export' },
 }, ['name', 'content']);
 
 interface RecordBody {
@@ -206,8 +236,14 @@ function sameOrigin(req: FastifyRequest): boolean {
   return url.hostname.toLowerCase() === m[1]!.toLowerCase() && (url.port || defaultPort) === (m[2] ?? defaultPort);
 }
 
-/** Origin, then token, then JSON: checked before the body is read, so a refused request costs nothing. */
-function guard(results: ServerResults) {
+/** The JSON around an upload's text (escapes, the other fields) on top of `maxResultsUploadBytes`. */
+export const UPLOAD_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Origin, then token, then JSON, then the declared size: checked before the body is read, so a
+ * refused request costs nothing. A chunked body over the limit still gets Fastify's 413.
+ */
+function guard(results: ServerResults, maxBytes: number, limitName: string) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (!sameOrigin(req)) throw new HttpError(403, 'cross-origin writes are refused');
     const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.headers.authorization ?? '');
@@ -217,6 +253,8 @@ function guard(results: ServerResults) {
       throw new HttpError(401, m ? 'the token is not valid' : 'a write needs "Authorization: Bearer <token>" (serve --token-file)');
     }
     if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'the body must be JSON (content-type: application/json)');
+    const length = Number(req.headers['content-length']);
+    if (length > maxBytes) throw new HttpError(413, `the body is ${length} bytes, over the ${maxBytes}-byte limit (${limitName})`);
     req.writer = writer;
   };
 }
@@ -244,9 +282,11 @@ function recordOf(crosswalk: Crosswalk, catalog: TestCatalog, r: RecordBody, i: 
   };
 }
 
-export function resultsRoutes(app: FastifyInstance, results: ServerResults): void {
+export function resultsRoutes(app: FastifyInstance, results: ServerResults, limits: ServerLimits): void {
   if (!results.writable) return;
-  const onRequest = guard(results);
+  const resultsBody = resultsBodySchema(limits.maxResultsRecords);
+  const importBody = importBodySchema(limits.maxResultsUploadBytes);
+  const uploadLimit = limits.maxResultsUploadBytes + UPLOAD_OVERHEAD_BYTES;
   const contexts = new WeakMap<KnowledgeBase, { crosswalk: Crosswalk; catalog: TestCatalog }>();
   const contextOf = (kb: KnowledgeBase) => {
     let c = contexts.get(kb);
@@ -255,7 +295,7 @@ export function resultsRoutes(app: FastifyInstance, results: ServerResults): voi
   };
 
   app.post<{ Body: { exercise?: string; records: RecordBody[] } }>('/api/results', {
-    onRequest, bodyLimit: MAX_API_BODY_BYTES, schema: { body: resultsBody }, schemaErrorFormatter: bodyErrors(resultsBody.propertyNames.enum),
+    onRequest: guard(results, limits.maxResultsBodyBytes, 'maxResultsBodyBytes'), bodyLimit: limits.maxResultsBodyBytes, schema: { body: resultsBody }, schemaErrorFormatter: bodyErrors(resultsBody.propertyNames.enum),
   }, async (req, reply) => {
     const kb = gen(req).kb;
     const { crosswalk, catalog } = contextOf(kb);
@@ -267,8 +307,7 @@ export function resultsRoutes(app: FastifyInstance, results: ServerResults): voi
   });
 
   app.post<{ Body: { name: string; format?: ImportFormat; exercise?: string; content: string } }>('/api/results/import', {
-    // The file's text plus the JSON around it (escapes, the other fields).
-    onRequest, bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024, schema: { body: importBody }, schemaErrorFormatter: bodyErrors(importBody.propertyNames.enum),
+    onRequest: guard(results, uploadLimit, 'maxResultsUploadBytes + 64 KiB of JSON'), bodyLimit: uploadLimit, schema: { body: importBody }, schemaErrorFormatter: bodyErrors(importBody.propertyNames.enum),
   }, async (req, reply) => {
     const b = req.body;
     let report;

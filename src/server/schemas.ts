@@ -3,6 +3,8 @@
  * document is generated from them, so the two cannot drift apart.
  */
 import { VALIDATION_ORDER } from '../site/measures.js';
+import { resultsOpenApi } from './results-openapi.js';
+import type { ServerLimits } from './limits.js';
 
 export const MAX_LIST_LIMIT = 500;
 export const MAX_SEARCH_LIMIT = 100;
@@ -135,6 +137,15 @@ export const planBody = body({
   format: { type: 'string', enum: [...PLAN_FORMATS], default: 'json' },
 });
 
+export const TELEMETRY_FORMATS = ['json', 'markdown', 'csv', 'layer'] as const;
+const { rules: _rules, ...THREAT_ONLY } = THREAT_FIELDS;
+
+export const telemetryBody = body({
+  ...THREAT_ONLY,
+  profile: { type: 'string', maxLength: 1024 * 1024, description: 'the telemetry profile: YAML text, as telemetry.yaml (docs/telemetry.md); `[]` for none' },
+  format: { type: 'string', enum: [...TELEMETRY_FORMATS], default: 'json', description: 'json (the analysis), markdown, csv or layer (ATT&CK Navigator, score = runnable rules)' },
+});
+
 export const actorsQuery = obj({
   q: { type: 'string', minLength: 1, maxLength: 100, description: 'part of an id, name or alias' },
   kind: { type: 'string', enum: ['group', 'software', 'campaign'] },
@@ -189,8 +200,15 @@ function post(summary: string, schema: BodySchema, ok: Record<string, string>) {
   };
 }
 
-export function openApiDocument(version: string): Record<string, unknown> {
+export interface OpenApiOptions {
+  /** `serve --results`: the layer and matrix measure `results`; `writable` (a token file): the write routes. */
+  results?: { writable: boolean; limits: ServerLimits };
+}
+
+export function openApiDocument(version: string, opts: OpenApiOptions = {}): Record<string, unknown> {
   const notFound = { 404: { description: 'not found', content: { 'application/json': { schema: errorSchema } } } };
+  const results = opts.results ? resultsOpenApi(opts.results.limits, opts.results.writable, errorSchema) : undefined;
+  const layerParameters = parameters('path', layerParams).map((p) => (results ? { ...p, description: `${String(p.description)}, or results (best outcome, \`serve --results\`)` } : p));
   return {
     openapi: '3.0.3',
     info: {
@@ -208,7 +226,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/api/sources': op('Every source with its upstream, commit, accessed date, counts and warnings count', [],
         'the statistics of `purplebook stats --json`, plus `catalog`: every source Purplebook knows, loaded or not (`purplebook sources --json`)'),
       '/api/measures': op('Measures a matrix or a layer can be coloured by', [], 'measures: [{id, label, kind, description}]'),
-      '/api/layers/{measure}': op('ATT&CK Navigator layer (format 4.5) of one measure over one domain', [...parameters('path', layerParams), ...parameters('query', layerQuery)], 'a Navigator layer', notFound),
+      '/api/layers/{measure}': op('ATT&CK Navigator layer (format 4.5) of one measure over one domain', [...layerParameters, ...parameters('query', layerQuery)], 'a Navigator layer', notFound),
       '/api/lineup': op('Line-up of a threat (or a whole domain) for a control stack: per technique its controls, rules and tests, per source, sorted (`purplebook lineup`)',
         parameters('query', lineupQuery), 'the line-up (format json); csv and markdown as text'),
       '/api/actors': op('ATT&CK groups, software and campaigns by id, name or alias (the threat picker of the coverage page)', parameters('query', actorsQuery), 'matches: {query, hits: [{id, kind, name, aliases, techniques}]}'),
@@ -219,8 +237,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/api/plan': post('Purple-team test plan of a threat: the plan of `purplebook plan`', planBody, {
         'application/json': 'the plan (format json)', 'text/markdown': 'the plan to print (format markdown)',
       }),
+      '/api/telemetry': post('Public rules a telemetry profile can run against a threat (or a whole domain), and the next log sources to add: `purplebook telemetry`', telemetryBody, {
+        'application/json': 'the analysis (format json) or an ATT&CK Navigator layer (format layer)', 'text/csv': 'one row per technique (format csv)', 'text/markdown': 'the report (format markdown)',
+      }),
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/healthz': { get: { summary: 'Liveness and the loaded knowledge base', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      ...results?.paths,
     },
+    ...(results?.components ? { components: results.components } : {}),
   };
 }

@@ -3,12 +3,15 @@ import { coverageClient } from './coverage-client.js';
 import { purplebookClient } from './client.js';
 import { techniqueClient } from './technique-client.js';
 import { createSearch } from '../search/rank.js';
+import { assembleSearchIndex } from './search-assemble.js';
 import { COUNT_COLORS, VALIDATION_COLORS } from './measures.js';
+import { resultsPaletteCss } from '../results/matrix.js';
 
 function paletteCss(): string {
   const rules: string[] = [];
   COUNT_COLORS.forEach((c, i) => rules.push(`[data-c="m${i}"] { background: ${c.fill}; color: ${c.text}; }`));
   VALIDATION_COLORS.forEach((c, i) => rules.push(`[data-c="v${i}"] { background: ${c.fill}; color: ${c.text}; }`));
+  rules.push(resultsPaletteCss());
   // Links inside a dark cell must follow the cell's text colour to keep their contrast.
   rules.push('.cell[data-c] > a, .cell[data-c] > .score { color: inherit; }');
   return rules.join('\n');
@@ -236,7 +239,7 @@ body[data-page="lineup"] main { max-width: none; }
 /** The client functions as standalone scripts (the site script handed the shared search ranking); the wrappers keep them out of the global scope. */
 export const SITE_JS = `/* Purplebook site script: theme, matrix colouring, offline search, technique page filters and copy buttons. */
 "use strict";
-(${purplebookClient.toString()})(${createSearch.toString()});
+(${purplebookClient.toString()})(${createSearch.toString()}, ${assembleSearchIndex.toString()});
 (${techniqueClient.toString()})();
 `;
 

@@ -2,24 +2,24 @@
  * The site's only script, for the browser. `purplebookClient` is serialized with
  * Function.prototype.toString into assets/purplebook.js, so it must stay self-contained: no
  * imports (but of types), no reference to anything outside its body; the search ranking, shared
- * with the CLI and the API, is serialized beside it and handed in as `createSearch`. It builds
+ * with the CLI and the API, is serialized beside it and handed in as `createSearch`, with
+ * `assembleSearchIndex` (search-assemble.ts) that joins the index's pieces for it. It builds
  * DOM with textContent only (never innerHTML) and needs neither eval nor inline code, so it runs
  * under a strict CSP.
  */
 import type { createSearch as CreateSearch, SearchIndex } from '../search/rank.js';
+import type { assembleSearchIndex as AssembleSearchIndex } from './search-assemble.js';
+import type { ResourceShard, SearchList, WordFile } from './search-files.js';
 
-export function purplebookClient(createSearch: typeof CreateSearch): void {
-  interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class'; edges: number[]; legend: { label: string; key: string }[] }
+export function purplebookClient(createSearch: typeof CreateSearch, assembleSearchIndex: typeof AssembleSearchIndex): void {
+  interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class' | 'outcome'; edges: number[]; legend: { label: string; key: string }[]; short?: string[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
   interface Hit { href: string; title: string; detail: string }
-  /** The search index in pieces (site/model.ts searchIndex): the technique list, then one shard per first character. */
-  interface SearchTechniques { build: string; shards: string[]; sources: SearchIndex['sources']; techniques: SearchIndex['techniques']; stop: string[] }
-  /** [title, source index, short id, first technique indexes, number of techniques when more than listed] */
-  type ShardEntry = [string, number, string, number[], number?];
-  interface SearchShard { build: string; resources: ShardEntry[] }
 
   const globals = window as unknown as {
-    PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchTechniques; PURPLEBOOK_SEARCH_SHARDS?: Record<string, SearchShard>;
+    PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchList;
+    PURPLEBOOK_SEARCH_SHARDS?: Record<string, ResourceShard>; PURPLEBOOK_SEARCH_WORDS?: Record<string, WordFile>;
+    PURPLEBOOK_SEARCH_UUIDS?: Record<string, ResourceShard>;
   };
   const body = document.body;
   const ext = body.dataset.ext ?? '';
@@ -114,15 +114,16 @@ export function purplebookClient(createSearch: typeof CreateSearch): void {
       const m = data!.measures[index]!;
       for (const cell of cells) {
         const value = data!.values[cell.dataset.tid ?? '']?.[index] ?? 0;
-        const key = m.kind === 'class' ? `v${value}` : countKey(value, m.edges);
+        // Outcome measures (results) carry their own keys and words, indexed by the value.
+        const key = m.kind === 'outcome' ? m.legend[value]?.key ?? '' : m.kind === 'class' ? `v${value}` : countKey(value, m.edges);
         cell.dataset.c = key;
         const score = cell.querySelector(':scope > .score');
         if (!score) continue;
-        score.setAttribute('title', m.kind === 'class' ? CLASS_LONG[value] ?? '' : `${value} ${m.label.toLowerCase()}`);
+        score.setAttribute('title', m.kind === 'outcome' ? m.legend[value]?.label ?? '' : m.kind === 'class' ? CLASS_LONG[value] ?? '' : `${value} ${m.label.toLowerCase()}`);
         const label = score.querySelector('.mlabel');
         const val = score.querySelector('.val');
         if (label) label.textContent = m.label;
-        if (val) val.textContent = m.kind === 'class' ? CLASS_SHORT[value] ?? '' : String(value);
+        if (val) val.textContent = m.kind === 'outcome' ? m.short?.[value] ?? '' : m.kind === 'class' ? CLASS_SHORT[value] ?? '' : String(value);
       }
       if (legend) {
         legend.replaceChildren(...m.legend.map((entry) => {
@@ -183,22 +184,54 @@ export function purplebookClient(createSearch: typeof CreateSearch): void {
     const MAX = 50;
     const KIND_LABEL: Record<string, string> = { rule: 'detection rule', test: 'test', control: 'control' };
     const dataBase = form.dataset.index ?? `${base}data/`;
-    let techniques: SearchTechniques | undefined;
+    let techniques: SearchList | undefined;
     let techniqueName = new Map<string, string>();
     let failed = false;
-    /** One ranking per loaded shard ('' = techniques only): the shared ranking over the list plus that shard. */
-    const rankings = new Map<string, { index: SearchIndex; totals: number[]; search: ReturnType<typeof createSearch> }>();
+    /** Rankings by the pieces they were assembled from: the shared ranking over the list plus those pieces. */
+    const rankings = new Map<string, { index: SearchIndex; search: ReturnType<typeof createSearch> }>();
+    const SHOWN_TECHNIQUES = 3;
     let hits: Hit[] = [];
     let counts = '';
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
-    /** Words of a text, lower-case, as the shards were cut. */
-    const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-    /** The shard holding every resource with a word starting like `word`: a letter, 0 (digits) or _ (anything else). */
+    /** Words of a text, lower-case, as the pieces were cut (the ranking reads at most 12). */
+    const words = (text: string) => (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12);
+    /** The file key of a word: a letter, 0 (digits) or _ (anything else). */
     const shardOf = (word: string) => (/^[a-z]/.test(word) ? word[0]! : /^[0-9]/.test(word) ? '0' : '_');
+    const shardFor = (key: string) => {
+      const shard = globals.PURPLEBOOK_SEARCH_SHARDS?.[key];
+      return shard && shard.build === techniques?.build ? shard : undefined;
+    };
+    const wordsFor = (key: string) => {
+      const file = globals.PURPLEBOOK_SEARCH_WORDS?.[key];
+      return file && file.build === techniques?.build ? file : undefined;
+    };
+    const uuidsFor = (key: string) => {
+      const file = globals.PURPLEBOOK_SEARCH_UUIDS?.[key];
+      return file && file.build === techniques?.build ? file : undefined;
+    };
+    /** A UUID as the ranking compares ids (search-files.ts isUuidQuery): only a resource with that id can match. */
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    /**
+     * What a query needs: the resources of its first word's character, the description words of
+     * each word's character; for a UUID, the resources whose id starts with its first two characters.
+     */
+    const needs = (query: string): { shard?: string; words: string[]; uuid?: string } => {
+      const q = query.trim();
+      if (UUID.test(q)) return { words: [], uuid: q.slice(0, 2).toLowerCase() };
+      const keys = words(q).map(shardOf);
+      return { shard: keys[0], words: [...new Set(keys)].sort() };
+    };
 
-    /** Loads what the query needs: the technique list first, then the one shard its first word names. */
+    function load(src: string, loaded: () => boolean): void {
+      void loadScript(src).then((ok) => {
+        if (!ok || !loaded()) failed = true;
+        render();
+      });
+    }
+
+    /** Loads what the query needs: the technique list first, then its pieces; true when all are here. */
     function ensure(query: string): boolean {
       if (!techniques) {
         void loadScript(`${dataBase}search-techniques.js`).then((ok) => {
@@ -209,35 +242,40 @@ export function purplebookClient(createSearch: typeof CreateSearch): void {
         });
         return false;
       }
-      const first = words(query)[0];
-      if (!first) return true;
-      const key = shardOf(first);
-      if (!techniques.shards.includes(key) || globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) return true;
-      void loadScript(`${dataBase}search/${key}.js`).then((ok) => {
-        if (!ok || !globals.PURPLEBOOK_SEARCH_SHARDS?.[key]) failed = true;
-        render();
-      });
-      return false;
+      const need = needs(query);
+      let ready = true;
+      if (need.uuid && techniques.uuids.includes(need.uuid) && !uuidsFor(need.uuid)) {
+        const key = need.uuid;
+        load(`${dataBase}search/uuid-${key}.js`, () => uuidsFor(key) !== undefined);
+        ready = false;
+      }
+      if (need.shard && techniques.shards.includes(need.shard) && !shardFor(need.shard)) {
+        const key = need.shard;
+        load(`${dataBase}search/${key}.js`, () => shardFor(key) !== undefined);
+        ready = false;
+      }
+      for (const key of need.words) {
+        if (!techniques.words.includes(key) || wordsFor(key)) continue;
+        load(`${dataBase}search/words-${key}.js`, () => wordsFor(key) !== undefined);
+        ready = false;
+      }
+      return ready;
     }
 
-    /**
-     * The ranking for a query. A resource matches only if its title has every query word, so the
-     * shard of the first word holds every resource that can match: ranking the list plus that shard
-     * gives the order of the whole index (search/rank.ts, shared with the CLI and the API).
-     */
+    /** The shared ranking (search/rank.ts) over the list and the loaded pieces the query needs: the order of the whole index. */
     function rankingFor(query: string) {
-      const t = techniques!;
-      const first = words(query)[0];
-      const shard = first ? globals.PURPLEBOOK_SEARCH_SHARDS?.[shardOf(first)] : undefined;
-      const key = shard && shard.build === t.build ? shardOf(first!) : '';
+      const need = needs(query);
+      const uuidKey = need.uuid && uuidsFor(need.uuid) ? need.uuid : '';
+      const shardKey = need.shard && shardFor(need.shard) ? need.shard : '';
+      const wordKeys = need.words.filter((k) => wordsFor(k));
+      const key = uuidKey ? `uuid-${uuidKey}` : `${shardKey}|${wordKeys.join('')}`;
       let r = rankings.get(key);
       if (!r) {
-        const entries = key ? shard!.resources : [];
-        const index: SearchIndex = {
-          sources: t.sources, techniques: t.techniques, stop: t.stop,
-          resources: entries.map((e) => [e[0], e[1], e[2], e[3].map((n) => t.techniques[n]?.[0] ?? '').filter(Boolean).join(' '), '', 0]),
-        };
-        r = { index, totals: entries.map((e) => e[4] ?? e[3].length), search: createSearch(index) };
+        const resources = uuidKey ? uuidsFor(uuidKey) : shardKey ? shardFor(shardKey) : undefined;
+        const index = assembleSearchIndex(techniques!, resources, wordKeys.map((k) => wordsFor(k)!));
+        r = { index, search: createSearch(index) };
+        // Each ranking holds its pieces' words: keep the few a reader is moving between.
+        if (rankings.size >= 8) rankings.clear();
         rankings.set(key, r);
       }
       return r;
@@ -246,7 +284,7 @@ export function purplebookClient(createSearch: typeof CreateSearch): void {
     /** Every hit of the shared ranking, best first, as links. */
     function find(query: string): Hit[] {
       if (!techniques || !query.trim()) return [];
-      const { index, totals, search } = rankingFor(query);
+      const { index, search } = rankingFor(query);
       const result = search.search(query.slice(0, 200));
       const c = result.counts;
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -260,9 +298,8 @@ export function purplebookClient(createSearch: typeof CreateSearch): void {
         const r = index.resources[h.index]!;
         const ids = r[3].split(' ');
         const source = index.sources[r[1]];
-        const named = ids.map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
-        const total = totals[h.index] ?? ids.length;
-        const more = total > ids.length ? ` and ${total - ids.length} more` : '';
+        const named = ids.slice(0, SHOWN_TECHNIQUES).map((id) => `${id} ${techniqueName.get(id) ?? ''}`.trim()).join(', ');
+        const more = ids.length > SHOWN_TECHNIQUES ? ` and ${ids.length - SHOWN_TECHNIQUES} more` : '';
         return { href: `${pageHref(ids[0]!)}#source-${source?.[0] ?? ''}`, title: r[0], detail: `${KIND_LABEL[h.group] ?? h.group} · ${source?.[1] ?? ''} → ${named}${more}` };
       });
     }

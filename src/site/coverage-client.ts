@@ -32,6 +32,8 @@ export function coverageClient(): void {
   interface Plan {
     title: string; platforms: string[]; tactics: { id: string; name: string; techniques: PlanTechnique[] }[];
     untested: { id: string; name: string }[]; summary: { techniques: number; tested: number; tests: number; withOwnRule: number; withPublicDetection: number };
+    /** Controls buildPlan left out: they cannot apply to the chosen platforms. */
+    droppedControls?: number;
   }
 
   const body = document.body;
@@ -505,18 +507,6 @@ export function coverageClient(): void {
     return [...tests].sort((a, b) => sources.indexOf(a.source ?? a.sourceTitle) - sources.indexOf(b.source ?? b.sourceTitle) || testNumber(a) - testNumber(b));
   }
 
-  /** Control sources that cover only some platforms (render/plan.ts CONTROL_PLATFORMS, sent by the page). */
-  let controlPlatforms: Record<string, string[]> = {};
-  try {
-    controlPlatforms = JSON.parse($('plan-body')?.dataset.controlPlatforms ?? '{}') as Record<string, string[]>;
-  } catch {
-    controlPlatforms = {};
-  }
-  const controlFits = (it: PlanItem, platforms: string[]) => {
-    const scope = controlPlatforms[it.source ?? ''];
-    return !scope || !platforms.length || platforms.some((p) => scope.includes(p.toLowerCase()));
-  };
-
   function itemList(title: string, items: PlanItem[], more: number, empty: string, where: { technique: string; tactic: string; part: string }): HTMLElement {
     const box = el('div', 'plan-list');
     box.append(el('h5', undefined, title));
@@ -550,7 +540,8 @@ export function coverageClient(): void {
     outcome = [];
     $('plan-title')!.textContent = p.title;
     $('plan-summary')!.textContent = `${count(s.techniques, 'technique')} · ${s.tested} with a public test (${count(s.tests, 'test')}) · ${s.withOwnRule} with an own rule · `
-      + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`;
+      + `${s.withPublicDetection} with a public detection · ${p.untested.length} without a public test`
+      + (p.droppedControls ? ` · ${count(p.droppedControls, 'control')} of cloud providers or product vulnerabilities left out: they do not apply to ${p.platforms.join(', ')}` : '');
     const out = $('plan-body')!;
     out.replaceChildren();
     p.tactics.forEach((tac, i) => {
@@ -560,7 +551,7 @@ export function coverageClient(): void {
         const d = el('details', 'plan-technique');
         d.dataset.tid = t.id;
         const own = t.detections.filter((x) => x.kind === 'own').length;
-        const controls = t.controls.filter((c) => controlFits(c, p.platforms));
+        const controls = t.controls;
         const summary = el('summary');
         summary.append(el('span', 'tid', t.id), document.createTextNode(` ${t.name} — ${count(t.tests.length, 'test')}, `
           + `${own ? count(own, 'own rule') : count(t.publicDetections, 'public detection')}, ${count(controls.length + t.moreControls, 'control')}`));
@@ -601,6 +592,79 @@ export function coverageClient(): void {
   // Printing the plan shows every technique's lists, not only the summaries.
   window.addEventListener('beforeprint', () => {
     for (const d of Array.from(document.querySelectorAll<HTMLDetailsElement>('details.plan-technique'))) d.open = true;
+  });
+
+  /* ------------------------------------------------------------ telemetry */
+
+  interface TelemetryAnswer {
+    domain: string;
+    techniques: { id: string; name: string; detectable: boolean; runnable: unknown[]; blocked: unknown[]; unknown: unknown[] }[];
+    next: { label: string; profileEntry: string; techniques: number; rules: number }[];
+    summary: { techniques: number; detectable: number; rules: number; runnable: number; blocked: number; unknown: number };
+  }
+  const MAX_NEXT_SHOWN = 25;
+
+  $<HTMLInputElement>('telemetry-file')?.addEventListener('change', () => {
+    const file = $<HTMLInputElement>('telemetry-file')?.files?.[0];
+    const area = $<HTMLTextAreaElement>('telemetry-profile');
+    if (!file || !area) return;
+    if (file.size > 1024 * 1024) {
+      say(`${file.name} is over 1 MB: not a profile`, true);
+      return;
+    }
+    void file.text().then((text) => {
+      area.value = text;
+    });
+  });
+
+  function renderTelemetry(a: TelemetryAnswer): void {
+    const section = $('telemetry-result');
+    if (!section) return;
+    section.hidden = false;
+    const s = a.summary;
+    const summary = $('telemetry-summary');
+    if (summary) {
+      summary.textContent = `${s.detectable} / ${s.techniques} techniques detectable with this telemetry. Public rules on these techniques: ${s.rules} = `
+        + `${s.runnable} runnable + ${s.blocked} blocked by missing telemetry + ${s.unknown} whose telemetry is unknown.`;
+    }
+    const tbody = document.querySelector('#telemetry-next tbody');
+    if (tbody) {
+      tbody.replaceChildren(...a.next.slice(0, MAX_NEXT_SHOWN).map((n, i) => {
+        const tr = el('tr');
+        const entry = el('td');
+        entry.append(el('code', undefined, n.profileEntry));
+        tr.append(el('td', undefined, String(i + 1)), el('td', undefined, n.label), entry, el('td', undefined, `+${n.techniques}`), el('td', undefined, `+${n.rules}`));
+        return tr;
+      }));
+    }
+    const byId = new Map(a.techniques.map((t) => [t.id, t]));
+    for (const grid of Array.from(document.querySelectorAll<HTMLElement>('.telemetry-heatmap'))) {
+      grid.hidden = grid.dataset.domain !== a.domain;
+      if (grid.hidden) continue;
+      for (const cell of Array.from(grid.querySelectorAll<HTMLElement>('li.cell[data-tid]'))) {
+        const t = byId.get(cell.dataset.tid ?? '');
+        const n = t?.runnable.length ?? 0;
+        const key = !t ? KEYS.out! : n ? 'v3' : t.blocked.length ? 'v1' : 'v0';
+        const text = !t ? '–' : n ? String(n) : t.blocked.length ? '0' : 'none';
+        const title = !t ? 'not used by the selected threats' : `${n} runnable, ${t.blocked.length} blocked, ${t.unknown.length} unknown telemetry`;
+        cell.dataset.c = key;
+        const score = cell.querySelector(':scope > .score');
+        score?.setAttribute('title', title);
+        const val = score?.querySelector('.val');
+        if (val) val.textContent = text;
+      }
+    }
+  }
+
+  $('run-telemetry')?.addEventListener('click', () => {
+    const { rules: _rules, ...payload } = request();
+    const profile = $<HTMLTextAreaElement>('telemetry-profile')?.value ?? '';
+    void busy('Matching your telemetry…', async () => {
+      const a = (await (await post('api/telemetry', { ...payload, profile, format: 'json' })).json()) as TelemetryAnswer;
+      renderTelemetry(a);
+      say(`Telemetry: ${a.summary.detectable} of ${a.summary.techniques} techniques detectable.`);
+      $('telemetry-title')?.scrollIntoView({ block: 'start' });
+    });
   });
 
   $('run-plan')?.addEventListener('click', () => {

@@ -5,7 +5,6 @@
  * coverage (no server), so this page exists only in `purplebook serve`.
  */
 import { esc } from '../render/escape.js';
-import { CONTROL_PLATFORMS } from '../render/plan.js';
 import type { Links } from './layout.js';
 import type { SiteModel } from './model.js';
 import { matrixGrid } from './pages.js';
@@ -23,6 +22,9 @@ export interface CoveragePageOptions {
   maxBodyBytes: number;
 }
 
+/** Colour keys of the runnable-rule heatmap. */
+export const TELEMETRY_KEYS = { many: 'v3', blocked: 'v1', none: 'v0' } as const;
+
 const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(n % (1024 * 1024) ? 1 : 0)} MB`;
 
 export function coveragePage(model: SiteModel, links: Links, opts: CoveragePageOptions): string {
@@ -39,6 +41,19 @@ export function coveragePage(model: SiteModel, links: Links, opts: CoveragePageO
     [COVERAGE_KEYS.covered, 'covered: own rules on the technique (the number of rules)'],
     [COVERAGE_KEYS.partial, 'partial: own rules on some sub-techniques only ("sub")'],
     [COVERAGE_KEYS.gap, 'gap: no own rule ("gap")'],
+    [COVERAGE_KEYS.out, 'not used by the selected threats ("–")'],
+  ].map(([key, label]) => `<li><span class="swatch" data-c="${key}"></span>${esc(label)}</li>`).join('');
+
+  const telemetryGrids = domains.map((d) => {
+    const grid = matrixGrid(model, d.domain, links, 'Runnable public rules', () => ({ text: '–', key: COVERAGE_KEYS.out, title: 'not computed yet' }));
+    // The second matrix of the page: its tactic headings need ids of their own.
+    const html = grid.html.replaceAll('id="tactic-', 'id="telemetry-tactic-').replaceAll('aria-labelledby="tactic-', 'aria-labelledby="telemetry-tactic-');
+    return `<div class="matrix telemetry-heatmap" data-domain="${esc(d.domain)}" role="region" aria-label="${esc(d.title)} runnable-rule heatmap" tabindex="0"${d.domain === 'enterprise-attack' ? '' : ' hidden'}>\n${html}\n</div>`;
+  }).join('\n');
+  const telemetryLegend = [
+    [TELEMETRY_KEYS.many, 'runnable public rules (the number)'],
+    [TELEMETRY_KEYS.blocked, 'no runnable rule; some blocked by missing telemetry ("0")'],
+    [TELEMETRY_KEYS.none, 'no public rule at all ("none")'],
     [COVERAGE_KEYS.out, 'not used by the selected threats ("–")'],
   ].map(([key, label]) => `<li><span class="swatch" data-c="${key}"></span>${esc(label)}</li>`).join('');
 
@@ -75,7 +90,14 @@ ${serverRules}
 <label for="plan-platforms">Platforms for the plan</label> <input id="plan-platforms" type="text" maxlength="200" placeholder="windows, linux" aria-describedby="platforms-hint">
 <span class="hint" id="platforms-hint">comma-separated; empty: every platform</span>
 </fieldset>
-<div class="actions"><button type="submit" id="run-coverage">Compute coverage</button> <button type="button" id="run-plan">Build the test plan</button></div>
+<fieldset><legend>4. Your telemetry (optional)</legend>
+<p>What you collect, as a <code>telemetry.yaml</code> profile (<code>- sysmon: [1, 3]</code>, <code>- windows-security: [4688]</code>, <code>- aws-cloudtrail</code>; <code>[]</code> for nothing): which public rules can run, which are blocked, and the next log sources to add. The command line: <code>purplebook telemetry --profile telemetry.yaml --group G0016</code>.</p>
+<label for="telemetry-profile">Profile (YAML)</label>
+<textarea id="telemetry-profile" rows="5" cols="60" spellcheck="false" maxlength="1048576">- sysmon: [1, 3, 11]
+- windows-security: [4624, 4688]</textarea>
+<label for="telemetry-file">or a profile file</label> <input id="telemetry-file" type="file" accept=".yaml,.yml,.txt,text/plain">
+</fieldset>
+<div class="actions"><button type="submit" id="run-coverage">Compute coverage</button> <button type="button" id="run-plan">Build the test plan</button> <button type="button" id="run-telemetry">What can we run?</button></div>
 </form>
 <p id="coverage-status" role="status" aria-live="polite"></p>
 <noscript><p>This page needs JavaScript to read your files. Without it, use <code>purplebook coverage</code> or POST /api/coverage (see /api/openapi.json).</p></noscript>
@@ -96,12 +118,22 @@ ${grids}
 <ul id="covered-list" aria-labelledby="covered-title"></ul>
 <div id="rule-problems"></div>
 </section>
+<section id="telemetry-result" aria-labelledby="telemetry-title" hidden>
+<h2 id="telemetry-title">What can we run?</h2>
+<p id="telemetry-summary"></p>
+<h3 id="telemetry-next-title">Next log sources to add</h3>
+<p class="hint">Each alone, added to the profile: techniques it makes detectable, then public rules it makes runnable.</p>
+<div class="table-wrap" role="region" aria-labelledby="telemetry-next-title" tabindex="0"><table id="telemetry-next"><thead><tr><th scope="col">#</th><th scope="col">Log source</th><th scope="col">Profile entry</th><th scope="col">Techniques</th><th scope="col">Rules</th></tr></thead><tbody></tbody></table></div>
+<h3 id="telemetry-heatmap-title">Heatmap: runnable public rules</h3>
+<section class="legend" aria-labelledby="telemetry-legend"><h4 id="telemetry-legend">Legend: runnable public rules</h4><ul>${telemetryLegend}</ul></section>
+${telemetryGrids}
+</section>
 <section id="plan-result" aria-labelledby="plan-title" hidden>
 <h2 id="plan-title">Test plan</h2>
 <p id="plan-summary"></p>
 <div class="downloads"><button type="button" id="dl-plan">Download the plan (Markdown)</button> <button type="button" id="dl-outcome">Download the outcome sheet (CSV)</button></div>
 <p class="hint" id="plan-hint">Tick what you ran, saw fire or checked: the ticks stay in this browser for this plan, and the outcome sheet lists every item with its tick.</p>
-<div id="plan-body" data-control-platforms="${esc(JSON.stringify(CONTROL_PLATFORMS))}"></div>
+<div id="plan-body"></div>
 </section>`;
   return shell(model, links, { title: 'Own-rule coverage', base: '', page: 'coverage', body, current: 'coverage', data: [COVERAGE_JS_FILE] });
 }

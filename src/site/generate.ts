@@ -10,11 +10,15 @@ import { buildPage } from '../page/build.js';
 import { itemViewsData } from '../render/html.js';
 import { navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { resultsLayer } from '../results/layer.js';
+import { RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
+import type { TechniqueResults } from '../results/view.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
 import { summarize, type TechniqueSummary } from './measures.js';
-import { SiteModel, dataScript, shardScript } from './model.js';
+import { SiteModel, dataScript } from './model.js';
+import { pieceScript } from './search-files.js';
 import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniqueDataPath, techniquePageResult } from './pages.js';
 import { sourcesPage } from './sources.js';
 
@@ -29,6 +33,8 @@ export interface SiteOptions {
   quiet?: boolean;
   /** Added to a technique's page (`site --results`: the Validation results block), HTML escaped by the caller. */
   pageExtra?: (id: string) => { html: string; markdown: string };
+  /** `site --results`: the matrices gain the results measure and each domain a results layer, as of the build. */
+  results?: { byTechnique: ReadonlyMap<string, TechniqueResults>; maxAgeDays: number };
   progress?: Progress;
 }
 
@@ -94,17 +100,25 @@ export function writeSite(opts: SiteOptions): SiteSummary {
 
     const matrices: string[] = [];
     for (const d of model.domains()) {
-      write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS));
-      write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', model.matrixData(d.domain)));
+      const r = opts.results;
+      const data = r ? withResultsMeasure(model.matrixData(d.domain), r.byTechnique, r.maxAgeDays) : model.matrixData(d.domain);
+      write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS, data));
+      write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', data));
       for (const m of SITE_LAYER_MEASURES) {
         const layer = navigatorLayer({ kb, measure: m, domain: d.domain, summaries });
         write(layerHref(SITE_LINKS, d.slug, m), `${JSON.stringify(layer, null, 1)}\n`);
       }
+      if (r) {
+        const layer = resultsLayer({ kb, results: r.byTechnique, domain: d.domain, maxAgeDays: r.maxAgeDays });
+        write(layerHref(SITE_LINKS, d.slug, RESULTS_MEASURE), `${JSON.stringify(layer, null, 1)}\n`);
+      }
       matrices.push(d.slug);
     }
-    const search = model.searchIndex();
-    write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.techniques));
-    for (const [key, shard] of search.shards) write(`data/search/${key}.js`, shardScript(key, shard));
+    const search = model.searchFiles();
+    write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.list));
+    for (const [key, shard] of search.shards) write(`data/search/${key}.js`, pieceScript('PURPLEBOOK_SEARCH_SHARDS', key, shard));
+    for (const [key, words] of search.words) write(`data/search/words-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
+    for (const [key, uuids] of search.uuids) write(`data/search/uuid-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
     write('index.html', indexPage(model, SITE_LINKS));

@@ -6,6 +6,7 @@ import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase, TacticRow } from '../kb/open.js';
 import { buildSearchIndex } from '../search/index.js';
 import type { SearchIndex } from '../search/rank.js';
+import { splitSearchIndex, type SearchFiles } from './search-files.js';
 import {
   DEFAULT_MEASURE, countEdges, legendFor, listMeasures, summarizeAll, type LegendEntry, type Measure, type MeasureKind,
   type TechniqueSummary,
@@ -27,10 +28,13 @@ export const DOMAIN_PAGES: readonly DomainPage[] = [
 export interface MatrixMeasure {
   id: string;
   label: string;
-  kind: MeasureKind;
+  /** `outcome`: the results measure of `--results` (results/matrix.ts); its value indexes `legend`. */
+  kind: MeasureKind | 'outcome';
   /** Count level lower bounds (counts only). */
   edges: number[];
   legend: Omit<LegendEntry, 'fill' | 'text'>[];
+  /** Outcome measures: the text a cell shows per value. */
+  short?: string[];
 }
 
 /** The matrix page's data file: one value per measure per technique, aligned with `measures`. */
@@ -44,47 +48,13 @@ export interface MatrixData {
 /** The search page's data file: the index of the one search ranking (search/rank.ts), without resource descriptions. */
 export type SearchData = SearchIndex;
 
-/** The search page's first file: the techniques of the shared ranking's index and what the shards refer to. */
-export interface SearchTechniques {
-  /** The knowledge base build: a shard of another build is not used with this list. */
-  build: string;
-  /** Shard keys that exist (a–z, 0 for digits, _ for anything else). */
-  shards: string[];
-  sources: SearchIndex['sources'];
-  techniques: SearchIndex['techniques'];
-  stop: SearchIndex['stop'];
-}
-
-/** [title, source index, short upstream id or '', first technique indexes, number of techniques when more than listed] */
-export type ShardEntry = [string, number, string, number[]] | [string, number, string, number[], number];
-
-/** The resources with a word starting with one character: a query loads the one shard its first word names. */
-export interface SearchShard {
-  build: string;
-  resources: ShardEntry[];
-}
-
-/** Techniques a search hit names; the technique page lists them all. */
-const HIT_TECHNIQUES = 3;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Words of a text as the search page splits them, lower-case. */
-export function searchWords(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-/** Shard key of a word: its first letter (a–z), 0 for a digit, _ for anything else. */
-export function shardKey(word: string): string {
-  return /^[a-z]/.test(word) ? word[0]! : /^[0-9]/.test(word) ? '0' : '_';
-}
-
 export class SiteModel {
   private summaryList?: TechniqueSummary[];
   private summaryById?: Map<string, TechniqueSummary>;
   private measureList?: Measure[];
   private readonly matrixCache = new Map<Domain, MatrixData>();
   private searchCache?: SearchData;
-  private shardCache?: { techniques: SearchTechniques; shards: Map<string, SearchShard> };
+  private filesCache?: SearchFiles;
 
   /** `summaries` may be given when the caller already built every page (the site generator). */
   constructor(readonly kb: KnowledgeBase, summaries?: TechniqueSummary[]) {
@@ -143,40 +113,14 @@ export class SiteModel {
     return this.searchCache;
   }
 
-  /**
-   * The search index in pieces, so the first query loads little: the technique list, then the shard
-   * of the query's first word. A resource is in the shard of each of its words' first characters;
-   * UUIDs are left out of its searchable id (nobody types one), and it names its first techniques only.
-   */
-  searchIndex(): { techniques: SearchTechniques; shards: Map<string, SearchShard> } {
-    if (this.shardCache) return this.shardCache;
-    const full = this.searchData();
-    const build = this.kb.meta('built_at') ?? '';
-    const index = new Map(full.techniques.map((t, i) => [t[0], i]));
-    const shards = new Map<string, SearchShard>();
-    for (const [title, source, upstreamId, ids] of full.resources) {
-      const shortId = upstreamId && !UUID.test(upstreamId) && upstreamId !== title && upstreamId.length <= 40 ? upstreamId : '';
-      const list = ids.split(' ');
-      const first = list.slice(0, HIT_TECHNIQUES).map((id) => index.get(id)!).filter((n) => n !== undefined);
-      const entry: ShardEntry = list.length > HIT_TECHNIQUES ? [title, source, shortId, first, list.length] : [title, source, shortId, first];
-      for (const key of new Set(searchWords(`${title} ${shortId}`).map(shardKey))) {
-        let shard = shards.get(key);
-        if (!shard) shards.set(key, (shard = { build, resources: [] }));
-        shard.resources.push(entry);
-      }
-    }
-    const keys = [...shards.keys()].sort();
-    this.shardCache = { techniques: { build, shards: keys, sources: full.sources, techniques: full.techniques, stop: full.stop }, shards: new Map(keys.map((k) => [k, shards.get(k)!])) };
-    return this.shardCache;
+  /** The search index in pieces (search-files.ts), so the first query loads little. */
+  searchFiles(): SearchFiles {
+    this.filesCache ??= splitSearchIndex(this.searchData(), this.kb.meta('built_at') ?? '');
+    return this.filesCache;
   }
 }
 
 /** A data file usable from file:// (no fetch): a script that assigns one global. */
 export function dataScript(global: string, data: unknown): string {
   return `window.${global} = ${JSON.stringify(data)};\n`;
-}
-
-/** A shard's data file: several shards may load into one page, so each adds itself to one global map. */
-export function shardScript(key: string, shard: SearchShard): string {
-  return `(window.PURPLEBOOK_SEARCH_SHARDS = window.PURPLEBOOK_SEARCH_SHARDS || {})[${JSON.stringify(key)}] = ${JSON.stringify(shard)};\n`;
 }

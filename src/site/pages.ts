@@ -69,6 +69,7 @@ export interface CellScore {
 
 function scoreText(data: MatrixData, measureIndex: number, value: number): CellScore {
   const m = data.measures[measureIndex]!;
+  if (m.kind === 'outcome') return { text: m.short?.[value] ?? '', key: m.legend[value]?.key ?? '', title: m.legend[value]?.label ?? '' };
   if (m.kind === 'class') return { text: VALIDATION_COLORS[value]!.short, key: `v${value}`, title: VALIDATION_ORDER[value]! };
   const level = countLevel(value, m.edges);
   return { text: String(value), key: countKey(level, m.edges.length), title: `${value} ${m.label.toLowerCase()}` };
@@ -117,9 +118,9 @@ export function matrixGrid(model: SiteModel, domain: Domain, links: Links, label
   return { html: columns.join('\n'), techniques: parents.length, subtechniques: active.length - parents.length };
 }
 
-export function matrixPage(model: SiteModel, domainPage: DomainPage, links: Links): string {
+/** `data`: the domain's matrix data with measures added (`--results`); by default the model's. */
+export function matrixPage(model: SiteModel, domainPage: DomainPage, links: Links, data: MatrixData = model.matrixData(domainPage.domain)): string {
   const domain: Domain = domainPage.domain;
-  const data = model.matrixData(domain);
   const measureIndex = Math.max(0, data.measures.findIndex((m) => m.id === DEFAULT_MEASURE));
   const grid = matrixGrid(model, domain, links, data.measures[measureIndex]!.label,
     (t) => scoreText(data, measureIndex, data.values[t.id]?.[measureIndex] ?? 0));
@@ -129,7 +130,8 @@ export function matrixPage(model: SiteModel, domainPage: DomainPage, links: Link
   const option = (m: { id: string; label: string }) => `<option value="${esc(m.id)}"${m.id === DEFAULT_MEASURE ? ' selected' : ''}>${esc(m.label)}</option>`;
   const select = `<select id="measure" name="measure">${fixed.map(option).join('')}`
     + (perSource.length ? `<optgroup label="Resources of one source">${perSource.map(option).join('')}</optgroup>` : '') + '</select>';
-  const layerMeasures = links.api ? data.measures.map((m) => m.id) : SITE_LAYER_MEASURES;
+  // The static site writes a layer file for the fixed measures and, with --results, for the results measure.
+  const layerMeasures = links.api ? data.measures.map((m) => m.id) : [...SITE_LAYER_MEASURES, ...data.measures.filter((m) => m.kind === 'outcome').map((m) => m.id)];
   const legend = data.measures[measureIndex]!.legend
     .map((l) => `<li><span class="swatch" data-c="${esc(l.key)}"></span>${esc(l.label)}</li>`).join('');
   const body = `<h1>${esc(domainPage.title)} ATT&amp;CK matrix</h1>

@@ -44,6 +44,8 @@ export const attackDetectionStrategiesSource: Source = {
           platforms: [...new Set(ds.analytics.flatMap((a) => a.platforms))].sort(),
           analytics: ds.analytics.length,
           analyticList: ds.analytics.map((a) => ({ id: a.id, platforms: a.platforms, url: a.url, description: a.description.slice(0, 600), logSources: a.logSources.slice(0, 10) })),
+          // `DC0032 Process Creation`: the kinds of telemetry the analytics read, each once.
+          dataComponents: [...new Set(ds.analytics.flatMap((a) => a.dataComponents.map((d) => `${d.id} ${d.name}`)))].sort(),
         },
         facets: { platforms: facetNames(ds.analytics.flatMap((a) => a.platforms)), logSources: logSourcesOf(ds) },
         techniques: ds.techniques.map((id) => ({ id, relation: 'detects', attackVersion: ctx.attack.version })),

@@ -103,6 +103,21 @@ describe('parse cache', () => {
     await expectSameAsFull(data, db);
   });
 
+  it('a rebuild of settled, unchanged data rewrites no part of the cache', async () => {
+    const { data, db } = fixture();
+    // Files younger than the stamp settle time are hashed again on every build (see stampHolds).
+    await new Promise((r) => setTimeout(r, 3100));
+    await build(data, db);
+    const dir = parseCachePath(db);
+    const written = () => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+    const before = written();
+    expect(Object.keys(before)).toContain('source.threathunting.part');
+
+    const again = await build(data, db);
+    expect(again.cache).toMatchObject({ saved: false, read: { files: 0, sources: 0, attack: false } });
+    expect(written()).toEqual(before);
+  });
+
   it('a changed file is read again, even with its size and modification time kept; a touched file is not', async () => {
     const { data, db } = fixture();
     await build(data, db);

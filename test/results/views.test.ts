@@ -169,6 +169,24 @@ describe('results in coverage, layer, show and plan', () => {
     const page = readFileSync(join(out, 'techniques', `${replacement}.html`), 'utf8');
     expect(page).toContain('<section class="results" id="validation-results"><h2>Validation results</h2><p>1 execution recorded; best outcome within 180 days: prevented.</p>');
     expect(readFileSync(join(out, 'techniques', 'T1021.md'), 'utf8')).toContain('No result recorded for this technique.');
+
+    // The matrix gains the results measure: each cell's level names the case's latest outcome (stale past 180 days).
+    const data = JSON.parse(readFileSync(join(out, 'data', 'matrix-enterprise.js'), 'utf8').replace(/^window\.PURPLEBOOK_MATRIX = /, '').replace(/;\n$/, '')) as {
+      measures: { id: string; legend: { label: string }[] }[]; values: Record<string, number[]>;
+    };
+    const i = data.measures.findIndex((m) => m.id === 'results');
+    expect(i).toBeGreaterThan(0);
+    const label = (id: string) => data.measures[i]!.legend[data.values[id]![i]!]!.label;
+    CASES.forEach((c, n) => {
+      // T1059.001 was re-marked by the test above; the others carry the fixture's last mark.
+      if (n === 0) return;
+      const id = c.folder ?? c.technique;
+      expect(label(id), id).toBe(c.days > 180 ? 'stale (every result older than 180 days)' : c.marks.at(-1)!.outcome);
+    });
+    expect(label('T1021')).toBe('no result');
+    expect(readFileSync(join(out, 'enterprise.html'), 'utf8')).toMatch(/data-measures="validation controls detections tests results"/);
+    const layer = JSON.parse(readFileSync(join(out, 'layers', 'enterprise-results.json'), 'utf8')) as { gradient: { minValue: number; maxValue: number } };
+    expect([...validate(LAYER_SCHEMA_4_5, layer), ...semanticErrors(layer)]).toEqual([]);
     expect(cli(['site', '--out', join(dir, 'site2'), '--max-age', '5', '--db', kbPath]).code).toBe(2);
   });
 });

@@ -37,3 +37,10 @@ describe('rule logic and log-source readers', () => {
     expect(namedLogSources('splunk', ['a', 'b', 'c'], 2)).toHaveLength(2);
   });
 });
+
+describe('rule logic line endings', () => {
+  it('a CRLF or CR copy gives the same logic as the LF original', () => {
+    expect(ruleLogic('sigma', 'detection:\r\n  sel: 1\r\n  condition: sel\r\n')).toEqual({ language: 'sigma', text: 'detection:\n  sel: 1\n  condition: sel' });
+    expect(ruleLogic('spl', 'a\rb')).toEqual({ language: 'spl', text: 'a\nb' });
+  });
+});

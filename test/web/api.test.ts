@@ -92,7 +92,10 @@ describe('the server on the hostile fixture', () => {
     // "SSH brute force <script>…" has a word starting with s; the hostile title is data inside a JSON string.
     expect(s.body).toContain('SSH brute force <script>');
     expect((await get('/data/search/q.js')).statusCode).toBe(404);
-    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
+    const words = await get('/data/search/words-s.js');
+    expect(words.body).toMatch(/^\(window\.PURPLEBOOK_SEARCH_WORDS = window\.PURPLEBOOK_SEARCH_WORDS \|\| \{\}\)\["s"\] = \{"build":/);
+    expect((await get('/data/search/words-q.js')).statusCode).toBe(404);
+    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/search/words-.js', '/data/search/words-ab.js', '/data/search/uuid-zz.js', '/data/search/uuid-a.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
       expect((await get(bad)).statusCode, bad).toBe(400);
     }
     const details = await get('/data/techniques/t1021.004.js');
@@ -202,13 +205,13 @@ describe('the server on the hostile fixture', () => {
     const doc = (await getJson('/api/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; in: string; required: boolean }[] }; post?: unknown }> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(['/api/actors', '/api/coverage', '/api/layers/{measure}', '/api/lineup', '/api/measures', '/api/openapi.json', '/api/plan',
-      '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/healthz']);
+      '/api/search', '/api/sources', '/api/techniques', '/api/techniques/{id}', '/api/telemetry', '/healthz']);
     expect(doc.paths['/api/techniques']!.get.parameters!.map((p) => p.name)).toEqual(['domain', 'tactic', 'platform', 'validation', 'source', 'status', 'subtechniques', 'stack', 'limit', 'offset']);
     expect(doc.paths['/api/search']!.get.parameters!.find((p) => p.name === 'q')!.required).toBe(true);
     // Every documented path answers (with sample values for its path parameters).
     for (const [path, item] of Object.entries(doc.paths)) {
       if (item.post) {
-        const r = await app.inject({ method: 'POST', url: path, payload: { techniques: ['T1021.004'] } });
+        const r = await app.inject({ method: 'POST', url: path, payload: { techniques: ['T1021.004'], ...(path === '/api/telemetry' ? { profile: '[]' } : {}) } });
         expect(r.statusCode, path).toBe(200);
         continue;
       }

@@ -13,6 +13,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page as Tab } 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { KnowledgeBase } from '../../src/kb/open.js';
+import { searchKb } from '../../src/search/index.js';
 import { createServer } from '../../src/server/app.js';
 import { buildPage } from '../../src/page/build.js';
 import { itemViewsData } from '../../src/render/html.js';
@@ -173,7 +174,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
     }
   });
 
-  it('the copy button copies the Atomic command as text', async () => {
+  it('the copy button copies the Atomic command and a Sigma rule\'s detection block as text', async () => {
     const yaml = parseYaml(readFileSync(join(DATA_DIR, 'atomic-red-team', 'atomics', 'T1021.004', 'T1021.004.yaml'), 'utf8')) as {
       atomic_tests: { name: string; executor: { command: string } }[];
     };
@@ -193,6 +194,23 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
       // Shown as text: nothing in the command became markup.
       expect(await item.locator('details.code pre code').first().evaluate((c) => c.children.length)).toBe(0);
       await page.screenshot({ path: join(SCREENSHOTS, 'technique-commands.png') });
+      // A Sigma rule's detection block folds out the same way and copies as the upstream file writes it.
+      const kb = KnowledgeBase.open(dbPath);
+      const sigma = buildPage(kb, 'T1021.004')!.sections.flatMap((x) => x.sources).find((x) => x.source === 'sigma')!.items[0]!;
+      kb.close();
+      const rule = page.locator('#source-sigma li.res').first();
+      expect(await rule.locator('.item').textContent()).toBe(sigma.name);
+      await rule.locator('details.code summary', { hasText: 'Sigma detection' }).click();
+      const copy = rule.locator('details.code button.copy').first();
+      await copy.click();
+      await expect.poll(() => copy.textContent()).toBe('Copied');
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      expect(copied).toBe(sigma.logic!.text);
+      const file = join(DATA_DIR, 'sigma', decodeURIComponent(new URL(sigma.url!).pathname.split('/blob/')[1]!.split('/').slice(1).join('/')));
+      expect(readFileSync(file, 'utf8')).toContain(copied.split('\n').slice(0, 3).join('\n'));
+      expect(await rule.locator('details.code pre code').first().evaluate((c) => c.children.length)).toBe(0);
+      await rule.locator('details.code').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOTS, 'technique-logic.png') });
       expect(errors).toEqual([]);
     } finally {
       await close();
@@ -258,7 +276,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
     }
   });
 
-  it('search loads its index on the first query only: the technique list and one shard', async () => {
+  it('search loads its index on the first query only: the technique list, one resource file and one word file', async () => {
     const { page, errors, close } = await open(`${site}search.html`);
     try {
       // Data files are scripts the page adds (file:// has no fetch): the script elements say what was loaded.
@@ -268,9 +286,28 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
       await page.keyboard.type('ssh');
       await expect.poll(() => page.locator('#search-results [role="option"]').count()).toBeGreaterThan(2);
       await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
-      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/s.js']);
+      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/s.js', 'data/search/words-s.js']);
       // Resource titles are found by the start of their words.
       expect(await page.locator('#search-results .title', { hasText: 'SSH' }).count()).toBeGreaterThan(2);
+      // Two words: the resources of the first, the description words of both; the order is purplebook search's (but resource descriptions).
+      await page.locator('#search-input').fill('remote services');
+      await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
+      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/r.js', 'data/search/s.js', 'data/search/words-r.js', 'data/search/words-s.js']);
+      const kb = KnowledgeBase.open(dbPath);
+      try {
+        const expected = searchKb(kb, { query: 'remote services', limit: 100_000 }).hits.filter((h) => h.tier < 5);
+        expect(await page.locator('#search-status').textContent()).toMatch(new RegExp(`^${expected.length} results`));
+        const titles = await page.locator('#search-results .title').allTextContents();
+        expect(titles).toEqual(expected.slice(0, 50).map((h) => (h.kind === 'technique' ? `${h.ref}: ${h.title.slice(h.ref.length + 1)}` : h.title)));
+        // A pasted Atomic test GUID loads only the UUID file of its first two characters and finds the test.
+        const atomic = db.prepare(`SELECT upstream_id AS id, title FROM resources WHERE source = 'atomic-red-team' AND deprecated = 0
+          AND upstream_id LIKE '________-____-____-____-____________' ORDER BY key LIMIT 1`).get() as { id: string; title: string };
+        await page.locator('#search-input').fill(atomic.id.toUpperCase());
+        await expect.poll(() => page.locator('#search-results .title').first().textContent()).toBe(atomic.title);
+        expect((await loaded()).filter((f) => f.includes('uuid-'))).toEqual([`data/search/uuid-${atomic.id.slice(0, 2).toLowerCase()}.js`]);
+      } finally {
+        kb.close();
+      }
       expect(errors).toEqual([]);
     } finally {
       await close();

@@ -1,13 +1,15 @@
 /**
  * The plan as markdown (APT29 on Windows, real data): a summary row per technique, Atomic tests in
- * test-number order, no cloud-provider control or product CVE for an on-premises platform, no
+ * test-number order, no cloud-provider control or product CVE for an on-premises platform (left out
+ * by buildPlan, so the JSON agrees), no
  * UUID repeated next to its link, and wording without "1 tests". The same rules on small plans.
  */
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildPlan, type Plan, type PlanTechnique } from '../../src/coverage/plan.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
-import { controlFits, orderedTests, renderPlanMarkdown } from '../../src/render/plan.js';
+import { controlFits } from '../../src/coverage/control-platforms.js';
+import { orderedTests, renderPlanMarkdown } from '../../src/render/plan.js';
 import { count, listOr, present } from '../../src/render/words.js';
 import { selectThreats } from '../../src/threats/select.js';
 
@@ -41,12 +43,33 @@ describe('the plan as markdown', () => {
     expect(t.tests.length).toBeGreaterThanOrEqual(numbers.length);
   });
 
-  it('with Windows chosen, leaves out cloud-provider controls and product CVEs, and says how many', () => {
-    const off = techniques.flatMap((t) => t.controls).filter((c) => ['ctid-aws', 'ctid-azure', 'ctid-gcp', 'ctid-m365', 'ctid-kev'].includes(c.source));
-    expect(off.length).toBeGreaterThan(0);
-    for (const c of off) expect(md, c.name).not.toContain(`${c.sourceTitle} `);
-    expect(md).toContain(`${count(off.length, 'control')} of cloud providers or product vulnerabilities left out: they do not apply to windows.`);
-    // Without a platform, or with a cloud platform, they stay.
+  it('with Windows chosen, the plan itself (JSON too) leaves out cloud-provider controls and product CVEs, and says how many', () => {
+    const OFF = ['ctid-aws', 'ctid-azure', 'ctid-gcp', 'ctid-m365', 'ctid-kev'];
+    expect(techniques.flatMap((t) => t.controls).filter((c) => OFF.includes(c.source))).toEqual([]);
+    // Independently: the controls of those sources mapped to the plan's techniques, from the knowledge base's tables.
+    const offCount = db.prepare(`SELECT count(*) FROM resources r JOIN mappings m ON m.resource = r.id
+      WHERE m.technique = ? AND r.deprecated = 0 AND r.source IN (${OFF.map(() => '?').join(', ')})`).pluck();
+    const expected = techniques.reduce((n, t) => n + (offCount.get(t.id, ...OFF) as number), 0);
+    expect(expected).toBeGreaterThan(0);
+    expect(plan.droppedControls).toBe(expected);
+    expect(md).toContain(`${count(expected, 'control')} of cloud providers or product vulnerabilities left out: they do not apply to windows.`);
+    for (const source of OFF) expect(md).not.toContain(`- [ ] ${kb.sources().find((x) => x.name === source)!.title} `);
+    // T1595 Active Scanning: AWS, Azure, GCP services and an Ivanti CVE are mapped to it; none is in a Windows plan.
+    const scanning = techniques.find((t) => t.id === 'T1595')!;
+    const mapped = (source: string) => db.prepare(`SELECT r.title FROM resources r JOIN mappings m ON m.resource = r.id
+      WHERE m.technique = 'T1595' AND r.deprecated = 0 AND r.source = ?`).pluck().all(source) as string[];
+    expect(mapped('ctid-kev').some((title) => /Ivanti/.test(title))).toBe(true);
+    expect(mapped('ctid-aws').length + mapped('ctid-azure').length + mapped('ctid-gcp').length).toBeGreaterThan(0);
+    expect(JSON.stringify(scanning)).not.toMatch(/Ivanti|Amazon|AWS|Azure|Google Cloud/);
+    const all = db.prepare(`SELECT count(*) FROM resources r JOIN mappings m ON m.resource = r.id JOIN sources s ON s.name = r.source
+      WHERE m.technique = 'T1595' AND r.deprecated = 0 AND s.pillar = 'policy'`).pluck().get() as number;
+    expect(scanning.controls.length + scanning.moreControls).toBe(all - OFF.reduce((n, x) => n + mapped(x).length, 0));
+    // Without a platform they stay, every one of them counted.
+    const everywhere = buildPlan(kb, { selection: selectThreats(kb, { group: ['G0016'] }) });
+    expect(everywhere.droppedControls).toBe(0);
+    const open = everywhere.tactics.flatMap((t) => t.techniques).find((t) => t.id === 'T1595')!;
+    expect(open.controls.length + open.moreControls).toBe(all);
+    // Which platforms a source covers.
     expect(controlFits({ source: 'ctid-aws' }, [])).toBe(true);
     expect(controlFits({ source: 'ctid-aws' }, ['iaas'])).toBe(true);
     expect(controlFits({ source: 'ctid-azure' }, ['windows', 'Azure AD'])).toBe(true);
@@ -69,7 +92,7 @@ describe('the plan as markdown', () => {
     };
     const small: Plan = {
       title: 'P', domain: 'enterprise-attack', attackVersion: '19.1', builtAt: null, platforms: [], threats: [], tactics: [{ shortname: 'x', id: 'TA1', name: 'X', techniques: [lone] }],
-      untested: [], summary: { techniques: 1, tested: 1, tests: 1, withOwnRule: 0, withPublicDetection: 1 },
+      untested: [], summary: { techniques: 1, tested: 1, tests: 1, withOwnRule: 0, withPublicDetection: 1 }, droppedControls: 0,
     };
     const text = renderPlanMarkdown(small);
     expect(text).toContain('1 technique · 1 with a public test (1 test)');

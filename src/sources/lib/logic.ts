@@ -6,10 +6,13 @@ import type { LogSourceRef, RuleLogic } from '../types.js';
 
 /** Logic text kept per rule; a few upstream queries run to tens of kilobytes. */
 export const LOGIC_MAX = 8_000;
+/** Query text scanned for table names and event types: the readers stay linear and bounded on hostile input. */
+const SCAN_MAX = 64 * 1024;
 
 export function ruleLogic(language: string, text: unknown, max = LOGIC_MAX): RuleLogic | undefined {
   if (typeof text !== 'string' || !text.trim()) return undefined;
-  const t = text.replace(/\s+$/, '');
+  // Line endings are the file's, not the rule's: a CRLF copy of a rule has the same logic.
+  const t = text.replace(/\r\n?/g, '\n').trimEnd();
   return { language, text: t.length > max ? `${t.slice(0, max - 1)}…` : t };
 }
 
@@ -37,7 +40,8 @@ const KQL_KEYWORDS = new Set(['let', 'set', 'union', 'datatable', 'print', 'rang
  * `union` and of `join`/`lookup` sub-queries, minus names bound with `let`. Linear: one pass of
  * simple token regexes per line.
  */
-export function kqlTables(query: string, max = 20): string[] {
+export function kqlTables(text: string, max = 20): string[] {
+  const query = text.slice(0, SCAN_MAX);
   const lets = new Set<string>();
   const letSources: string[] = [];
   for (const m of query.matchAll(/(?:^|[;\n])\s*let\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*\|)?/g)) {
@@ -61,7 +65,7 @@ export function kqlTables(query: string, max = 20): string[] {
 
 /** The index patterns an ES|QL query reads: `FROM a, b-* METADATA …`. */
 export function esqlIndices(query: string): string[] {
-  const m = /^\s*from\s+([^|\n]+)/i.exec(query);
+  const m = /^\s*from\s+([^|\n]+)/i.exec(query.slice(0, SCAN_MAX));
   if (!m) return [];
   return m[1]!.replace(/\bmetadata\b.*$/i, '').split(',').map((s) => s.trim()).filter((s) => /^[\w.*:-]+$/.test(s));
 }
@@ -69,7 +73,7 @@ export function esqlIndices(query: string): string[] {
 /** The event category of an EQL query (`process where …` → `process`); `sequence` gives each step's. */
 export function eqlEventTypes(query: string, max = 10): string[] {
   const out: string[] = [];
-  for (const m of query.matchAll(/(?:^|\[)\s*([a-z_]+)\s+where\b/gim)) {
+  for (const m of query.slice(0, SCAN_MAX).matchAll(/(?:^|\[)\s*([a-z_]+)\s+where\b/gim)) {
     const t = m[1]!.toLowerCase();
     if (!out.includes(t) && out.length < max) out.push(t);
   }
