@@ -6,6 +6,7 @@ import type { Domain } from '../attack/types.js';
 import type { KnowledgeBase, MappedResource, SourceRow } from '../kb/open.js';
 import { inStack, type Stack } from '../kb/stack.js';
 import type { OwnRuleFormat, OwnRuleSet } from '../rules/types.js';
+import type { LogSourceScheme, ResourceFacets } from '../sources/types.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { controlFits } from './control-platforms.js';
 import { resolveOwnRules } from './rules.js';
@@ -135,16 +136,19 @@ export function normalizePlatform(p: string): string {
   return x;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-
-/** Platforms a resource says it runs on or watches (tests: `platforms`; detections: also a Sigma logsource product). */
-export function resourcePlatforms(meta: Record<string, unknown> | null): string[] {
-  if (!meta) return [];
-  const out = [...strings(meta.platforms), ...strings(meta.platform)];
-  const logsource = meta.logsource;
-  if (logsource && typeof logsource === 'object' && !Array.isArray(logsource)) out.push(...strings((logsource as Record<string, unknown>).product));
+/**
+ * Platforms a resource says it runs on or watches, from its facets (the connectors read them from
+ * the upstream's own fields): its platforms, and for a Sigma rule its logsource product.
+ */
+export function resourcePlatforms(facets: ResourceFacets | null | undefined): string[] {
+  if (!facets) return [];
+  const out = [...(facets.platforms ?? [])];
+  for (const l of facets.logSources ?? []) if (l.scheme === 'sigma' && l.product) out.push(l.product);
   return [...new Set(out.map(normalizePlatform))];
 }
+
+/** Log-source schemes whose names are product words (Splunk data sources, Sentinel tables): the last hint of a platform. */
+const NAMED_BY_PRODUCT = new Set<LogSourceScheme>(['splunk', 'sentinel']);
 
 /**
  * Every platform a `--platform` may name: those the tests of the knowledge base run on and those
@@ -153,12 +157,12 @@ export function resourcePlatforms(meta: Record<string, unknown> | null): string[
 export function knownPlatforms(kb: KnowledgeBase): string[] {
   const out = new Set<string>();
   for (const t of kb.techniques()) for (const p of t.platforms) out.add(normalizePlatform(p));
-  const metas = kb.db.prepare(`SELECT r.meta FROM resources r JOIN sources s ON s.name = r.source WHERE s.pillar = 'test' AND r.meta IS NOT NULL`).pluck().all() as string[];
-  for (const m of metas) {
+  const facets = kb.db.prepare(`SELECT r.facets FROM resources r JOIN sources s ON s.name = r.source WHERE s.pillar = 'test' AND r.facets IS NOT NULL`).pluck().all() as string[];
+  for (const f of facets) {
     try {
-      for (const p of resourcePlatforms(JSON.parse(m) as Record<string, unknown>)) out.add(p);
+      for (const p of resourcePlatforms(JSON.parse(f) as ResourceFacets)) out.add(p);
     } catch {
-      // A meta column is JSON written by the build; nothing to add from one that is not.
+      // A facets column is JSON written by the build; nothing to add from one that is not.
     }
   }
   return [...out].sort();
@@ -185,14 +189,14 @@ const DATA_SOURCE_WORDS: [RegExp, string][] = [
  * product), else the folder it sits in (`rules/windows/…`, `rules/integrations/gcp/…`), else its
  * data sources (Splunk "Sysmon EventID 1"). `cross-platform` folders say nothing (unknown).
  */
-export function detectionPlatforms(r: Pick<MappedResource, 'meta' | 'file'>): string[] {
-  const own = resourcePlatforms(r.meta);
+export function detectionPlatforms(r: Pick<MappedResource, 'facets' | 'file'>): string[] {
+  const own = resourcePlatforms(r.facets);
   if (own.length) return own;
   const folders = (r.file ?? '').toLowerCase().split('/').slice(0, -1);
   if (folders.includes('cross-platform')) return [];
   const fromFolders = folders.map(normalizePlatform).filter((f) => PLATFORM_FOLDERS.has(f));
   if (fromFolders.length) return [...new Set(fromFolders)];
-  const words = strings(r.meta?.dataSource).join(' ');
+  const words = (r.facets?.logSources ?? []).filter((l) => NAMED_BY_PRODUCT.has(l.scheme)).map((l) => l.name ?? '').join(' ');
   return [...new Set(DATA_SOURCE_WORDS.filter(([re]) => re.test(words)).map(([, p]) => p))];
 }
 
@@ -218,11 +222,11 @@ function testOf(r: MappedResource, src: SourceRow, technique: string): PlanTest 
   const meta = r.meta ?? {};
   const test: PlanTest = {
     source: r.source, sourceTitle: src.title, key: r.key, id: r.upstreamId, name: r.title, url: r.url,
-    platforms: resourcePlatforms(meta), executors: [...new Set([...strings(meta.executors), ...strings(meta.executor)])],
+    platforms: resourcePlatforms(r.facets), executors: [...new Set(r.facets?.executors ?? [])],
   };
   // Atomic tests are numbered within their technique's file: "T1059.001-3" is how operators name them.
   if (typeof meta.number === 'number') test.number = `${/(T\d{4}(?:\.\d{3})?)\//.exec(r.key)?.[1] ?? technique}-${meta.number}`;
-  if (typeof meta.elevation === 'boolean') test.elevation = meta.elevation;
+  if (typeof r.facets?.elevation === 'boolean') test.elevation = r.facets.elevation;
   return test;
 }
 
@@ -258,7 +262,7 @@ export function buildPlan(kb: KnowledgeBase, opts: PlanOptions): Plan {
     const grouped = (pillar: string, keep: (r: MappedResource) => boolean = () => true) => sourceOrder(pillar)
       .map((name) => (bySource.get(name) ?? []).filter(keep).sort(byTitle)).filter((g) => g.length);
 
-    const tests = grouped('test', (r) => runsOn(resourcePlatforms(r.meta), platforms))
+    const tests = grouped('test', (r) => runsOn(resourcePlatforms(r.facets), platforms))
       .flat().map((r) => testOf(r, sourceByName.get(r.source)!, id));
 
     const ownRules = own.byTechnique.get(id) ?? [];

@@ -244,11 +244,8 @@ function writeSource(
       else upstreamIds.set(r.upstreamId, where);
     }
     const assessmentOnly = r.techniques.length > 0 && r.techniques.every((t) => t.relation === 'non_mappable');
-    let refs = r.techniques;
-    if (refs.length > limits.maxTechniquesPerResource) {
-      warn(where, `${refs.length} technique references: kept the first ${limits.maxTechniquesPerResource}`);
-      refs = refs.slice(0, limits.maxTechniquesPerResource);
-    }
+    // Repeats and the technique cap were handled once for every connector (sources/collect.ts).
+    const refs = r.techniques;
     if (assessmentOnly) {
       for (const ref of refs) {
         const res = resolveOnce(attack, ref.id);

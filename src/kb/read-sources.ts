@@ -309,13 +309,13 @@ class Reader {
     const out: Collected = { records: [], warnings: [] };
     const { nonce } = p.part.next;
     // Records are copied so that a connector's `finish` never changes what the cache holds.
-    const replay = (items: ReadItem[]) => replayItems(p.source, items.map((it) => (Array.isArray(it) ? it : { ...it })), out);
+    const replay = (items: ReadItem[]) => replayItems(p.source, items.map((it) => (Array.isArray(it) ? it : { ...it })), out, this.opts.limits);
     const fill = (items: ReadItem[], holes: Holes | undefined) => (holes ? fillHoles(items, holes, p.provenance, nonce) : undefined);
     if (p.kind === 'whole') {
       const entry = p.items ? { items: p.items, holes: p.holes } : p.cached!;
       const filled = fill(entry.items, entry.holes);
       if (!filled) {
-        replayItems(p.source, await loadItems(p.source, this.realOptions(p, attack)), out);
+        replayItems(p.source, await loadItems(p.source, this.realOptions(p, attack)), out, this.opts.limits);
       } else {
         replay(filled);
         // The reused entry itself, so that an unchanged part is seen as such and not written again.

@@ -3,6 +3,7 @@
  * id names. Read once per import (a few thousand rows) rather than looked up per row.
  */
 import type { KnowledgeBase } from '../kb/open.js';
+import type { ResourceFacets } from '../sources/types.js';
 
 export interface CatalogTest {
   source: string;
@@ -19,9 +20,7 @@ export interface CatalogTest {
   number?: number;
 }
 
-type Row = { source: string; key: string; upstream_id: string | null; title: string; url: string | null; meta: string | null; techniques: string };
-
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+type Row = { source: string; key: string; upstream_id: string | null; title: string; url: string | null; meta: string | null; facets: string | null; techniques: string };
 
 export class TestCatalog {
   private readonly byId = new Map<string, CatalogTest[]>();
@@ -32,15 +31,16 @@ export class TestCatalog {
     const sources = kb.sources().filter((s) => s.pillar === 'test' && s.loaded);
     const titles = new Map(sources.map((s) => [s.name, s.title]));
     // Straight from the resources table: KnowledgeBase answers per technique, and an import needs every test at once.
-    const rows = kb.db.prepare(`SELECT r.source, r.key, r.upstream_id, r.title, r.url, r.meta,
+    const rows = kb.db.prepare(`SELECT r.source, r.key, r.upstream_id, r.title, r.url, r.meta, r.facets,
         (SELECT json_group_array(m.technique) FROM mappings m WHERE m.resource = r.id) AS techniques
       FROM resources r WHERE r.source IN (SELECT value FROM json_each(?))`).all(JSON.stringify([...titles.keys()])) as Row[];
     for (const r of rows) {
       if (!r.upstream_id) continue;
       const meta = r.meta ? (JSON.parse(r.meta) as Record<string, unknown>) : {};
+      const facets = r.facets ? (JSON.parse(r.facets) as ResourceFacets) : {};
       const test: CatalogTest = {
         source: r.source, sourceTitle: titles.get(r.source)!, key: r.key, id: r.upstream_id, name: r.title, url: r.url,
-        techniques: (JSON.parse(r.techniques) as string[]).sort(), platforms: [...new Set([...strings(meta.platforms), ...strings(meta.platform)])],
+        techniques: (JSON.parse(r.techniques) as string[]).sort(), platforms: [...new Set(facets.platforms ?? [])],
         ...(typeof meta.number === 'number' ? { number: meta.number } : {}),
       };
       const id = test.id.toLowerCase();

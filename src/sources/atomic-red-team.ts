@@ -2,9 +2,9 @@
  * Atomic Red Team (redcanaryco/atomic-red-team): one resource per entry of `atomic_tests` in
  * `atomics/Txxxx/Txxxx.yaml`, in upstream order. Commands are kept as text only (capped), never run.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { walkFiles } from './lib/files.js';
-import { isRecord, readYamlMapping } from './lib/documents.js';
+import type { LoadContext, ResourceRecord, ResourceFacets, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { capString, isRecord, oneOrMany, type Mapping } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'redcanaryco/atomic-red-team';
@@ -28,38 +28,39 @@ export function atomicTestUrl(ctx: Pick<LoadContext, 'provenance'>, techniqueFol
   return `${page}#${githubAnchor(`Atomic Test #${n} - ${name}`)}`;
 }
 
-function cap(text: unknown, max: number): string | undefined {
-  if (typeof text !== 'string' || !text.trim()) return undefined;
-  const t = text.trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
-
-function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
-}
-
 /** `attack_technique` is a string upstream; a list is accepted too. */
 function techniqueRefs(value: unknown): TechniqueRef[] {
-  return [...new Set(stringList(value))].map((id) => ({ id }));
+  return oneOrMany(value).map((id) => ({ id }));
 }
 
-function testRecord(ctx: LoadContext, file: string, folder: string, techniques: TechniqueRef[], test: Record<string, unknown>, n: number): ResourceRecord {
+/** What analyses read: the test's platforms, its executor and whether it needs admin rights. */
+export function atomicFacets(test: Mapping): ResourceFacets {
+  const executor = isRecord(test.executor) ? test.executor : {};
+  const name = typeof executor.name === 'string' ? executor.name.trim().toLowerCase() : '';
+  return {
+    platforms: oneOrMany(test.supported_platforms).map((p) => p.trim().toLowerCase()).filter(Boolean),
+    executors: name ? [name] : [],
+    elevation: executor.elevation_required === true,
+  };
+}
+
+function testRecord(ctx: LoadContext, file: string, folder: string, techniques: TechniqueRef[], test: Mapping, n: number): ResourceRecord {
   const executor = isRecord(test.executor) ? test.executor : {};
   const name = typeof test.name === 'string' && test.name.trim() ? test.name.trim() : `Atomic Test #${n}`;
   const executorName = typeof executor.name === 'string' ? executor.name : undefined;
   const command = executorName === 'manual' ? executor.steps : executor.command;
   const meta: Record<string, unknown> = {
     number: n,
-    platforms: stringList(test.supported_platforms),
+    platforms: oneOrMany(test.supported_platforms),
     executor: executorName,
     elevation: executor.elevation_required === true,
     inputs: isRecord(test.input_arguments) ? Object.keys(test.input_arguments).length : 0,
     dependencies: Array.isArray(test.dependencies) ? test.dependencies.length : 0,
   };
   if (typeof test.dependency_executor_name === 'string') meta.dependencyExecutor = test.dependency_executor_name;
-  const cmd = cap(command, ATOMIC_COMMAND_MAX);
+  const cmd = capString(command, ATOMIC_COMMAND_MAX);
   if (cmd) meta.command = cmd;
-  const cleanup = cap(executor.cleanup_command, ATOMIC_COMMAND_MAX);
+  const cleanup = capString(executor.cleanup_command, ATOMIC_COMMAND_MAX);
   if (cleanup) meta.cleanup = cleanup;
   return {
     key: `${file.slice(FOLDER.length + 1)}#${n}`,
@@ -70,35 +71,29 @@ function testRecord(ctx: LoadContext, file: string, folder: string, techniques: 
     deprecated: false,
     file,
     meta,
+    facets: atomicFacets(test),
     techniques,
   };
 }
 
-function* loadFile(ctx: LoadContext, file: string): Generator<ResourceRecord> {
-  const rel = file.slice(FOLDER.length + 1);
-  const doc = readYamlMapping(ctx, file);
-  if (!doc) return;
+function* testRecords(doc: Mapping, { ctx, file, path, warn }: FileInput): Generator<ResourceRecord> {
   if (!Array.isArray(doc.atomic_tests)) {
-    ctx.warn(file, '`atomic_tests` is not a list');
+    warn('`atomic_tests` is not a list');
     return;
   }
-  let techniques = techniqueRefs(doc.attack_technique);
-  if (!techniques.length) ctx.warn(file, '`attack_technique` is missing or not a string: tests kept without a technique');
-  if (techniques.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    techniques = techniques.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
-  const folder = rel.split('/')[1]!;
+  const techniques = techniqueRefs(doc.attack_technique);
+  if (!techniques.length) warn('`attack_technique` is missing or not a string: tests kept without a technique');
+  const folder = path.split('/')[1]!;
   for (const [i, test] of doc.atomic_tests.entries()) {
     if (!isRecord(test)) {
-      ctx.warn(file, `atomic test #${i + 1} is not a mapping: skipped`);
+      warn(`atomic test #${i + 1} is not a mapping: skipped`);
       continue;
     }
     yield testRecord(ctx, file, folder, techniques, test, i + 1);
   }
 }
 
-export const atomicRedTeamSource: Source = {
+export const atomicRedTeamSource = defineFileSource({
   name: 'atomic-red-team',
   title: 'Atomic Red Team',
   pillar: 'test',
@@ -111,9 +106,9 @@ export const atomicRedTeamSource: Source = {
   mapsVia: '`attack_technique` of the file',
   techniquePage: `https://github.com/${REPO}/blob/${DEFAULT_REF}/atomics/{id}/{id}.md`,
   summaryFields: ['platforms', 'executor', 'elevation'],
-  perFile: {
-    // Only atomics/<T…>/<T…>.yaml, as upstream's own generator globs them.
-    files: (ctx) => walkFiles(ctx.dir, (_name, rel) => /^atomics\/T[^/]*\/T[^/]*\.yaml$/.test(rel)).map((rel) => `${FOLDER}/${rel}`),
-    read: loadFile,
-  },
-};
+  // Only atomics/<T…>/<T…>.yaml, as upstream's own generator globs them.
+  match: (path) => /^atomics\/T[^/]*\/T[^/]*\.yaml$/.test(path),
+  format: 'yaml',
+  shape: 'mapping',
+  toRecords: testRecords,
+});

@@ -5,10 +5,10 @@
  * A broken line is a warning and the next lines are still read. Empty values are written
  * "not defined" (or "None") upstream and are dropped here.
  */
+import { facetNames, isRecord } from './lib/values.js';
+import { defineFileSource, ndjsonLines, type FileInput } from './lib/file-source.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText } from './lib/files.js';
-import { parseJson, reason } from './lib/parse.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'atc-project/atomic-threat-coverage';
@@ -16,10 +16,6 @@ const DEFAULT_REF = 'master';
 const FOLDER = 'atomic-threat-coverage';
 const INDEX = 'analytics/generated/atc_es_index.json';
 const BULK_ACTIONS = new Set(['index', 'create', 'update', 'delete']);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Upstream's spelling of "no value". */
 function isUndefinedWord(s: string): boolean {
@@ -58,12 +54,7 @@ function techniqueRefs(ctx: LoadContext, file: string, where: string, v: unknown
     ctx.warn(file, `${where}: \`technique\` is not a list`);
     return [];
   }
-  let ids = [...new Set(values(v).map((t) => splitLabel(t, 'id')).filter(Boolean))];
-  if (ids.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${where}: ${ids.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    ids = ids.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
-  return ids.map((id) => ({ id }));
+  return values(v).map((t) => splitLabel(t, 'id')).filter(Boolean).map((id) => ({ id }));
 }
 
 /** `es/windows/process_creation/x.yml` → `windows / process_creation` (the Sigma folders). */
@@ -104,38 +95,27 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Record<string, unknown>
     deprecated: meta.status === 'deprecated',
     file,
     meta,
-    facets: { logSources: namedLogSources('atc', values(doc.data_needed)) },
+    facets: { ...(values(doc.platform).length ? { platforms: facetNames(values(doc.platform)) } : {}), logSources: namedLogSources('atc', values(doc.data_needed)) },
     logic: ruleLogic('sigma', value(doc.raw_detection_rule)),
     techniques: techniqueRefs(ctx, file, where, doc.technique),
   };
 }
 
-function* loadIndex(ctx: LoadContext): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${INDEX}`;
-  const text = readText(ctx, file);
-  if (text === undefined) return;
+function* indexRecords(text: string, { ctx, file, warn }: FileInput): Generator<ResourceRecord> {
   let n = 0;
-  for (const [i, line] of text.split('\n').entries()) {
-    if (!line.trim()) continue;
-    let v: unknown;
-    try {
-      v = parseJson(line, ctx.limits);
-    } catch (e) {
-      ctx.warn(file, `line ${i + 1}: ${reason(e)}`);
-      continue;
-    }
+  for (const { line, value: v } of ndjsonLines(ctx, file, text)) {
     if (isBulkAction(v)) continue;
     if (!isRecord(v)) {
-      ctx.warn(file, `line ${i + 1}: document is not an object: skipped`);
+      warn(`line ${line}: document is not an object: skipped`);
       continue;
     }
     n++;
-    yield ruleRecord(ctx, file, v, n, i + 1);
+    yield ruleRecord(ctx, file, v, n, line);
   }
-  if (n === 0) ctx.warn(file, 'no detection rule document found');
+  if (n === 0) warn('no detection rule document found');
 }
 
-export const atomicThreatCoverageSource: Source = {
+export const atomicThreatCoverageSource = defineFileSource({
   name: 'atomic-threat-coverage',
   title: 'Atomic Threat Coverage',
   pillar: 'detection',
@@ -148,7 +128,7 @@ export const atomicThreatCoverageSource: Source = {
   mapsVia: '`technique: ["T1087: Account Discovery"]` ("not defined" for none)',
   summaryFields: ['severity', 'status', 'dataNeeded'],
   detectionKind: { kind: 'rule', why: 'each document carries a Sigma detection (`raw_detection_rule`)' },
-  *load(ctx) {
-    yield* loadIndex(ctx);
-  },
-};
+  files: [INDEX],
+  format: 'ndjson',
+  toRecords: (text, input) => indexRecords(text as string, input),
+});

@@ -2,6 +2,7 @@
  * ATT&CK detection strategies (v18+): `x-mitre-detection-strategy` objects and their analytics per
  * platform, linked to techniques by `detects` (ATT&CK connector data, via ctx.attack).
  */
+import { facetNames } from './lib/values.js';
 import type { DetectionStrategy } from '../attack/types.js';
 import type { LogSourceRef, Source } from './types.js';
 
@@ -46,7 +47,7 @@ export const attackDetectionStrategiesSource: Source = {
           // `DC0032 Process Creation`: the kinds of telemetry the analytics read, each once.
           dataComponents: [...new Set(ds.analytics.flatMap((a) => a.dataComponents.map((d) => `${d.id} ${d.name}`)))].sort(),
         },
-        facets: { logSources: logSourcesOf(ds) },
+        facets: { platforms: facetNames(ds.analytics.flatMap((a) => a.platforms)), logSources: logSourcesOf(ds) },
         techniques: ds.techniques.map((id) => ({ id, relation: 'detects', attackVersion: ctx.attack.version })),
       };
     }

@@ -9,9 +9,9 @@
 import { kqlTables, namedLogSources, ruleLogic } from './lib/logic.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { walkFiles } from './lib/files.js';
-import { isRecord, readYamlMapping } from './lib/documents.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource } from './lib/file-source.js';
+import { distinct, isRecord, oneOrMany, type Mapping } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'Azure/Azure-Sentinel';
@@ -26,8 +26,7 @@ function text(v: unknown): string | undefined {
 }
 
 function stringList(v: unknown): string[] {
-  const list = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-  return [...new Set(list.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()))];
+  return distinct(oneOrMany(v).filter((x) => x.trim() !== '').map((x) => x.trim()));
 }
 
 /** Upstream wraps most descriptions in single quotes inside a block scalar: `'Identifies …'`. */
@@ -66,15 +65,10 @@ function techniqueRefs(ctx: LoadContext, file: string, v: unknown): TechniqueRef
     ctx.warn(file, '`relevantTechniques` is not a list');
     return [];
   }
-  let ids = stringList(v);
-  if (ids.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${ids.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    ids = ids.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
-  return ids.map((id) => ({ id }));
+  return stringList(v).map((id) => ({ id }));
 }
 
-function ruleRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>): ResourceRecord {
+function ruleRecord(ctx: LoadContext, rel: string, doc: Mapping): ResourceRecord {
   const file = `${FOLDER}/${rel}`;
   const name = text(doc.name);
   const meta: Record<string, unknown> = { language: 'KQL' };
@@ -110,18 +104,15 @@ function ruleRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
   };
 }
 
-function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${rel}`;
-  const doc = readYamlMapping(ctx, file);
-  if (!doc) return;
+function* ruleRecords(doc: Mapping, ctx: LoadContext, rel: string, warn: (reason: string) => void): Generator<ResourceRecord> {
   if (!text(doc.name) && !text(doc.query)) {
-    ctx.warn(file, 'not an analytic rule (no `name` and no `query`): skipped');
+    warn('not an analytic rule (no `name` and no `query`): skipped');
     return;
   }
   yield ruleRecord(ctx, rel, doc);
 }
 
-export const azureSentinelSource: Source = {
+export const azureSentinelSource = defineFileSource({
   name: 'azure-sentinel',
   title: 'Microsoft Sentinel Analytic Rules',
   pillar: 'detection',
@@ -137,7 +128,8 @@ export const azureSentinelSource: Source = {
   present(dataDir) {
     return existsSync(join(dataDir, FOLDER));
   },
-  *load(ctx) {
-    for (const rel of walkFiles(ctx.dir, (_name, rel) => isAnalyticRulePath(rel))) yield* loadFile(ctx, rel);
-  },
-};
+  match: (path) => isAnalyticRulePath(path),
+  format: 'yaml',
+  shape: 'mapping',
+  toRecords: (doc, { ctx, path, warn }) => ruleRecords(doc, ctx, path, warn),
+});

@@ -4,9 +4,9 @@
  * `technique.attack_id` + `platforms: {os: {executor: {...}}}` and the newer top-level
  * `technique_id` + `executors: [{platform, name, ...}]`. Commands are text only, never run.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { capText, distinct, isRecord, strList, type Mapping } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'mitre/stockpile';
@@ -22,16 +22,8 @@ interface Variant {
   payloads: string[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function splitNames(key: unknown): string[] {
   return typeof key === 'string' ? key.split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function variantsOf(ability: Record<string, unknown>): Variant[] {
@@ -41,14 +33,14 @@ function variantsOf(ability: Record<string, unknown>): Variant[] {
       if (!isRecord(byExecutor)) continue;
       for (const [executor, body] of Object.entries(byExecutor)) {
         const b = isRecord(body) ? body : {};
-        out.push({ platforms: splitNames(os), executors: splitNames(executor), command: typeof b.command === 'string' ? b.command : undefined, payloads: strings(b.payloads) });
+        out.push({ platforms: splitNames(os), executors: splitNames(executor), command: typeof b.command === 'string' ? b.command : undefined, payloads: strList(b.payloads) });
       }
     }
   }
   if (Array.isArray(ability.executors)) {
     for (const e of ability.executors) {
       if (!isRecord(e)) continue;
-      out.push({ platforms: splitNames(e.platform), executors: splitNames(e.name), command: typeof e.command === 'string' ? e.command : undefined, payloads: strings(e.payloads) });
+      out.push({ platforms: splitNames(e.platform), executors: splitNames(e.name), command: typeof e.command === 'string' ? e.command : undefined, payloads: strList(e.payloads) });
     }
   }
   return out;
@@ -66,8 +58,7 @@ function commandText(variants: Variant[]): string | undefined {
     .filter((v) => v.command?.trim())
     .map((v) => `# ${v.platforms.join(',')} / ${v.executors.join(',')}\n${v.command!.trim()}`);
   if (!parts.length) return undefined;
-  const text = parts.join('\n\n');
-  return text.length > CALDERA_COMMAND_MAX ? `${text.slice(0, CALDERA_COMMAND_MAX - 1)}…` : text;
+  return capText(parts.join('\n\n'), CALDERA_COMMAND_MAX);
 }
 
 /** `technique.attack_id` (classic) or `technique_id` (newer); kept as written, spaces included. */
@@ -76,20 +67,19 @@ function techniqueOf(ability: Record<string, unknown>): unknown {
   return ability.technique_id;
 }
 
-function abilityRecord(ctx: LoadContext, file: string, rel: string, ability: Record<string, unknown>, n: number): ResourceRecord {
+function abilityRecord(ctx: LoadContext, file: string, rel: string, ability: Mapping, n: number): ResourceRecord {
   const rawId = techniqueOf(ability);
   const techniques: TechniqueRef[] = [];
   if (typeof rawId === 'string' && rawId.trim()) techniques.push({ id: rawId });
   else ctx.warn(file, `ability #${n}: no technique id (technique.attack_id or technique_id)`);
   const variants = variantsOf(ability);
-  const uniq = (xs: string[]) => [...new Set(xs)];
-  const payloads = uniq(variants.flatMap((v) => v.payloads));
+  const payloads = distinct(variants.flatMap((v) => v.payloads));
   const requirements = Array.isArray(ability.requirements) ? ability.requirements.length : 0;
   const tactic = typeof ability.tactic === 'string' ? ability.tactic : undefined;
   const meta: Record<string, unknown> = {
     tactic,
-    platforms: uniq(variants.flatMap((v) => v.platforms)),
-    executors: uniq(variants.flatMap((v) => v.executors)),
+    platforms: distinct(variants.flatMap((v) => v.platforms)),
+    executors: distinct(variants.flatMap((v) => v.executors)),
     elevation: typeof ability.privilege === 'string' && ability.privilege.toLowerCase() === 'elevated',
     inputs: factNames(variants.flatMap((v) => (v.command ? [v.command] : []))).size,
     dependencies: payloads.length + requirements,
@@ -108,35 +98,26 @@ function abilityRecord(ctx: LoadContext, file: string, rel: string, ability: Rec
     deprecated: false,
     file,
     meta,
+    facets: {
+      platforms: distinct(variants.flatMap((v) => v.platforms.map((p) => p.toLowerCase()))),
+      executors: distinct(variants.flatMap((v) => v.executors.map((x) => x.toLowerCase()))),
+      elevation: meta.elevation as boolean,
+    },
     techniques,
   };
 }
 
-function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${rel}`;
-  const text = readText(ctx, file);
-  if (text === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return;
-  }
-  if (!Array.isArray(doc)) {
-    ctx.warn(file, 'not a YAML list of abilities');
-    return;
-  }
+function* abilityRecords(doc: unknown[], { ctx, file, path, warn }: FileInput): Generator<ResourceRecord> {
   for (const [i, ability] of doc.entries()) {
     if (!isRecord(ability)) {
-      ctx.warn(file, `ability #${i + 1} is not a mapping: skipped`);
+      warn(`ability #${i + 1} is not a mapping: skipped`);
       continue;
     }
-    yield abilityRecord(ctx, file, rel, ability, i + 1);
+    yield abilityRecord(ctx, file, path, ability, i + 1);
   }
 }
 
-export const calderaSource: Source = {
+export const calderaSource = defineFileSource({
   name: 'caldera',
   title: 'MITRE Caldera (stockpile)',
   pillar: 'test',
@@ -148,8 +129,9 @@ export const calderaSource: Source = {
   resourceKind: 'Caldera ability (one entry of a `data/abilities/<tactic>/*.yml` list)',
   mapsVia: '`technique.attack_id` (or top-level `technique_id`)',
   summaryFields: ['platforms', 'executors', 'elevation'],
-  *load(ctx) {
-    const files = walkFiles(ctx.dir, (name, rel) => rel.startsWith('data/abilities/') && name.endsWith('.yml'));
-    for (const rel of files) yield* loadFile(ctx, rel);
-  },
-};
+  match: (path, name) => path.startsWith('data/abilities/') && name.endsWith('.yml'),
+  format: 'yaml',
+  shape: 'list',
+  shapeName: 'abilities',
+  toRecords: abilityRecords,
+});

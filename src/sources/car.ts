@@ -16,10 +16,10 @@
  * since both lose the file; shape problems of `coverage` are reported by `car` only and those of
  * `unit_tests` by `car-unit-tests` only, so that no problem is reported twice by one build.
  */
+import { capList as capListTo, capText, distinct, facetNames, isRecord as isMap, str, trimmedList as strings, typeName, type Mapping as YamlMap } from './lib/values.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, SourceInfo, TechniqueRef } from './types.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'mitre-attack/car';
@@ -33,31 +33,7 @@ export const CAR_COMMAND_MAX = 2000;
 const LIST_MAX = 20;
 const TEXT_MAX = 200;
 
-type YamlMap = Record<string, unknown>;
-
-function isMap(v: unknown): v is YamlMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'list' : v instanceof Date ? 'date' : typeof v === 'object' ? 'mapping' : typeof v;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
-}
-
-function capList(list: string[]): string[] {
-  return list.length > LIST_MAX ? [...list.slice(0, LIST_MAX), `… ${list.length - LIST_MAX} more`] : list;
-}
-
-function distinct(list: string[]): string[] {
-  return [...new Set(list)];
-}
+const capList = (list: string[]) => capListTo(list, LIST_MAX);
 
 function dateText(v: unknown): string | undefined {
   return str(v)?.replace(/^(\d{4})\/(\d{2})\/(\d{2})$/, '$1-$2-$3');
@@ -141,36 +117,16 @@ interface Analytic {
   title: string;
 }
 
-function analyticFiles(ctx: LoadContext): string[] {
-  return walkFiles(ctx.dir, (_name, relPath) => ANALYTIC_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`);
-}
-
-function readAnalytic(ctx: LoadContext, file: string): Analytic | undefined {
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `YAML: ${reason(e)}`);
-    return undefined;
-  }
+/** The analytic a parsed file holds, or undefined after a warning (both CAR sources lose the file). */
+function analyticOf(doc: unknown, { file, path: pathInRepo, warn }: FileInput): Analytic | undefined {
   const title = isMap(doc) ? str(doc.title) : undefined;
   if (!isMap(doc) || !title) {
-    ctx.warn(file, isMap(doc) ? 'not an analytic: no `title`' : `not an analytic: the document is a ${typeName(doc)}`);
+    warn(isMap(doc) ? 'not an analytic: no `title`' : `not an analytic: the document is a ${typeName(doc)}`);
     return undefined;
   }
-  const pathInRepo = file.slice(FOLDER.length + 1);
   const stem = pathInRepo.slice('analytics/'.length, -'.yaml'.length);
   const carId = [str(doc.id), stem].find((x) => x !== undefined && CAR_ID.test(x));
   return { file, pathInRepo, doc, carId, title };
-}
-
-function capTechniques(ctx: LoadContext, file: string, refs: TechniqueRef[], report: boolean): TechniqueRef[] {
-  const max = ctx.limits.maxTechniquesPerResource;
-  if (refs.length <= max) return refs;
-  if (report) ctx.warn(file, `${refs.length} ATT&CK techniques, over the limit of ${max}: the first ${max} kept`);
-  return refs.slice(0, max);
 }
 
 const STRING_FIELDS = ['id', 'description', 'submission_date', 'information_domain'] as const;
@@ -238,19 +194,15 @@ function analyticRecord(ctx: LoadContext, a: Analytic): ResourceRecord {
     file: a.file,
     meta: analyticMeta(a, cov),
     kind: carKind(a.doc.implementations),
-    facets: { logSources: carLogSources(a.doc) },
+    facets: { ...platformFacet(a.doc), logSources: carLogSources(a.doc) },
     logic: carLogic(a.doc.implementations),
-    techniques: capTechniques(ctx, a.file, cov.techniques, true),
+    techniques: cov.techniques,
   };
 }
 
 /** Text of a test's `description` (a string upstream; the schema allows a list of strings). */
 function testDescription(v: unknown): string | undefined {
   return str(v) ?? (strings(v).join(' ') || undefined);
-}
-
-function capText(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function checkTest(test: YamlMap, n: number, warn: (p: string) => void): void {
@@ -260,6 +212,12 @@ function checkTest(test: YamlMap, n: number, warn: (p: string) => void): void {
     if (!Array.isArray(v)) warn(`unit test #${n}: \`${k}\` is a ${typeName(v)}, not a list: ignored`);
     else if (v.some((x) => typeof x !== 'string')) warn(`unit test #${n}: \`${k}\` holds entries that are not strings: they are ignored`);
   }
+}
+
+/** The platforms an analytic names: where its tests run and what it watches. */
+function platformFacet(doc: YamlMap): { platforms?: string[] } {
+  const platforms = facetNames(strings(doc.platforms));
+  return platforms.length ? { platforms } : {};
 }
 
 function unitTestRecord(ctx: LoadContext, a: Analytic, test: YamlMap, n: number, total: number, techniques: TechniqueRef[]): ResourceRecord {
@@ -284,6 +242,7 @@ function unitTestRecord(ctx: LoadContext, a: Analytic, test: YamlMap, n: number,
     deprecated: false,
     file: a.file,
     meta,
+    facets: platformFacet(a.doc),
     techniques,
   };
 }
@@ -295,7 +254,7 @@ function* unitTestRecords(ctx: LoadContext, a: Analytic): Generator<ResourceReco
     ctx.warn(a.file, `\`unit_tests\` is a ${typeName(tests)}, not a list: ignored`);
     return;
   }
-  const techniques = capTechniques(ctx, a.file, carCoverage(a.doc.coverage).techniques, false);
+  const techniques = carCoverage(a.doc.coverage).techniques;
   for (const [i, test] of tests.entries()) {
     if (!isMap(test)) ctx.warn(a.file, `unit test #${i + 1} is not a mapping: skipped`);
     else yield unitTestRecord(ctx, a, test, i + 1, tests.length, techniques);
@@ -303,16 +262,18 @@ function* unitTestRecords(ctx: LoadContext, a: Analytic): Generator<ResourceReco
 }
 
 /** What both sources share: they read the same files. */
-function common(): Pick<Source, 'homepage' | 'folder' | 'upstream' | 'license'> {
+function common(): Pick<SourceInfo, 'homepage' | 'folder' | 'upstream' | 'license'> & { match: (path: string) => boolean; format: 'yaml' } {
   return {
     homepage: `${SITE}/`,
     folder: FOLDER,
     upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['analytics/*.yaml'] },
     license: 'Apache-2.0',
+    match: (path) => ANALYTIC_FILE.test(path),
+    format: 'yaml',
   };
 }
 
-export const carSource: Source = {
+export const carSource = defineFileSource({
   ...common(),
   name: 'car',
   title: 'MITRE Cyber Analytics Repository',
@@ -325,15 +286,13 @@ export const carSource: Source = {
     kind: 'guidance', perRecord: true,
     why: 'an analytic is a rule when `implementations` holds code for a SIEM (Splunk, EQL, LogPoint, DNIF, Sigma …), guidance when it has pseudocode only',
   },
-  *load(ctx) {
-    for (const file of analyticFiles(ctx)) {
-      const a = readAnalytic(ctx, file);
-      if (a) yield analyticRecord(ctx, a);
-    }
+  toRecords: (doc, input) => {
+    const a = analyticOf(doc, input);
+    return a ? [analyticRecord(input.ctx, a)] : [];
   },
-};
+});
 
-export const carUnitTestsSource: Source = {
+export const carUnitTestsSource = defineFileSource({
   ...common(),
   name: 'car-unit-tests',
   title: 'MITRE CAR Unit Tests',
@@ -342,10 +301,8 @@ export const carUnitTestsSource: Source = {
   resourceKind: 'CAR analytic unit test (one `unit_tests` entry: configuration, description, commands)',
   mapsVia: 'the ATT&CK coverage of the analytic the test belongs to',
   summaryFields: ['analytic', 'configurations'],
-  *load(ctx) {
-    for (const file of analyticFiles(ctx)) {
-      const a = readAnalytic(ctx, file);
-      if (a) yield* unitTestRecords(ctx, a);
-    }
+  toRecords: (doc, input) => {
+    const a = analyticOf(doc, input);
+    return a ? unitTestRecords(input.ctx, a) : [];
   },
-};
+});

@@ -115,8 +115,12 @@ export function listFiles(source: PerFileSource, opts: ReadOptions): { files: st
   }
 }
 
-/** Appends items to `out` as records and warnings, checking each record's technique ids. */
-export function replayItems(source: Source, items: readonly ReadItem[], out: Collected): void {
+/**
+ * Appends items to `out` as records and warnings, checking each record's technique ids: spaced
+ * ids are reported, a repeated reference is dropped and more than `maxTechniquesPerResource`
+ * are cut, here for every connector (connectors pass references on as the upstream writes them).
+ */
+export function replayItems(source: Source, items: readonly ReadItem[], out: Collected, limits: Pick<Limits, 'maxTechniquesPerResource'> = DEFAULT_LIMITS): void {
   const warn = (file: string, reason: string) => out.warnings.push({ source: source.name, file, reason });
   for (const item of items) {
     if (Array.isArray(item)) {
@@ -124,9 +128,27 @@ export function replayItems(source: Source, items: readonly ReadItem[], out: Col
       else warn(item[0] as string, item[1] as string);
       continue;
     }
-    out.records.push(item);
     warnSpacedIds(item, warn);
+    capTechniques(item, limits.maxTechniquesPerResource, warn);
+    out.records.push(item);
   }
+}
+
+/**
+ * A reference repeated (same id as written, case aside, same relation, note and ATT&CK version)
+ * is dropped: it would say nothing new. Then at most `max` are kept, with a warning. The record
+ * gets a new list: the one it holds may be shared with the parse cache.
+ */
+function capTechniques(r: ResourceRecord, max: number, warn: (file: string, reason: string) => void): void {
+  const seen = new Set<string>();
+  const refs = r.techniques.filter((t) => {
+    const key = JSON.stringify([typeof t.id === 'string' ? t.id.trim().toUpperCase() : String(t.id), t.relation, t.note, t.attackVersion]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (refs.length > max) warn(r.file ?? r.key, `${refs.length} technique references, over the limit of ${max}: the first ${max} kept`);
+  if (refs.length !== r.techniques.length || refs.length > max) r.techniques = refs.slice(0, max);
 }
 
 /** The cross-file step of a per-file connector, on everything it read (in load order). */
@@ -151,7 +173,7 @@ export async function collectSource(
   opts: { dataDir: string; attack: AttackIndex; provenance?: Provenance; limits?: Partial<Limits> },
 ): Promise<Collected> {
   const out: Collected = { records: [], warnings: [] };
-  replayItems(source, await loadItems(source, opts), out);
+  replayItems(source, await loadItems(source, opts), out, { ...DEFAULT_LIMITS, ...opts.limits });
   finishSource(source, opts, out);
   return out;
 }

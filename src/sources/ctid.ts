@@ -19,9 +19,10 @@
  * - Every ref carries the ATT&CK version the file was mapped for (`metadata.attack_version`).
  */
 import { join } from 'node:path';
-import { walkFiles, readText } from './lib/files.js';
+import { walkFiles } from './lib/files.js';
+import { readDocument } from './lib/file-source.js';
+import { isRecord as isObj, str, type Mapping as Obj } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
-import { parseJson, reason } from './lib/parse.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 
 const REPO = 'center-for-threat-informed-defense/mappings-explorer';
@@ -153,10 +154,8 @@ function layoutOf(file: string, fw: Framework): FileLayout {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
 
 interface Capability {
   id: string;
@@ -169,7 +168,6 @@ interface Capability {
   mappingTypes: Set<string>;
   references: Set<string>;
   techniques: TechniqueRef[];
-  overLimit: boolean;
 }
 
 interface Accumulator {
@@ -230,7 +228,7 @@ function capabilityFor(acc: Accumulator, fc: FileContext, row: Obj, id: string):
       id, description: str(row.capability_description), group,
       groupLabel: group && isObj(groups) ? str(groups[group]) ?? group : group,
       file: fc.file, url: capabilityUrl(fc, id), domains: new Set(), mappingTypes: new Set(), references: new Set(),
-      techniques: [], overLimit: false,
+      techniques: [],
     };
     acc.capabilities.set(id, cap);
   }
@@ -271,24 +269,12 @@ function addRow(ctx: LoadContext, acc: Accumulator, fc: FileContext, row: unknow
   if (Array.isArray(row.references)) {
     for (const r of row.references) if (typeof r === 'string' && /^https?:\/\//.test(r) && cap.references.size < 10) cap.references.add(r.trim());
   }
-  if (cap.techniques.length >= ctx.limits.maxTechniquesPerResource) {
-    if (!cap.overLimit) ctx.warn(fc.file, `${capId}: more than ${ctx.limits.maxTechniquesPerResource} technique references, rest dropped`);
-    cap.overLimit = true;
-    return;
-  }
   cap.techniques.push(techniqueRef(row, attackId, relationOf(row, fc.metadata), fc.attackVersion));
 }
 
 function readFile(ctx: LoadContext, fw: Framework, file: string, acc: Accumulator): void {
-  const text = readText(ctx, file);
-  if (text === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseJson(text, ctx.limits);
-  } catch (e) {
-    return ctx.warn(file, `invalid JSON: ${reason(e)}`);
-  }
-  if (!isObj(doc)) return ctx.warn(file, 'not a JSON object');
+  const doc = readDocument(ctx, file, 'json', 'mapping');
+  if (!doc) return;
   let metadata: Obj = {};
   if (isObj(doc.metadata)) metadata = doc.metadata;
   else ctx.warn(file, 'metadata missing or not an object');
@@ -341,7 +327,7 @@ function capabilityRecord(fw: Framework, acc: Accumulator, cap: Capability): Res
   return record;
 }
 
-function nonMappableRecord(fw: Framework, acc: Accumulator, ctx: LoadContext): ResourceRecord {
+function nonMappableRecord(fw: Framework, acc: Accumulator): ResourceRecord {
   return {
     key: '#non-mappable',
     title: 'Assessed: not mappable',
@@ -355,7 +341,7 @@ function nonMappableRecord(fw: Framework, acc: Accumulator, ctx: LoadContext): R
       attackVersion: acc.attackVersion,
       unmappedCapabilities: acc.unmappedCapabilities.size,
     },
-    techniques: acc.nonMappable.slice(0, ctx.limits.maxTechniquesPerResource),
+    techniques: acc.nonMappable,
   };
 }
 
@@ -363,10 +349,7 @@ function* loadFramework(ctx: LoadContext, fw: Framework): Generator<ResourceReco
   const acc: Accumulator = { capabilities: new Map(), nonMappable: [], unmappedCapabilities: new Set() };
   for (const file of frameworkFiles(ctx.dataDir, fw)) readFile(ctx, fw, file, acc);
   for (const cap of acc.capabilities.values()) yield capabilityRecord(fw, acc, cap);
-  if (acc.nonMappable.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(acc.nonMappableFile ?? `${FOLDER}/${fw.dir}`, `more than ${ctx.limits.maxTechniquesPerResource} non-mappable techniques, rest dropped`);
-  }
-  if (acc.nonMappable.length) yield nonMappableRecord(fw, acc, ctx);
+  if (acc.nonMappable.length) yield nonMappableRecord(fw, acc);
 }
 
 function makeSource(fw: Framework): Source {

@@ -270,8 +270,6 @@ function* loadD3fend(ctx: LoadContext): Iterable<ResourceRecord> {
 }
 
 function record(ctx: LoadContext, file: string, key: string, d: DefensiveTechnique, mapped: D3fendPair[]): ResourceRecord {
-  const max = ctx.limits.maxTechniquesPerResource;
-  if (mapped.length > max) ctx.warn(file, `${d.d3fendId} maps to ${mapped.length} techniques: only the first ${max} kept`);
   const definition = oneLine(d.definition);
   return {
     key,
@@ -287,7 +285,7 @@ function record(ctx: LoadContext, file: string, key: string, d: DefensiveTechniq
       ...(definition ? { definition } : {}),
       artifacts: d.artifacts,
     },
-    techniques: techniqueRefs(mapped.slice(0, max)),
+    techniques: techniqueRefs(mapped),
   };
 }
 

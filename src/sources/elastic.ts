@@ -6,10 +6,10 @@
  * Breadcrumb: the folders under `rules/` (`windows`, `integrations / aws`, `_deprecated`);
  * building blocks start with `building_block`.
  */
-import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, Source, TechniqueRef } from './types.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
 import { esqlIndices, namedLogSources, ruleLogic } from './lib/logic.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseToml, reason } from './lib/parse.js';
+import { defineFileSource } from './lib/file-source.js';
+import { isTable, str, tomlTypeName as typeName, trimmedList as strings, type Mapping as Table } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'elastic/detection-rules';
@@ -23,23 +23,6 @@ const ATTACK_FRAMEWORK = 'mitre att&ck';
 const INDEX_MAX = 20;
 const AUTHOR_MAX = 200;
 
-type Table = Record<string, unknown>;
-
-function isTable(v: unknown): v is Table {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : v instanceof Date ? 'date' : typeof v === 'object' ? 'table' : typeof v;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
-}
 
 /** Breadcrumb of a path inside the repository (see the module comment). */
 export function elasticBreadcrumb(pathInRepo: string): string[] {
@@ -197,13 +180,7 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord 
   const metadata = isTable(doc.metadata) ? doc.metadata : {};
   const threat = elasticThreat(rule.threat);
   for (const p of threat.problems) warn(p);
-  let ids = threat.techniques;
-  const max = ctx.limits.maxTechniquesPerResource;
-  if (ids.length > max) {
-    warn(`${ids.length} ATT&CK techniques, over the limit of ${max}: the first ${max} kept`);
-    ids = ids.slice(0, max);
-  }
-  const techniques: TechniqueRef[] = ids.map((id) => ({ id }));
+  const techniques: TechniqueRef[] = threat.techniques.map((id) => ({ id }));
   const pathInRepo = file.slice(FOLDER.length + 1);
   const folders = pathInRepo.split('/').slice(0, -1);
   const buildingBlock = folders[0] === BUILDING_BLOCK_DIR || rule.building_block_type !== undefined;
@@ -223,20 +200,7 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord 
   };
 }
 
-function loadFile(ctx: LoadContext, file: string): ResourceRecord | undefined {
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let doc: Table;
-  try {
-    doc = parseToml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `TOML: ${reason(e)}`);
-    return undefined;
-  }
-  return ruleRecord(ctx, file, doc);
-}
-
-export const elasticSource: Source = {
+export const elasticSource = defineFileSource({
   name: 'elastic',
   title: 'Elastic Detection Rules',
   pillar: 'detection',
@@ -249,11 +213,11 @@ export const elasticSource: Source = {
   mapsVia: '`[[rule.threat]]` (framework MITRE ATT&CK): `technique.id` and `technique.subtechnique.id`',
   summaryFields: ['severity', 'language', 'integration'],
   detectionKind: { kind: 'rule', why: 'an Elastic Security rule runs in Kibana as a query, EQL, ES|QL, threshold, new-terms, indicator-match or machine-learning rule (`rule.type`)' },
-  perFile: {
-    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
-    read(ctx, file) {
-      const record = loadFile(ctx, file);
-      return record ? [record] : [];
-    },
+  match: (path) => RULE_FILE.test(path),
+  format: 'toml',
+  shape: 'mapping',
+  toRecords: (doc, { ctx, file }) => {
+    const record = ruleRecord(ctx, file, doc);
+    return record ? [record] : [];
   },
-};
+});

@@ -12,8 +12,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { githubBlob, oneLine } from './lib/links.js';
-import { readText } from './lib/files.js';
-import { parseJson, reason } from './lib/parse.js';
+import { readDocument } from './lib/file-source.js';
+import { isRecord as isObj, str, strList as strings, type Mapping as Obj } from './lib/values.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 
 const REPO = 'mitre/engage';
@@ -27,29 +27,9 @@ const FILES = {
   goals: `${DIR}/goals.json`,
 };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
 /** A JSON file of the expected top-level shape, or undefined after a warning. */
-function readJson<T>(ctx: LoadContext, file: string, shape: 'list' | 'object', optional: boolean): T | undefined {
-  if (optional && !readable(ctx, file)) return undefined;
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = parseJson(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `invalid JSON: ${reason(e)}`);
-    return undefined;
-  }
-  const ok = shape === 'list' ? Array.isArray(value) : isObj(value);
-  if (!ok) {
-    ctx.warn(file, `expected a JSON ${shape === 'list' ? 'list' : 'object'} at the top level`);
-    return undefined;
-  }
-  return value as T;
+function readList(ctx: LoadContext, file: string, optional: boolean): unknown[] | undefined {
+  return optional && !readable(ctx, file) ? undefined : readDocument(ctx, file, 'json', 'list');
 }
 
 /** Optional lookup files: absence is not a problem, a broken file is. */
@@ -118,12 +98,7 @@ function collectMappings(ctx: LoadContext, rows: unknown[]): Map<string, Mapped>
     let mapped = out.get(eac);
     if (!mapped) out.set(eac, (mapped = { activityId: eac, name: str(row.eac), pairs: new Map() }));
     let pair = mapped.pairs.get(technique);
-    if (!pair) {
-      if (mapped.pairs.size >= ctx.limits.maxTechniquesPerResource) {
-        return ctx.warn(FILES.mapping, `${eac}: more than ${ctx.limits.maxTechniquesPerResource} techniques, rest dropped`);
-      }
-      mapped.pairs.set(technique, (pair = { ref: { id: technique, relation: 'engages' }, vulnerabilities: [] }));
-    }
+    if (!pair) mapped.pairs.set(technique, (pair = { ref: { id: technique, relation: 'engages' }, vulnerabilities: [] }));
     const eav = [str(row.eav_id), str(row.eav)].filter(Boolean).join(': ');
     if (eav && !pair.vulnerabilities.includes(eav)) pair.vulnerabilities.push(eav);
   });
@@ -154,13 +129,12 @@ function record(ctx: LoadContext, mapped: Mapped, activity: Activity | undefined
 }
 
 function* loadEngage(ctx: LoadContext): Generator<ResourceRecord> {
-  const rows = readJson<unknown[]>(ctx, FILES.mapping, 'list', false);
+  const rows = readList(ctx, FILES.mapping, false);
   if (!rows) return;
-  const details = readJson<Obj>(ctx, FILES.details, 'object', false);
-  const list = readJson<unknown[]>(ctx, FILES.activities, 'list', true);
-  const activities = activitiesFrom(details, list);
-  const goals = namesById(readJson<unknown[]>(ctx, FILES.goals, 'list', true));
-  const approaches = namesById(readJson<unknown[]>(ctx, FILES.approaches, 'list', true));
+  const details = readDocument(ctx, FILES.details, 'json', 'mapping');
+  const activities = activitiesFrom(details, readList(ctx, FILES.activities, true));
+  const goals = namesById(readList(ctx, FILES.goals, true));
+  const approaches = namesById(readList(ctx, FILES.approaches, true));
   const mapped = collectMappings(ctx, rows);
   for (const id of [...mapped.keys()].sort()) yield record(ctx, mapped.get(id)!, activities.get(id), goals, approaches);
 }

@@ -4,10 +4,10 @@
  * names and go to meta. The library has no deprecation marker. Breadcrumb: the folders under
  * `analytics/` (a tactic, or `actors / <group>`). The query is kept as the rule's logic (shown, never run).
  */
+import { capList as capListTo, facetNames, isTable, str, tomlTypeName as typeName, trimmedList, type Mapping as Table } from './lib/values.js';
 import { eqlEventTypes, ruleLogic } from './lib/logic.js';
-import type { LoadContext, LogSourceRef, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseToml, reason } from './lib/parse.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource } from './lib/file-source.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'endgameinc/eqllib';
@@ -20,23 +20,7 @@ const SAFE_ID = /^[A-Za-z0-9-]+$/;
 const LIST_MAX = 20;
 const TEXT_MAX = 200;
 
-type Table = Record<string, unknown>;
-
-function isTable(v: unknown): v is Table {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : v instanceof Date ? 'date' : typeof v === 'object' ? 'table' : typeof v;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function capList(list: string[]): string[] {
-  return list.length > LIST_MAX ? [...list.slice(0, LIST_MAX), `… ${list.length - LIST_MAX} more`] : list;
-}
+const capList = (list: string[]) => capListTo(list, LIST_MAX);
 
 /** Strings of an array field; a non-array or non-string entries are reported through `problem`. */
 export function eqllibList(value: unknown, field: string, problem: (p: string) => void): string[] {
@@ -46,7 +30,7 @@ export function eqllibList(value: unknown, field: string, problem: (p: string) =
     return [];
   }
   if (value.some((x) => typeof x !== 'string')) problem(`\`${field}\` holds entries that are not strings: they are ignored`);
-  return value.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim());
+  return trimmedList(value);
 }
 
 /** YYYY-MM-DD: upstream writes `11/30/2018` (month first); a TOML date is accepted too. */
@@ -68,18 +52,6 @@ function checkFieldTypes(metadata: Table, query: unknown, warn: (p: string) => v
     if (metadata[k] !== undefined && typeof metadata[k] !== 'string') warn(`\`analytic.metadata.${k}\` is a ${typeName(metadata[k])}, not a string: ignored`);
   }
   if (query !== undefined && typeof query !== 'string') warn(`\`analytic.query\` is a ${typeName(query)}, not a string`);
-}
-
-function techniqueRefs(ctx: LoadContext, file: string, raw: string[]): TechniqueRef[] {
-  const seen = new Map<string, string>();
-  for (const id of raw) if (!seen.has(id.toUpperCase())) seen.set(id.toUpperCase(), id);
-  let ids = [...seen.values()];
-  const max = ctx.limits.maxTechniquesPerResource;
-  if (ids.length > max) {
-    ctx.warn(file, `${ids.length} ATT&CK techniques, over the limit of ${max}: the first ${max} kept`);
-    ids = ids.slice(0, max);
-  }
-  return ids.map((id) => ({ id }));
 }
 
 function metaOf(md: Table, lists: Record<'tactics' | 'os' | 'contributors' | 'categories' | 'tags', string[]>, docsUrl: string | undefined): Table {
@@ -119,7 +91,7 @@ function analyticRecord(ctx: LoadContext, file: string, doc: Table): ResourceRec
   const warn = (p: string) => ctx.warn(file, p);
   checkFieldTypes(md, analytic.query, warn);
   const list = (k: string) => eqllibList(md[k], `analytic.metadata.${k}`, warn);
-  const techniques = techniqueRefs(ctx, file, list('techniques'));
+  const techniques: TechniqueRef[] = list('techniques').map((id) => ({ id }));
   const lists = { tactics: list('tactics'), os: list('os'), contributors: list('contributors'), categories: list('categories'), tags: list('tags') };
   const pathInRepo = file.slice(FOLDER.length + 1);
   const id = str(md.id);
@@ -133,26 +105,13 @@ function analyticRecord(ctx: LoadContext, file: string, doc: Table): ResourceRec
     deprecated: false,
     file,
     meta: metaOf(md, lists, eqllibDocsUrl(id)),
-    facets: { logSources: eqlLogSources(analytic.query, lists.os) },
+    facets: { ...(lists.os.length ? { platforms: facetNames(lists.os) } : {}), logSources: eqlLogSources(analytic.query, lists.os) },
     logic: ruleLogic('eql', analytic.query),
     techniques,
   };
 }
 
-function loadFile(ctx: LoadContext, file: string): ResourceRecord | undefined {
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let doc: Table;
-  try {
-    doc = parseToml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `TOML: ${reason(e)}`);
-    return undefined;
-  }
-  return analyticRecord(ctx, file, doc);
-}
-
-export const eqllibSource: Source = {
+export const eqllibSource = defineFileSource({
   name: 'eqllib',
   title: 'EQL Analytics Library',
   pillar: 'detection',
@@ -165,10 +124,11 @@ export const eqllibSource: Source = {
   mapsVia: '`[analytic.metadata] techniques` (list of technique ids)',
   summaryFields: ['categories', 'confidence', 'platforms'],
   detectionKind: { kind: 'rule', why: 'an EQL analytic is a `query` an EQL engine runs' },
-  *load(ctx) {
-    for (const rel of walkFiles(ctx.dir, (_name, relPath) => ANALYTIC_FILE.test(relPath))) {
-      const record = loadFile(ctx, `${FOLDER}/${rel}`);
-      if (record) yield record;
-    }
+  match: (path) => ANALYTIC_FILE.test(path),
+  format: 'toml',
+  shape: 'mapping',
+  toRecords: (doc, { ctx, file }) => {
+    const record = analyticRecord(ctx, file, doc);
+    return record ? [record] : [];
   },
-};
+});

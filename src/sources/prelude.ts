@@ -2,23 +2,15 @@
  * Prelude community TTPs (preludeorg/community `ttps/<tactic>/*.yml`): one resource per TTP file,
  * `platforms: {os: {executor: {command, payload, variants}}}`. Commands are text only, never run.
  */
-import type { LoadContext, ResourceRecord, Source } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import type { LoadContext, ResourceRecord } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { capText, distinct, isRecord, str, strList, type Mapping } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'preludeorg/community';
 const DEFAULT_REF = 'master';
 const FOLDER = 'prelude';
 export const PRELUDE_COMMAND_MAX = 2000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
 
 interface Procedure {
   platform: string;
@@ -54,8 +46,7 @@ function proceduresOf(platforms: unknown): Procedure[] {
 function commandText(procs: Procedure[]): string | undefined {
   const parts = procs.flatMap((p) => p.commands.map((c) => `# ${p.platform} / ${p.executor}\n${c}`));
   if (!parts.length) return undefined;
-  const text = parts.join('\n\n');
-  return text.length > PRELUDE_COMMAND_MAX ? `${text.slice(0, PRELUDE_COMMAND_MAX - 1)}…` : text;
+  return capText(parts.join('\n\n'), PRELUDE_COMMAND_MAX);
 }
 
 /** `#{name}` placeholders are filled by the operator or from facts: the TTP's inputs. */
@@ -67,28 +58,26 @@ function placeholderCount(commands: string[]): number {
 
 /** `metadata.payloads` is a map of file name → sha1 upstream; a plain list is accepted too. */
 function payloadNames(v: unknown): string[] {
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
-  return isRecord(v) ? Object.keys(v) : [];
+  return isRecord(v) ? Object.keys(v) : strList(v);
 }
 
-function ttpRecord(ctx: LoadContext, file: string, rel: string, doc: Record<string, unknown>): ResourceRecord {
+function ttpRecord(ctx: LoadContext, file: string, rel: string, doc: Mapping): ResourceRecord {
   const technique = isRecord(doc.technique) ? doc.technique : {};
   const rawId = technique.id;
   const techniques = typeof rawId === 'string' && rawId.trim() ? [{ id: rawId }] : [];
   if (!techniques.length) ctx.warn(file, 'no `technique.id` string');
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
   const procs = proceduresOf(doc.platforms);
-  const uniq = (xs: string[]) => [...new Set(xs)];
-  const payloads = uniq([...procs.flatMap((p) => p.payloads), ...payloadNames(metadata.payloads)]);
+  const payloads = distinct([...procs.flatMap((p) => p.payloads), ...payloadNames(metadata.payloads)]);
   const meta: Record<string, unknown> = {
     tactic: str(doc.tactic),
-    platforms: uniq(procs.map((p) => p.platform)),
-    executors: uniq(procs.map((p) => p.executor)),
+    platforms: distinct(procs.map((p) => p.platform)),
+    executors: distinct(procs.map((p) => p.executor)),
     inputs: placeholderCount(procs.flatMap((p) => p.commands)),
     dependencies: payloads.length,
   };
   if (payloads.length) meta.payloads = payloads.slice(0, 20);
-  const tags = Array.isArray(metadata.tags) ? metadata.tags.filter((x): x is string => typeof x === 'string').slice(0, 20) : [];
+  const tags = strList(metadata.tags).slice(0, 20);
   if (tags.length) meta.tags = tags;
   const command = commandText(procs);
   if (command) meta.command = command;
@@ -103,26 +92,12 @@ function ttpRecord(ctx: LoadContext, file: string, rel: string, doc: Record<stri
     deprecated: false,
     file,
     meta,
+    facets: {
+      platforms: distinct(procs.map((p) => p.platform.toLowerCase())),
+      executors: distinct(procs.map((p) => p.executor.toLowerCase())),
+    },
     techniques,
   };
-}
-
-function loadFile(ctx: LoadContext, rel: string): ResourceRecord | undefined {
-  const file = `${FOLDER}/${rel}`;
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return undefined;
-  }
-  if (!isRecord(doc)) {
-    ctx.warn(file, 'not a YAML mapping');
-    return undefined;
-  }
-  return ttpRecord(ctx, file, rel, doc);
 }
 
 const techniqueKey = (r: ResourceRecord) => r.techniques.map((t) => t.id.trim().toUpperCase()).sort().join(' ');
@@ -133,7 +108,7 @@ const techniqueKey = (r: ResourceRecord) => r.techniques.map((t) => t.id.trim().
  * copy dropped silently. Two files sharing an id but not the technique are a real conflict: the
  * first is kept, and the other file is named in a warning.
  */
-function oneRecordPerTtp(ctx: LoadContext, records: ResourceRecord[]): ResourceRecord[] {
+function oneRecordPerTtp(ctx: LoadContext, records: readonly ResourceRecord[]): ResourceRecord[] {
   const rank = (r: ResourceRecord) => (r.key.endsWith('.yml') ? 0 : 1);
   const byId = new Map<string, ResourceRecord>();
   const out: ResourceRecord[] = [];
@@ -150,7 +125,7 @@ function oneRecordPerTtp(ctx: LoadContext, records: ResourceRecord[]): ResourceR
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-export const preludeSource: Source = {
+export const preludeSource = defineFileSource({
   name: 'prelude',
   title: 'Prelude Community TTPs',
   pillar: 'test',
@@ -162,13 +137,12 @@ export const preludeSource: Source = {
   resourceKind: 'Prelude TTP (one `ttps/<tactic>/*.yml` file)',
   mapsVia: '`technique.id`',
   summaryFields: ['platforms', 'executors'],
-  *load(ctx) {
-    const files = walkFiles(ctx.dir, (name, rel) => rel.startsWith('ttps/') && /\.ya?ml$/.test(name));
-    const records: ResourceRecord[] = [];
-    for (const rel of files) {
-      const r = loadFile(ctx, rel);
-      if (r) records.push(r);
-    }
-    yield* oneRecordPerTtp(ctx, records);
+  match: (path, name) => path.startsWith('ttps/') && /\.ya?ml$/.test(name),
+  format: 'yaml',
+  shape: 'mapping',
+  toRecords: (doc, { ctx, file, path }: FileInput) => [ttpRecord(ctx, file, path, doc)],
+  // Copies of one TTP live in several files: the records are one list only once all are read.
+  finish: (ctx, records) => {
+    records.splice(0, records.length, ...oneRecordPerTtp(ctx, records));
   },
-};
+});

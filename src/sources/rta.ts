@@ -12,10 +12,11 @@
  * or run. Like upstream's own script list, every `red_ttp/*.py` but `__init__.py` and `common.py`
  * (helper modules) is a test.
  */
+import { facetNames } from './lib/values.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource } from './lib/file-source.js';
 import { githubBlob, oneLine } from './lib/links.js';
 import { techniqueIdsIn } from './lib/ids.js';
 
@@ -104,12 +105,7 @@ function scriptRecord(ctx: LoadContext, rel: string, h: RtaHeader): ResourceReco
   const file = `${FOLDER}/${rel}`;
   if (h.rejected.length) ctx.warn(file, `\`# ATT&CK:\` names no technique id: ${oneLine(h.rejected[0], 80)}`);
   else if (!h.attack.length) ctx.warn(file, 'no technique id in a `# ATT&CK:` header: test kept without a technique');
-  let ids = h.attack;
-  if (ids.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${ids.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    ids = ids.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
-  const techniques: TechniqueRef[] = ids.map((id) => ({ id }));
+  const techniques: TechniqueRef[] = h.attack.map((id) => ({ id }));
   const script = rel.split('/').pop()!;
   const meta: Record<string, unknown> = { language: 'Python', script: h.script ?? script };
   if (h.platforms.length) meta.platforms = h.platforms;
@@ -122,11 +118,12 @@ function scriptRecord(ctx: LoadContext, rel: string, h: RtaHeader): ResourceReco
     deprecated: false,
     file,
     meta,
+    ...(h.platforms.length ? { facets: { platforms: facetNames(h.platforms) } } : {}),
     techniques,
   };
 }
 
-export const rtaSource: Source = {
+export const rtaSource = defineFileSource({
   name: 'rta',
   title: 'Elastic Red Team Automation (RTA)',
   pillar: 'test',
@@ -141,12 +138,7 @@ export const rtaSource: Source = {
   present(dataDir) {
     return existsSync(join(dataDir, FOLDER));
   },
-  *load(ctx) {
-    const files = walkFiles(ctx.dir, (name, rel) => /^red_ttp\/[^/]+\.py$/.test(rel) && !HELPERS.has(name));
-    for (const rel of files) {
-      const text = readText(ctx, `${FOLDER}/${rel}`);
-      if (text === undefined) continue;
-      yield scriptRecord(ctx, rel, parseRtaHeader(text));
-    }
-  },
-};
+  match: (path, name) => /^red_ttp\/[^/]+\.py$/.test(path) && !HELPERS.has(name),
+  format: 'text',
+  toRecords: (text, { ctx, path }) => [scriptRecord(ctx, path, parseRtaHeader(text as string))],
+});

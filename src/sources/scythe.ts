@@ -6,9 +6,9 @@
  * (`att&ck-technique:T1053.005`, or a bare `T1053.005` as some FIN6 plans write it); the note
  * of each (threat, technique) pair names the steps that exercise it. Requests are text only.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseJson, reason } from './lib/parse.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { capText, isRecord, str, strList, type Mapping } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'scythe-io/community-threats';
@@ -17,14 +17,6 @@ const FOLDER = 'scythe';
 export const SCYTHE_COMMAND_MAX = 2000;
 const NOTE_MAX = 500;
 const NOTE_STEPS = 8;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
 
 /**
  * The technique id inside an rtag, as written; undefined for tactic and other tags. A bare tag
@@ -51,7 +43,7 @@ interface Step {
   tags: string[];
 }
 
-function stepsOf(ctx: LoadContext, file: string, script: Record<string, unknown>): Step[] {
+function stepsOf(ctx: LoadContext, file: string, script: Mapping): Step[] {
   const out: Step[] = [];
   // Steps are keyed "0", "1", …; numeric order is run order.
   const keys = Object.keys(script).sort(byStepNumber);
@@ -62,7 +54,7 @@ function stepsOf(ctx: LoadContext, file: string, script: Record<string, unknown>
       continue;
     }
     let tags: string[] = [];
-    if (Array.isArray(s.rtags)) tags = s.rtags.filter((t): t is string => typeof t === 'string');
+    if (Array.isArray(s.rtags)) tags = strList(s.rtags);
     else if (s.rtags !== undefined) ctx.warn(file, `step ${n}: rtags is not a list`);
     out.push({ n, module: str(s.module), request: str(s.request), type: str(s.type), tags });
   }
@@ -73,7 +65,7 @@ function stepLabel(s: Step): string {
   return oneLine(`step ${s.n}: ${[s.module, s.request].filter(Boolean).join(' ')}`, 120);
 }
 
-function techniqueRefs(ctx: LoadContext, file: string, steps: Step[]): TechniqueRef[] {
+function techniqueRefs(steps: Step[]): TechniqueRef[] {
   const byId = new Map<string, string[]>();
   for (const s of steps) {
     for (const tag of s.tags) {
@@ -85,22 +77,16 @@ function techniqueRefs(ctx: LoadContext, file: string, steps: Step[]): Technique
       byId.set(id, labels);
     }
   }
-  let refs = [...byId].map(([id, labels]) => ({ id, note: oneLine(labels.join('; '), NOTE_MAX) }));
-  if (refs.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${refs.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    refs = refs.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
-  return refs;
+  return [...byId].map(([id, labels]) => ({ id, note: oneLine(labels.join('; '), NOTE_MAX) }));
 }
 
 function commandText(steps: Step[]): string | undefined {
   const lines = steps.filter((s) => s.type === 'message' && s.module && s.request).map((s) => `${s.module} ${s.request}`);
   if (!lines.length) return undefined;
-  const text = lines.join('\n');
-  return text.length > SCYTHE_COMMAND_MAX ? `${text.slice(0, SCYTHE_COMMAND_MAX - 1)}…` : text;
+  return capText(lines.join('\n'), SCYTHE_COMMAND_MAX);
 }
 
-function threatRecord(ctx: LoadContext, file: string, rel: string, threat: Record<string, unknown>, steps: Step[]): ResourceRecord {
+function threatRecord(ctx: LoadContext, file: string, rel: string, threat: Mapping, steps: Step[]): ResourceRecord {
   // `loader` only loads the module a later step runs; the modules that act are the executors.
   const modules = [...new Set(steps.filter((s) => s.type === 'message' && s.module && s.module !== 'loader').map((s) => s.module!))];
   const os = str(threat.operating_system_name);
@@ -124,34 +110,25 @@ function threatRecord(ctx: LoadContext, file: string, rel: string, threat: Recor
     deprecated: false,
     file,
     meta,
-    techniques: techniqueRefs(ctx, file, steps),
+    facets: { platforms: os ? [os.toLowerCase()] : [], executors: modules.map((m) => m.toLowerCase()) },
+    techniques: techniqueRefs(steps),
   };
 }
 
-function loadFile(ctx: LoadContext, rel: string): ResourceRecord | undefined {
-  const file = `${FOLDER}/${rel}`;
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let doc: unknown;
-  try {
-    doc = parseJson(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `JSON: ${reason(e)}`);
-    return undefined;
-  }
+function threatRecords(doc: unknown, { ctx, file, path, warn }: FileInput): ResourceRecord[] {
   const threat = isRecord(doc) ? doc.threat : undefined;
   if (!isRecord(threat)) {
-    ctx.warn(file, 'no `threat` object');
-    return undefined;
+    warn('no `threat` object');
+    return [];
   }
   if (!isRecord(threat.script)) {
-    ctx.warn(file, '`threat.script` is not an object of steps');
-    return undefined;
+    warn('`threat.script` is not an object of steps');
+    return [];
   }
-  return threatRecord(ctx, file, rel, threat, stepsOf(ctx, file, threat.script));
+  return [threatRecord(ctx, file, path, threat, stepsOf(ctx, file, threat.script))];
 }
 
-export const scytheSource: Source = {
+export const scytheSource = defineFileSource({
   name: 'scythe',
   title: 'SCYTHE Community Threats',
   pillar: 'test',
@@ -163,11 +140,7 @@ export const scytheSource: Source = {
   resourceKind: 'SCYTHE threat (one `*_scythe_threat.json` emulation plan)',
   mapsVia: 'step `rtags` `att&ck-technique:Txxxx` (note: the steps)',
   summaryFields: ['platforms', 'steps', 'note'],
-  *load(ctx) {
-    const files = walkFiles(ctx.dir, (name) => name.endsWith('_scythe_threat.json'));
-    for (const rel of files) {
-      const r = loadFile(ctx, rel);
-      if (r) yield r;
-    }
-  },
-};
+  match: (_path, name) => name.endsWith('_scythe_threat.json'),
+  format: 'json',
+  toRecords: threatRecords,
+});

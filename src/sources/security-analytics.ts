@@ -5,22 +5,14 @@
  * techniques and are kept in `meta.atlas` instead.
  */
 import { namedLogSources } from './lib/logic.js';
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { walkFiles } from './lib/files.js';
-import { isRecord, readYamlMapping } from './lib/documents.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource } from './lib/file-source.js';
+import { isRecord, str as text, trimmedList as stringList, type Mapping as Doc } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'GoogleCloudPlatform/security-analytics';
 const DEFAULT_REF = 'main';
 const FOLDER = 'security-analytics';
-
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
-}
 
 /** `id: '1.02'` upstream; an unquoted `1.10` would parse as the number 1.1, so the folder name wins then. */
 function useCaseId(v: unknown, folder: string): string {
@@ -51,14 +43,10 @@ function readMapping(ctx: LoadContext, file: string, value: unknown): Mapping {
     if (/^AML\./i.test(id)) out.atlas.push({ id, ...(isRecord(m) && text(m.title) ? { title: text(m.title) } : {}) });
     else out.techniques.push({ id });
   }
-  if (out.techniques.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${out.techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    out.techniques = out.techniques.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
   return out;
 }
 
-function useCaseRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>): ResourceRecord {
+function useCaseRecord(ctx: LoadContext, rel: string, doc: Doc): ResourceRecord {
   const file = `${FOLDER}/${rel}`;
   const folder = rel.split('/')[1]!;
   const id = useCaseId(doc.id, folder);
@@ -89,14 +77,7 @@ function useCaseRecord(ctx: LoadContext, rel: string, doc: Record<string, unknow
   };
 }
 
-function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${rel}`;
-  const doc = readYamlMapping(ctx, file);
-  if (!doc) return;
-  yield useCaseRecord(ctx, rel, doc);
-}
-
-export const securityAnalyticsSource: Source = {
+export const securityAnalyticsSource = defineFileSource({
   name: 'security-analytics',
   title: 'Google Cloud Community Security Analytics',
   pillar: 'detection',
@@ -109,8 +90,8 @@ export const securityAnalyticsSource: Source = {
   mapsVia: '`attack_mapping: [{technique}]` (MITRE ATLAS ids kept aside)',
   summaryFields: ['severity', 'category', 'sources'],
   detectionKind: { kind: 'rule', why: 'a use case ships BigQuery / Log Analytics SQL and Chronicle YARA-L queries beside its YAML' },
-  *load(ctx) {
-    const files = walkFiles(ctx.dir, (name, rel) => /^src\/[^/]+\/[^/]+\.yaml$/.test(rel) && name.endsWith('.yaml'));
-    for (const rel of files) yield* loadFile(ctx, rel);
-  },
-};
+  match: (path, name) => /^src\/[^/]+\/[^/]+\.yaml$/.test(path) && name.endsWith('.yaml'),
+  format: 'yaml',
+  shape: 'mapping',
+  toRecords: (doc, { ctx, path }) => [useCaseRecord(ctx, path, doc)],
+});

@@ -5,9 +5,9 @@
  * "no technique" and is not passed on.
  */
 import { kqlTables, namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText } from './lib/files.js';
-import { parseJson, reason } from './lib/parse.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { capString as cap, isRecord, str as text } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 import { techniqueIdsIn } from './lib/ids.js';
 
@@ -19,18 +19,6 @@ const RULES = 'detections/sentinel_attack_rules.json';
 export const SENTINEL_ATTACK_QUERY_MAX = 1000;
 const PLACEHOLDER = 'T0000';
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function cap(v: unknown, max: number): string | undefined {
-  const t = text(v);
-  return t && t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
 
 /** Every ATT&CK-looking id written in a description, in order, without the `T0000` placeholder. */
 export function techniqueIdsInText(description: string): { ids: string[]; placeholder: boolean } {
@@ -62,11 +50,7 @@ function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknow
   const description = typeof a.description === 'string' ? a.description : '';
   const { ids, placeholder } = techniqueIdsInText(description);
   if (!ids.length && !placeholder) ctx.warn(file, `analytic #${n}: no ATT&CK id in the description`);
-  let techniques: TechniqueRef[] = ids.map((id) => ({ id }));
-  if (techniques.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `analytic #${n}: ${techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    techniques = techniques.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
+  const techniques: TechniqueRef[] = ids.map((id) => ({ id }));
   const query = typeof a.query === 'string' ? a.query : '';
   const meta: Record<string, unknown> = { language: 'KQL' };
   for (const [key, field] of [['severity', 'severity'], ['queryFrequency', 'queryFrequency'], ['queryPeriod', 'queryPeriod']] as const) {
@@ -94,17 +78,7 @@ function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknow
   };
 }
 
-function* loadRules(ctx: LoadContext): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${RULES}`;
-  const raw = readText(ctx, file);
-  if (raw === undefined) return;
-  let doc: unknown;
-  try {
-    doc = parseJson(raw, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `JSON: ${reason(e)}`);
-    return;
-  }
+function* analyticRecords(doc: unknown, { ctx, file, text: raw }: FileInput): Generator<ResourceRecord> {
   if (!isRecord(doc) || !Array.isArray(doc.analytics)) {
     ctx.warn(file, '`analytics` is not a list');
     return;
@@ -119,7 +93,7 @@ function* loadRules(ctx: LoadContext): Generator<ResourceRecord> {
   }
 }
 
-export const sentinelAttackSource: Source = {
+export const sentinelAttackSource = defineFileSource({
   name: 'sentinel-attack',
   title: 'Sentinel ATT&CK (BlueTeamLabs)',
   pillar: 'detection',
@@ -132,7 +106,7 @@ export const sentinelAttackSource: Source = {
   mapsVia: 'ATT&CK id in the `description` text ("… MITRE ATT&CK T1003"); `T0000` is a placeholder',
   summaryFields: ['severity', 'language', 'dataSource'],
   detectionKind: { kind: 'rule', why: 'an analytic is a KQL `query` Microsoft Sentinel runs' },
-  *load(ctx) {
-    yield* loadRules(ctx);
-  },
-};
+  files: [RULES],
+  format: 'json',
+  toRecords: analyticRecords,
+});

@@ -11,9 +11,10 @@
  * process_creation`, `rules-emerging-threats/2023/Malware/x.yml` → `emerging-threats / 2023 /
  * Malware`, so a main-collection rule reads as before and the others say where they come from.
  */
-import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYamlDocuments, reason, yamlText } from './lib/parse.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { yamlText } from './lib/parse.js';
+import { dateText, isRecord, str, typeName, type Mapping as Doc } from './lib/values.js';
 import { ruleLogic, topLevelYamlBlock } from './lib/logic.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
@@ -29,16 +30,6 @@ const TECHNIQUE_TAG = /^attack\.(t\d{4}(?!\d).*)$/i;
 /** `attack.<tactic-name>`: letters and hyphens only, unlike `attack.g0001` / `attack.s0001`. */
 const TACTIC_TAG = /^attack\.([a-z]+(?:[-_][a-z]+)*)$/i;
 const AUTHOR_MAX = 200;
-
-type Doc = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Doc {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v;
-}
 
 /** Folder breadcrumb of a path inside the Sigma repository (see the module comment). */
 export function sigmaBreadcrumb(pathInRepo: string): string[] {
@@ -134,12 +125,6 @@ export function sigmaTags(tags: unknown[]): SigmaTags {
   return { techniques: [...techniques.values()], tactics: [...tactics], nonStrings };
 }
 
-/** `2023-01-11` whether the YAML parser kept it a string or made it a Date. */
-function dateText(v: unknown): string | undefined {
-  if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
 function logsourceOf(v: unknown): Record<string, string> | undefined {
   if (!isRecord(v)) return undefined;
   const out: Record<string, string> = {};
@@ -163,10 +148,6 @@ function checkFieldTypes(doc: Doc, warn: (problem: string) => void): void {
   }
   if (doc.logsource !== undefined && !isRecord(doc.logsource)) warn(`\`logsource\` is a ${typeName(doc.logsource)}, not a mapping: ignored`);
   if (doc.tags !== undefined && !Array.isArray(doc.tags)) warn(`\`tags\` is a ${typeName(doc.tags)}, not a list: no techniques read`);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
 function metaOf(doc: Doc, tactics: string[]): Record<string, unknown> {
@@ -216,13 +197,7 @@ function ruleRecord(ctx: LoadContext, r: RuleInput): ResourceRecord {
   checkFieldTypes(doc, r.warn);
   const tags = Array.isArray(doc.tags) ? sigmaTags(doc.tags) : { techniques: [], tactics: [], nonStrings: 0 };
   if (tags.nonStrings) r.warn(`${tags.nonStrings} tag(s) are not strings: ignored`);
-  let ids = tags.techniques;
-  const max = ctx.limits.maxTechniquesPerResource;
-  if (ids.length > max) {
-    r.warn(`${ids.length} ATT&CK technique tags, over the limit of ${max}: the first ${max} kept`);
-    ids = ids.slice(0, max);
-  }
-  const techniques: TechniqueRef[] = ids.map((id) => ({ id }));
+  const techniques: TechniqueRef[] = tags.techniques.map((id) => ({ id }));
   const breadcrumb = sigmaBreadcrumb(r.pathInRepo);
   const status = str(doc.status);
   return {
@@ -248,36 +223,26 @@ function notARule(doc: Doc): string | undefined {
   return undefined;
 }
 
-function* loadFile(ctx: LoadContext, file: string): Generator<ResourceRecord> {
-  const text = readText(ctx, file);
-  if (text === undefined) return;
-  let docs: unknown[];
-  try {
-    docs = parseYamlDocuments(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, reason(e));
-    return;
-  }
+function* ruleRecords(docs: unknown[], { ctx, file, path: pathInRepo, text, warn }: FileInput): Generator<ResourceRecord> {
   if (!docs.length) {
-    ctx.warn(file, 'no YAML document');
+    warn('no YAML document');
     return;
   }
   const several = docs.length > 1;
   const where = (n: number) => (several ? `document ${n} ` : '');
-  const candidates = sigmaCollection(docs, (n, problem) => ctx.warn(file, `${several ? `document ${n}` : 'the document'} ${problem}`));
+  const candidates = sigmaCollection(docs, (n, problem) => warn(`${several ? `document ${n}` : 'the document'} ${problem}`));
   const rules = candidates.filter((c) => {
     const problem = notARule(c.doc);
-    if (problem) ctx.warn(file, `${several ? `document ${c.docNumber}` : 'the document'} is not a rule: it ${problem}`);
+    if (problem) warn(`${several ? `document ${c.docNumber}` : 'the document'} is not a rule: it ${problem}`);
     return !problem;
   });
-  const pathInRepo = file.slice(FOLDER.length + 1);
   for (const [i, rule] of rules.entries()) {
     const key = rules.length > 1 ? `${pathInRepo}#${i + 1}` : pathInRepo;
-    yield ruleRecord(ctx, { file, pathInRepo, key, doc: rule.doc, text: docs.length === 1 ? text : undefined, warn: (problem) => ctx.warn(file, `${where(rule.docNumber)}${problem}`) });
+    yield ruleRecord(ctx, { file, pathInRepo, key, doc: rule.doc, text: docs.length === 1 ? text : undefined, warn: (problem) => warn(`${where(rule.docNumber)}${problem}`) });
   }
 }
 
-export const sigmaSource: Source = {
+export const sigmaSource = defineFileSource({
   name: 'sigma',
   title: 'SigmaHQ',
   pillar: 'detection',
@@ -290,8 +255,8 @@ export const sigmaSource: Source = {
   mapsVia: '`tags: attack.tNNNN[.NNN]`',
   summaryFields: ['level', 'status', 'logsource'],
   detectionKind: { kind: 'rule', why: 'a Sigma rule is detection logic (`detection` and `condition`) that sigma-cli converts into a SIEM query' },
-  perFile: {
-    files: (ctx) => walkFiles(ctx.dir, (_name, relPath) => RULE_FILE.test(relPath)).map((rel) => `${FOLDER}/${rel}`),
-    read: loadFile,
-  },
-};
+  match: (path) => RULE_FILE.test(path),
+  format: 'yaml-documents',
+  shape: 'list',
+  toRecords: ruleRecords,
+});

@@ -10,8 +10,8 @@
  */
 import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText, walkFiles } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import { matchingFiles, readDocument } from './lib/file-source.js';
+import { capList as capListTo, isRecord as isMap, str, trimmedList, typeName, type Mapping as YamlMap } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'splunk/security_content';
@@ -26,23 +26,7 @@ const SAFE_ID = /^[A-Za-z0-9-]+$/;
 const LIST_MAX = 20;
 const AUTHOR_MAX = 200;
 
-type YamlMap = Record<string, unknown>;
-
-function isMap(v: unknown): v is YamlMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'list' : v instanceof Date ? 'date' : typeof v === 'object' ? 'mapping' : typeof v;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function capList(list: string[]): string[] {
-  return list.length > LIST_MAX ? [...list.slice(0, LIST_MAX), `… ${list.length - LIST_MAX} more`] : list;
-}
+const capList = (list: string[]) => capListTo(list, LIST_MAX);
 
 /**
  * The strings of a list field. `null`/absent is an empty list (upstream writes `mitre_attack_id:`
@@ -56,7 +40,7 @@ export function splunkList(value: unknown, field: string, problem: (p: string) =
     return [];
   }
   if (value.some((x) => typeof x !== 'string')) problem(`\`${field}\` holds entries that are not strings: they are ignored`);
-  return value.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim());
+  return trimmedList(value);
 }
 
 /**
@@ -98,16 +82,11 @@ interface StoryNote {
 function readStory(ctx: LoadContext, file: string): void {
   const stem = file.slice(`${FOLDER}/stories/`.length, -'.yml'.length);
   const note: StoryNote = { stem };
-  const text = readText(ctx, file);
-  if (text !== undefined) {
-    try {
-      const doc = parseYaml(text, ctx.limits);
-      const name = isMap(doc) ? str(doc.name) : undefined;
-      if (name) note.name = name;
-      else ctx.warn(file, 'not an analytic story: no `name`');
-    } catch (e) {
-      ctx.warn(file, `YAML: ${reason(e)}`);
-    }
+  const doc = readDocument(ctx, file, 'yaml');
+  if (doc !== undefined) {
+    const name = isMap(doc) ? str(doc.name) : undefined;
+    if (name) note.name = name;
+    else ctx.warn(file, 'not an analytic story: no `name`');
   }
   ctx.note?.(note);
 }
@@ -185,18 +164,6 @@ function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stor
   return meta;
 }
 
-function techniqueRefs(ctx: LoadContext, file: string, raw: string[]): TechniqueRef[] {
-  const seen = new Map<string, string>();
-  for (const id of raw) if (!seen.has(id.toUpperCase())) seen.set(id.toUpperCase(), id);
-  let ids = [...seen.values()];
-  const max = ctx.limits.maxTechniquesPerResource;
-  if (ids.length > max) {
-    ctx.warn(file, `${ids.length} ATT&CK techniques, over the limit of ${max}: the first ${max} kept`);
-    ids = ids.slice(0, max);
-  }
-  return ids.map((id) => ({ id }));
-}
-
 function detectionRecord(ctx: LoadContext, file: string, doc: unknown): ResourceRecord | undefined {
   if (!isMap(doc) || !str(doc.name)) {
     ctx.warn(file, isMap(doc) ? 'not a detection: no `name`' : `not a detection: the document is a ${typeName(doc)}`);
@@ -207,7 +174,7 @@ function detectionRecord(ctx: LoadContext, file: string, doc: unknown): Resource
   let tags: YamlMap = {};
   if (isMap(doc.tags)) tags = doc.tags;
   else if (doc.tags !== undefined && doc.tags !== null) warn(`\`tags\` is a ${typeName(doc.tags)}, not a mapping: ignored`);
-  const techniques = techniqueRefs(ctx, file, splunkList(tags.mitre_attack_id, 'tags.mitre_attack_id', warn));
+  const techniques: TechniqueRef[] = splunkList(tags.mitre_attack_id, 'tags.mitre_attack_id', warn).map((id) => ({ id }));
   // Two upstream files spell the field `data_sources`.
   const dataSourceField = doc.data_source === undefined && doc.data_sources !== undefined ? 'data_sources' : 'data_source';
   const lists = {
@@ -235,16 +202,8 @@ function detectionRecord(ctx: LoadContext, file: string, doc: unknown): Resource
 }
 
 function loadDetection(ctx: LoadContext, file: string): ResourceRecord | undefined {
-  const text = readText(ctx, file);
-  if (text === undefined) return undefined;
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, ctx.limits);
-  } catch (e) {
-    ctx.warn(file, `YAML: ${reason(e)}`);
-    return undefined;
-  }
-  return detectionRecord(ctx, file, doc);
+  const doc = readDocument(ctx, file, 'yaml');
+  return doc === undefined ? undefined : detectionRecord(ctx, file, doc);
 }
 
 export const splunkSource: Source = {
@@ -262,7 +221,7 @@ export const splunkSource: Source = {
   detectionKind: { kind: 'rule', why: 'an ESCU detection is an SPL `search` that Splunk runs' },
   perFile: {
     // Stories first, as their warnings always came first.
-    files: (ctx) => [STORY_FILE, DETECTION_FILE].flatMap((re) => walkFiles(ctx.dir, (_name, relPath) => re.test(relPath)).map((rel) => `${FOLDER}/${rel}`)),
+    files: (ctx) => [STORY_FILE, DETECTION_FILE].flatMap((re) => matchingFiles(ctx, FOLDER, (path) => re.test(path))),
     read(ctx, file) {
       if (STORY_FILE.test(file.slice(FOLDER.length + 1))) {
         readStory(ctx, file);

@@ -8,9 +8,9 @@
  * emitted as `T1485` with the catalog id in the note. Entries mapped by tactic only carry no
  * technique reference (the catalog still lists them).
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { readText } from './lib/files.js';
-import { parseYaml, reason } from './lib/parse.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource } from './lib/file-source.js';
+import { facetNames, isRecord, str, strList, type Mapping } from './lib/values.js';
 
 const REPO = 'DataDog/stratus-red-team';
 const DEFAULT_REF = 'main';
@@ -34,14 +34,6 @@ export function catalogRef(raw: string): TechniqueRef {
   const variant = /^\s*(T\d{4}(?:\.\d{3})?)\.A\d+\s*$/i.exec(raw);
   if (variant) return { id: variant[1]!, note: `AWS Threat Technique Catalog ${raw.trim()}` };
   return { id: raw };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
 interface Entry {
@@ -72,7 +64,7 @@ function catalogIdsOf(ctx: LoadContext, file: string, id: string, mappings: unkn
 }
 
 /** Merge the per-tactic listings into one entry per Stratus id, in first-seen order. */
-function collectEntries(ctx: LoadContext, file: string, doc: Record<string, unknown>): Map<string, Entry> {
+function collectEntries(ctx: LoadContext, file: string, doc: Mapping): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   for (const [platform, byTactic] of Object.entries(doc)) {
     if (!isRecord(byTactic)) {
@@ -95,7 +87,7 @@ function collectEntries(ctx: LoadContext, file: string, doc: Record<string, unkn
           slow: typeof item.isSlow === 'boolean' ? item.isSlow : undefined,
           idempotent: typeof item.isIdempotent === 'boolean' ? item.isIdempotent : undefined,
         };
-        const tactics = Array.isArray(item.mitreAttackTactics) ? item.mitreAttackTactics.filter((t): t is string => typeof t === 'string') : [tactic];
+        const tactics = Array.isArray(item.mitreAttackTactics) ? strList(item.mitreAttackTactics) : [tactic];
         for (const t of tactics) if (!e.tactics.includes(t)) e.tactics.push(t);
         for (const c of catalogIdsOf(ctx, file, id, item.frameworkmappings)) if (!e.catalogIds.includes(c)) e.catalogIds.push(c);
         entries.set(id, e);
@@ -116,12 +108,7 @@ function techniqueRefs(catalogIds: string[]): TechniqueRef[] {
   return [...byId.values()];
 }
 
-function entryRecord(ctx: LoadContext, file: string, e: Entry): ResourceRecord {
-  let techniques = techniqueRefs(e.catalogIds);
-  if (techniques.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${e.id}: ${techniques.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    techniques = techniques.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
+function entryRecord(file: string, e: Entry): ResourceRecord {
   const meta: Record<string, unknown> = { platforms: [e.platform], tactics: e.tactics, executor: 'stratus detonate' };
   if (e.slow !== undefined) meta.slow = e.slow;
   if (e.idempotent !== undefined) meta.idempotent = e.idempotent;
@@ -136,11 +123,13 @@ function entryRecord(ctx: LoadContext, file: string, e: Entry): ResourceRecord {
     deprecated: false,
     file,
     meta,
-    techniques,
+    // A Stratus technique is detonated by `stratus detonate` against the platform's API.
+    facets: { platforms: facetNames([e.platform]), executors: ['stratus detonate'] },
+    techniques: techniqueRefs(e.catalogIds),
   };
 }
 
-export const stratusRedTeamSource: Source = {
+export const stratusRedTeamSource = defineFileSource({
   name: 'stratus-red-team',
   title: 'Stratus Red Team',
   pillar: 'test',
@@ -152,21 +141,9 @@ export const stratusRedTeamSource: Source = {
   resourceKind: 'Stratus attack technique (one id in `docs/index.yaml`)',
   mapsVia: '`frameworkmappings[].techniques[].id` (Threat Technique Catalog for AWS; `T1485.A002` → T1485); tactic-only entries are unmapped',
   summaryFields: ['platforms', 'tactics', 'note'],
-  *load(ctx) {
-    const file = `${FOLDER}/${INDEX}`;
-    const text = readText(ctx, file);
-    if (text === undefined) return;
-    let doc: unknown;
-    try {
-      doc = parseYaml(text, ctx.limits);
-    } catch (e) {
-      ctx.warn(file, reason(e));
-      return;
-    }
-    if (!isRecord(doc)) {
-      ctx.warn(file, 'not a YAML mapping of platforms');
-      return;
-    }
-    for (const e of collectEntries(ctx, file, doc).values()) yield entryRecord(ctx, file, e);
-  },
-};
+  files: [INDEX],
+  format: 'yaml',
+  shape: 'mapping',
+  shapeName: 'platforms',
+  toRecords: (doc, { ctx, file }) => [...collectEntries(ctx, file, doc).values()].map((e) => entryRecord(file, e)),
+});

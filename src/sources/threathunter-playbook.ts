@@ -4,22 +4,14 @@
  * sub_technique: "001"}]`. Upstream spells the key `sub_technique` or `sub-technique`, and writes
  * "no sub-technique" as the string "None" or an empty value.
  */
-import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
-import { walkFiles } from './lib/files.js';
-import { isRecord, readYamlMapping } from './lib/documents.js';
+import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource } from './lib/file-source.js';
+import { isRecord, str as text, trimmedList as stringList } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'OTRF/ThreatHunter-Playbook';
 const DEFAULT_REF = 'main';
 const FOLDER = 'threathunter-playbook';
-
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
-}
 
 export type SubTechnique = { kind: 'none' } | { kind: 'sub'; sub: string } | { kind: 'bad'; raw: string };
 
@@ -68,12 +60,7 @@ function readMappings(ctx: LoadContext, file: string, value: unknown): { techniq
     if (id && !ids.includes(id)) ids.push(id);
     if (isRecord(m)) for (const t of stringList(m.tactics)) if (!tactics.includes(t)) tactics.push(t);
   }
-  let kept = ids;
-  if (kept.length > ctx.limits.maxTechniquesPerResource) {
-    ctx.warn(file, `${kept.length} technique ids, only the first ${ctx.limits.maxTechniquesPerResource} kept`);
-    kept = kept.slice(0, ctx.limits.maxTechniquesPerResource);
-  }
-  return { techniques: kept.map((id) => ({ id })), tactics };
+  return { techniques: ids.map((id) => ({ id })), tactics };
 }
 
 /** Upstream writes tactic ids (`TA0006`); the name reads better on a page. */
@@ -123,14 +110,7 @@ function huntRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
   };
 }
 
-function* loadFile(ctx: LoadContext, rel: string): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${rel}`;
-  const doc = readYamlMapping(ctx, file);
-  if (!doc) return;
-  yield huntRecord(ctx, rel, doc);
-}
-
-export const threatHunterPlaybookSource: Source = {
+export const threatHunterPlaybookSource = defineFileSource({
   usesAttack: true,
   name: 'threathunter-playbook',
   title: 'OTRF ThreatHunter Playbook',
@@ -144,8 +124,8 @@ export const threatHunterPlaybookSource: Source = {
   mapsVia: '`attack_mappings: [{technique, sub_technique | sub-technique}]`',
   summaryFields: ['tactics', 'datasets'],
   detectionKind: { kind: 'guidance', why: 'a hunt is a write-up (hypothesis and notebook analytics) a hunter adapts: no rule runs as published' },
-  *load(ctx) {
-    const files = walkFiles(ctx.dir, (name, rel) => /^docs\/hunts\/[^/]+\/[^/]+\/metadata\.yaml$/.test(rel) && name === 'metadata.yaml');
-    for (const rel of files) yield* loadFile(ctx, rel);
-  },
-};
+  match: (path, name) => /^docs\/hunts\/[^/]+\/[^/]+\/metadata\.yaml$/.test(path) && name === 'metadata.yaml',
+  format: 'yaml',
+  shape: 'mapping',
+  toRecords: (doc, { ctx, path }) => [huntRecord(ctx, path, doc)],
+});

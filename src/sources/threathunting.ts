@@ -6,8 +6,8 @@
  * disagreement is reported. `T0000` is the upstream's "no technique" placeholder.
  */
 import { namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, ResourceRecord, Source } from './types.js';
-import { readText } from './lib/files.js';
+import type { LoadContext, ResourceRecord } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'olafhartong/ThreatHunting';
@@ -130,10 +130,7 @@ function huntRecord(ctx: LoadContext, file: string, stanza: ConfStanza, hunt: { 
   };
 }
 
-function* loadConf(ctx: LoadContext): Generator<ResourceRecord> {
-  const file = `${FOLDER}/${CONF}`;
-  const text = readText(ctx, file);
-  if (text === undefined) return;
+function* huntRecords({ ctx, file, text }: FileInput): Generator<ResourceRecord> {
   const stanzas = parseConf(text, (line, content) => ctx.warn(file, `line ${line}: not a \`key = value\` line: ${oneLine(content, 80)}`));
   if (!stanzas.length) ctx.warn(file, 'no [stanza] found');
   for (const [i, stanza] of stanzas.entries()) {
@@ -143,7 +140,7 @@ function* loadConf(ctx: LoadContext): Generator<ResourceRecord> {
   }
 }
 
-export const threatHuntingSource: Source = {
+export const threatHuntingSource = defineFileSource({
   name: 'threathunting',
   title: 'ThreatHunting Splunk app (olafhartong)',
   pillar: 'detection',
@@ -156,7 +153,7 @@ export const threatHuntingSource: Source = {
   mapsVia: 'the `[Txxxx]` stanza name (also `mitre_technique_id` in the search); `T0000` is a placeholder',
   summaryFields: ['language', 'tactics', 'dataSources'],
   detectionKind: { kind: 'rule', why: 'a `savedsearches.conf` stanza is an SPL `search` Splunk runs' },
-  *load(ctx) {
-    yield* loadConf(ctx);
-  },
-};
+  files: [CONF],
+  format: 'text',
+  toRecords: (_text, input) => huntRecords(input),
+});

@@ -230,7 +230,24 @@ export interface PerFileReader {
   finish?(ctx: LoadContext, records: ResourceRecord[], notes: unknown[]): void;
 }
 
+/**
+ * How a kit connector's files are parsed (lib/file-source.ts). `yaml-documents`: every document
+ * of a multi-document YAML file; `text`: the file as a string, parsed by the connector.
+ */
+export type DocumentFormat = 'yaml' | 'yaml-documents' | 'json' | 'ndjson' | 'toml' | 'text';
+
+/** What a kit connector declares about its files: tests sample and damage files from it. */
+export interface FileDeclaration {
+  format: DocumentFormat;
+  /** Files picked from a walk of the folder (path relative to the folder, `/` separators). */
+  match?(path: string, name: string): boolean;
+  /** Or files named outright, relative to the folder. */
+  files?: readonly string[];
+}
+
 interface SourceBase extends SourceInfo {
+  /** Set by `defineFileSource`: which files the connector reads and in which format. */
+  reads?: FileDeclaration;
   /** True when this source's files are present under dataDir (default: its folder exists). */
   present?(dataDir: string): boolean;
   /**

@@ -5,7 +5,7 @@
  * that is damaged, foreign, from other code or left by a killed build.
  *
  * The data folder is small and made of real upstream files: Sigma, Splunk, Elastic and Atomic Red
- * Team read file by file, ThreatHunting as a whole folder, ATT&CK ICS, and a MANIFEST.json whose
+ * Team read file by file, Engage as a whole folder, ATT&CK ICS, and a MANIFEST.json whose
  * commits end up in every record's link.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,7 +27,8 @@ const SPLUNK_FILES = ['7zip_commandline_to_smb_share_path.yml', 'access_lsass_me
 const ELASTIC = 'elastic/rules/windows';
 const ELASTIC_FILES = ['collection_email_outlook_mailbox_via_com.toml', 'collection_email_powershell_exchange_mailbox.toml'];
 const ATOMIC_FILES = ['atomic-red-team/atomics/T1003/T1003.yaml', 'atomic-red-team/atomics/T1003.001/T1003.001.yaml'];
-const WHOLE = 'threathunting/default/savedsearches.conf';
+/** Engage reads its folder whole (its activities join several files). */
+const WHOLE = 'engage/Data/json/attack_mapping.json';
 const SIGMA_PART = 'source.sigma.part';
 /** Files read one by one: every test file's count of reused and re-read files adds up to this. */
 const PER_FILE = SIGMA_FILES.length + SPLUNK_FILES.length + ELASTIC_FILES.length + ATOMIC_FILES.length;
@@ -37,7 +38,7 @@ function manifest(commit: string): string {
   return JSON.stringify({
     sources: [
       entry('sigma/', 'SigmaHQ/sigma'), entry('splunk/', 'splunk/security_content'), entry('elastic/', 'elastic/detection-rules'),
-      entry('atomic-red-team/', 'redcanaryco/atomic-red-team'), entry('threathunting/', 'olafhartong/ThreatHunting'),
+      entry('atomic-red-team/', 'redcanaryco/atomic-red-team'), entry('engage/', 'mitre/engage'),
     ],
   });
 }
@@ -54,12 +55,12 @@ function fixture(): { data: string; db: string } {
   for (const f of SIGMA_FILES) copy(data, `${SIGMA}/${f}`);
   for (const f of SPLUNK_FILES) copy(data, `${SPLUNK}/${f}`);
   for (const f of ELASTIC_FILES) copy(data, `${ELASTIC}/${f}`);
-  for (const f of [...ATOMIC_FILES, WHOLE, 'attack/ics-attack.json']) copy(data, f);
+  for (const f of [...ATOMIC_FILES, WHOLE, 'engage/Data/json/activity_details.json', 'attack/ics-attack.json']) copy(data, f);
   writeFileSync(join(data, 'MANIFEST.json'), manifest('1111111111111111111111111111111111111111'));
   return { data, db: join(dir, 'kb', 'kb.db') };
 }
 
-/** Sources present in the fixture that read their folder whole (the ATT&CK-derived ones and ThreatHunting). */
+/** Sources present in the fixture that read their folder whole (the ATT&CK-derived ones and Engage). */
 const wholeSources = (data: string) => ALL_SOURCES.filter((s) => !s.perFile && existsSync(join(data, s.folder))).length;
 
 const build = (data: string, db: string, more: Partial<BuildOptions> = {}): Promise<BuildSummary> =>
@@ -335,7 +336,7 @@ describe('what the cache does not trust', () => {
   it('a connector that reads ATT&CK without declaring it is reported, not run with a stale ATT&CK', async () => {
     const { data, db } = fixture();
     const sneaky: Source = {
-      name: 'sneaky', title: 'Sneaky', pillar: 'detection', order: 99, homepage: 'https://example.org', folder: 'threathunting', upstream: null,
+      name: 'sneaky', title: 'Sneaky', pillar: 'detection', order: 99, homepage: 'https://example.org', folder: 'engage', upstream: null,
       license: 'MIT', resourceKind: 'x', mapsVia: 'x',
       *load(ctx) {
         yield { key: 'k', title: ctx.attack.version, techniques: [] };

@@ -226,7 +226,8 @@ async function checkWrongTypes(source: Source, p: Profile, dir: string, base: Ou
   const control = await withDamage(dir, p, file, { bytes: damages[0]!.control! }, () => run(source, p, dir));
   checkIsolation(p, base, control, file, `${msg} (the undamaged document rewritten)`);
   const controlRecords = JSON.stringify(ofFile(control.records, file));
-  const mapping = (list: ResourceRecord[]) => JSON.stringify(list.map((r) => [r.key, r.techniques.map((t) => t.id)]));
+  // A repeated reference says nothing more (collect.ts drops repeats): what a record maps is its distinct ids.
+  const mapping = (list: ResourceRecord[]) => JSON.stringify(list.map((r) => [r.key, [...new Set(r.techniques.map((t) => t.id))]]));
   const removedRuns = new Map<string, Outcome>();
   const failures: string[] = [];
   for (const d of damages) {

@@ -9,7 +9,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { walkFiles } from '../../src/sources/lib/files.js';
 import { CTID_FRAMEWORKS, frameworkFiles } from '../../src/sources/ctid.js';
-import type { ResourceRecord } from '../../src/sources/types.js';
+import { findSource } from '../../src/sources/registry.js';
+import type { DocumentFormat, ResourceRecord } from '../../src/sources/types.js';
 import { DATA_DIR, tempDir } from '../helpers.js';
 import type { DamageKind, Format, Path } from './damage.js';
 
@@ -65,6 +66,22 @@ function ndjsonLineWithTechnique(file: string): number {
 }
 
 const as = (format: Format) => (path: string) => ({ path, format });
+
+/** The damage kinds' name for a kit format: a YAML stream is damaged as YAML. */
+const DAMAGE_FORMAT: Record<DocumentFormat, Format> = { yaml: 'yaml', 'yaml-documents': 'yaml', json: 'json', ndjson: 'ndjson', toml: 'toml', text: 'text' };
+
+/**
+ * A kit connector's sample, generated from what it declares (`Source.reads`): `k` of the files its
+ * `match` picks in the shared data (or the files it names), in its declared format. Adding a kit
+ * source thus needs no list of files here, only the field paths its upstream puts techniques at.
+ */
+export function declaredSample(source: string, k = 4, accept: (path: string) => boolean = () => true): { path: string; format: Format }[] {
+  const s = findSource(source);
+  const reads = s?.reads;
+  if (!s || !reads) throw new Error(`${source} declares no files (Source.reads): give its profile a file list`);
+  const paths = reads.match ? spread(walk(s.folder, (rel) => reads.match!(rel, rel.slice(rel.lastIndexOf('/') + 1))).filter(accept), k) : reads.files!.map((f) => `${s.folder}/${f}`);
+  return paths.map(as(DAMAGE_FORMAT[reads.format]));
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -215,11 +232,11 @@ function ctidProfile(name: string): Profile {
 
 /** Both CAR sources read the same analytics; the unit-test one samples analytics that have tests. */
 function carProfile(source: string, withTests: boolean): Profile {
-  const all = walk('car', (rel) => /^analytics\/[^/]+\.yaml$/.test(rel));
   return {
     source,
     reportedBy: withTests ? 'car' : undefined,
-    files: spread(withTests ? all.filter((f) => /^unit_tests:/m.test(readFileText(f))) : all, 4).map(as('yaml')),
+    files: declaredSample(source, 4, withTests ? (f) => /^unit_tests:/m.test(readFileText(f)) : undefined),
+    note: withTests ? 'analytics that have unit tests' : undefined,
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.coverage : undefined, () => true, ['coverage']),
       ...firstWhere(isObj(doc) ? doc.unit_tests : undefined, () => true, ['unit_tests'])],
   };
@@ -256,12 +273,12 @@ const PROFILES: Profile[] = [
   },
   {
     source: 'sigma',
-    files: spread(walk('sigma', (rel) => /^rules[^/]*\/(?:[^/]+\/)*[^/]+\.yml$/.test(rel)), 5).map(as('yaml')),
+    files: declaredSample('sigma', 5),
     fieldPaths: () => [[], ['logsource']],
   },
   {
     source: 'elastic',
-    files: spread(walk('elastic', (rel) => /^(?:rules|rules_building_block)\/(?:[^/]+\/)*[^/]+\.toml$/.test(rel)), 4).map(as('toml')),
+    files: declaredSample('elastic'),
     fieldPaths: (doc) => [['metadata'], ['rule'], ...firstWhere(isObj(doc) && isObj(doc.rule) ? doc.rule.threat : undefined, () => true, ['rule', 'threat'])],
   },
   {
@@ -275,19 +292,19 @@ const PROFILES: Profile[] = [
   carProfile('car', false),
   {
     source: 'eqllib',
-    files: spread(walk('eqllib', (rel) => /^eqllib\/analytics\/(?:[^/]+\/)*[^/]+\.toml$/.test(rel)), 4).map(as('toml')),
+    files: declaredSample('eqllib'),
     fieldPaths: () => [['analytic'], ['analytic', 'metadata']],
   },
   {
     source: 'sentinel-attack',
-    files: [as('json')('sentinel-attack/detections/sentinel_attack_rules.json')],
+    files: declaredSample('sentinel-attack'),
     prose: true,
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.analytics : undefined, (a) => /T\d{4}/.test(String(a.description)) && !/T0000/.test(String(a.description)), ['analytics'])],
     note: 'one file upstream; ids are read from the description text',
   },
   {
     source: 'security-analytics',
-    files: spread(walk('security-analytics', (rel) => /^src\/[^/]+\/[^/]+\.yaml$/.test(rel)), 4).map(as('yaml')),
+    files: declaredSample('security-analytics'),
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.attack_mapping : undefined, () => true, ['attack_mapping'])],
   },
   {
@@ -297,13 +314,13 @@ const PROFILES: Profile[] = [
   },
   {
     source: 'atomic-threat-coverage',
-    files: [as('ndjson')('atomic-threat-coverage/analytics/generated/atc_es_index.json')],
+    files: declaredSample('atomic-threat-coverage'),
     fieldPaths: (_doc, file) => [[ndjsonLineWithTechnique(file)]],
     note: 'one file upstream (Elasticsearch bulk NDJSON)',
   },
   {
     source: 'threathunter-playbook',
-    files: spread(walk('threathunter-playbook', (rel) => /^docs\/hunts\/[^/]+\/[^/]+\/metadata\.yaml$/.test(rel)), 4).map(as('yaml')),
+    files: declaredSample('threathunter-playbook'),
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.attack_mappings : undefined, () => true, ['attack_mappings'])],
   },
   {
@@ -315,24 +332,24 @@ const PROFILES: Profile[] = [
   },
   {
     source: 'atomic-red-team',
-    files: spread(walk('atomic-red-team', (rel) => /^atomics\/T[^/]*\/T[^/]*\.yaml$/.test(rel)), 4).map(as('yaml')),
+    files: declaredSample('atomic-red-team'),
     fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.atomic_tests : undefined, () => true, ['atomic_tests']),
       ...firstWhere(isObj(doc) ? doc.atomic_tests : undefined, (t) => isObj(t.executor), ['atomic_tests']).map((p) => [...p, 'executor'])],
   },
   {
     source: 'caldera',
-    files: spread(walk('stockpile', (rel) => rel.startsWith('data/abilities/') && rel.endsWith('.yml')), 4).map(as('yaml')),
+    files: declaredSample('caldera'),
     fieldPaths: (doc) => (Array.isArray(doc) && isObj(doc[0]) ? [[0], ...(isObj(doc[0].technique) ? [[0, 'technique']] : [])] : []),
   },
   {
     source: 'prelude',
-    files: spread(walk('prelude', (rel) => rel.startsWith('ttps/') && /\.ya?ml$/.test(rel)), 4).map(as('yaml')),
+    files: declaredSample('prelude'),
     fieldPaths: () => [[], ['technique'], ['metadata']],
   },
   carProfile('car-unit-tests', true),
   {
     source: 'scythe',
-    files: spread(walk('scythe', (rel) => rel.endsWith('_scythe_threat.json')), 4).map(as('json')),
+    files: declaredSample('scythe'),
     fieldPaths: (doc) => {
       const script = isObj(doc) && isObj(doc.threat) && isObj(doc.threat.script) ? doc.threat.script : undefined;
       const step = script ? Object.keys(script).find((k) => isObj(script[k]) && Array.isArray((script[k] as Record<string, unknown>).rtags) && ((script[k] as Record<string, unknown>).rtags as unknown[]).length) : undefined;
@@ -341,7 +358,7 @@ const PROFILES: Profile[] = [
   },
   {
     source: 'stratus-red-team',
-    files: [as('yaml')('stratus-red-team/docs/index.yaml')],
+    files: declaredSample('stratus-red-team'),
     fieldPaths: (doc) => {
       if (!isObj(doc)) return [];
       for (const [platform, byTactic] of Object.entries(doc)) {

@@ -86,7 +86,7 @@ describe('atomic-threat-coverage fixtures', () => {
     }
     const deep = `${'['.repeat(500)}${']'.repeat(500)}\n${JSON.stringify({ detection_rule_title: 'ok', technique: ['T1003: x'] })}`;
     const { records, warnings } = await collectSource(atomicThreatCoverageSource, { dataDir: fixtureDir({ [INDEX]: deep }), attack: realAttack() });
-    expect(warnings.map((w) => w.reason)).toEqual([expect.stringMatching(/^line 1: nested deeper/)]);
+    expect(warnings.map((w) => w.reason)).toEqual([expect.stringMatching(/^line 1: JSON: nested deeper/)]);
     expect(records.map((r) => r.title)).toEqual(['ok']);
   });
 

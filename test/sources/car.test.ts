@@ -105,7 +105,7 @@ describe('car fixtures', () => {
         tactics: ['TA0002'], d3fend: ['D3-PLA'], author: 'MITRE', date: '2013-02-05', unitTests: 1,
       },
       // Both data-model references are process/create; the pseudocode is the logic shown.
-      facets: { logSources: [{ scheme: 'car', name: 'process/create' }] },
+      facets: { platforms: ['windows'], logSources: [{ scheme: 'car', name: 'process/create' }] },
       logic: {
         language: 'pseudocode',
         text: (parseYamlLib(readFileSync(join(DATA_DIR, REAL), 'utf8')) as { implementations: { type: string; code: string }[] })
@@ -141,7 +141,7 @@ describe('car fixtures', () => {
     expect(byKey.get('analytics/bad_types.yaml')!.meta).not.toHaveProperty('platforms');
     expect(warned('bad_types.yaml')).toEqual(['`description` is a list, not a string: ignored', '`platforms` is a string, not a list: ignored']);
     expect(byKey.get('analytics/ten_thousand.yaml')!.techniques).toHaveLength(1000);
-    expect(warned('ten_thousand.yaml')).toEqual(['10000 ATT&CK techniques, over the limit of 1000: the first 1000 kept']);
+    expect(warned('ten_thousand.yaml')).toEqual(['10000 technique references, over the limit of 1000: the first 1000 kept']);
 
     expect(warned('syntax.yaml')).toEqual([expect.stringMatching(/^YAML: /)]);
     expect(warned('no_title.yaml')).toEqual(['not an analytic: no `title`']);
@@ -174,6 +174,7 @@ describe('car fixtures', () => {
       deprecated: false,
       file: REAL,
       meta: { analytic: 'CAR-2013-02-003', testCase: 1, testCases: 1, configurations: ['Windows 7'], platforms: ['Windows'] },
+      facets: { platforms: ['windows'] },
       techniques: [{ id: 'T1059', note: 'Coverage: Moderate' }, { id: 'T1059.003', note: 'Coverage: Moderate' }],
     });
     expect(byKey.get('analytics/CAR-2016-04-002.yaml#3')).toMatchObject({
@@ -181,6 +182,7 @@ describe('car fixtures', () => {
         analytic: 'CAR-2016-04-002', testCase: 3, testCases: 4, commandCount: 2, platforms: ['Windows', 'Linux', 'macOS'],
         commands: 'del C:\\Windows\\System32\\winevt\\logs\\Security.evtx\nRemove-Item C:\\Windows\\System32\\winevt\\logs\\Security.evtx',
       },
+      facets: { platforms: ['windows', 'linux', 'macos'] },
       techniques: [{ id: 'T1070' }, { id: 'T1070.001' }],
     });
     const mine = byKey.get('analytics/CAR-2020-01-001.yaml#1')!;

@@ -152,7 +152,7 @@ describe('ctid sources: fixtures', () => {
     expect(aws.records).toEqual([]);
     expect(aws.warnings).toHaveLength(1);
     expect(aws.warnings[0]!.file).toBe(AWS);
-    expect(aws.warnings[0]!.reason).toMatch(/^invalid JSON/);
+    expect(aws.warnings[0]!.reason).toMatch(/^JSON: /);
 
     const azure = await load('ctid-azure', dir);
     expect(azure.records).toEqual([]);

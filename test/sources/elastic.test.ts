@@ -150,7 +150,7 @@ describe('elastic fixtures', () => {
 
     const tenK = byKey.get('rules/bad/ten_thousand.toml')!;
     expect(tenK.techniques).toHaveLength(1000);
-    expect(warned('rules/bad/ten_thousand.toml')).toEqual(['10000 ATT&CK techniques, over the limit of 1000: the first 1000 kept']);
+    expect(warned('rules/bad/ten_thousand.toml')).toEqual(['10000 technique references, over the limit of 1000: the first 1000 kept']);
 
     expect(warned('rules/bad/syntax.toml')).toHaveLength(1);
     expect(warned('rules/bad/syntax.toml')[0]).toMatch(/^TOML: /);

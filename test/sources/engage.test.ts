@@ -68,13 +68,13 @@ describe('engage: fixtures', () => {
     expect(records).toEqual([]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.file).toBe(MAPPING);
-    expect(warnings[0]!.reason).toMatch(/^invalid JSON/);
+    expect(warnings[0]!.reason).toMatch(/^JSON: /);
   });
 
   it('warns when the mapping is not a list, or a lookup file is broken, and keeps the rest', async () => {
     const notList = await load(fixture({ [MAPPING]: JSON.stringify({ EAC0005: ['T1021'] }) }));
     expect(notList.records).toEqual([]);
-    expect(notList.warnings.map((w) => [w.file, w.reason])).toEqual([[MAPPING, 'expected a JSON list at the top level']]);
+    expect(notList.warnings.map((w) => [w.file, w.reason])).toEqual([[MAPPING, 'not a JSON array']]);
 
     const badDetails = await load(fixture({ [DETAILS]: Buffer.from([0xff, 0xfe, 0x00, 0x41]) }));
     expect(badDetails.warnings.map((w) => [w.file, w.reason])).toEqual([

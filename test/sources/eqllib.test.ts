@@ -93,7 +93,7 @@ describe('eqllib fixtures', () => {
         language: 'EQL', author: 'David French', date: '2019-08-16', modified: '2019-08-16',
         docsUrl: 'https://eqllib.readthedocs.io/en/latest/analytics/679560ee-0ea0-4358-bf83-e4c478d9d1c8.html',
       },
-      facets: { logSources: [{ scheme: 'eql', product: 'windows', name: 'image_load' }] },
+      facets: { platforms: ['windows'], logSources: [{ scheme: 'eql', product: 'windows', name: 'image_load' }] },
       logic: { language: 'eql', text: ((parseToml(readFileSync(join(DATA_DIR, REAL), 'utf8')).analytic as { query: string }).query).trimEnd() },
       techniques: [{ id: 'T1003' }],
     });
@@ -115,7 +115,7 @@ describe('eqllib fixtures', () => {
     expect([wrong.upstreamId, wrong.meta!.id, wrong.meta!.platforms, wrong.meta!.docsUrl]).toEqual([undefined, undefined, undefined, undefined]);
     expect(warned('bad/wrong_types.toml')).toEqual(['`analytic.metadata.id` is a number, not a string: ignored', '`analytic.metadata.os` is a string, not an array: ignored']);
     expect(byKey.get('eqllib/analytics/bad/ten_thousand.toml')!.techniques).toHaveLength(1000);
-    expect(warned('bad/ten_thousand.toml')).toEqual(['10000 ATT&CK techniques, over the limit of 1000: the first 1000 kept']);
+    expect(warned('bad/ten_thousand.toml')).toEqual(['10000 technique references, over the limit of 1000: the first 1000 kept']);
 
     expect(warned('bad/syntax.toml')).toEqual([expect.stringMatching(/^TOML: /)]);
     expect(warned('bad/no_analytic.toml')).toEqual(['not an analytic: no `[analytic]` table']);

@@ -161,7 +161,7 @@ describe('splunk fixtures', () => {
     expect([wrong.upstreamId, wrong.meta!.id, wrong.meta!.status, wrong.deprecated]).toEqual([undefined, undefined, undefined, false]);
     expect(warned('detections/bad/wrong_types.yml')).toEqual(['`id` is a number, not a string: ignored', '`status` is a list, not a string: ignored']);
     expect(byKey.get('detections/bad/ten_thousand.yml')!.techniques).toHaveLength(1000);
-    expect(warned('detections/bad/ten_thousand.yml')).toEqual(['10000 ATT&CK techniques, over the limit of 1000: the first 1000 kept']);
+    expect(warned('detections/bad/ten_thousand.yml')).toEqual(['10000 technique references, over the limit of 1000: the first 1000 kept']);
 
     for (const f of ['syntax', 'duplicate_key', 'two_docs', 'alias_bomb']) {
       expect([f, warned(`detections/bad/${f}.yml`).length, warned(`detections/bad/${f}.yml`)[0]]).toEqual([f, 1, expect.stringMatching(/^YAML: /)]);
@@ -171,8 +171,8 @@ describe('splunk fixtures', () => {
     expect(warned('detections/bad/empty.yml')).toEqual(['empty file']);
     expect(warned('detections/bad/not_utf8.yml')).toEqual(['not valid UTF-8']);
     expect(warned('detections/bad/deep.yml')).toEqual(['YAML: nested deeper than 64 levels']);
-    expect(warned(REAL_UNINDENTED.slice('splunk/'.length))).toEqual([expect.stringMatching(/^YAML: deficient indentation \(\d+:1\)$/)]);
-    expect(warned('stories/metasploit.yml')).toEqual([expect.stringMatching(/^YAML: deficient indentation \(\d+:1\)$/)]);
+    expect(warned(REAL_UNINDENTED.slice('splunk/'.length))).toEqual([expect.stringMatching(/^YAML: deficient indentation at line \d+$/)]);
+    expect(warned('stories/metasploit.yml')).toEqual([expect.stringMatching(/^YAML: deficient indentation at line \d+$/)]);
     expect(warned('stories/nameless.yml')).toEqual(['not an analytic story: no `name`']);
     expect([...new Set(warnings.map((w) => w.file))].sort()).toEqual([
       ...['alias_bomb', 'deep', 'duplicate_key', 'empty', 'mitre_mixed', 'mitre_string', 'no_name', 'not_utf8', 'scalar', 'syntax', 'tags_list', 'ten_thousand', 'two_docs', 'wrong_types']
