@@ -118,7 +118,7 @@ export function writeSite(opts: SiteOptions): SiteSummary {
     for (const [key, shard] of search.shards) write(`data/search/${key}.js`, shardScript(key, shard));
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
-    write('index.html', indexPage(model, SITE_LINKS));
+    write('index.html', indexPage(model, SITE_LINKS, opts.results ? [...SITE_LAYER_MEASURES, RESULTS_MEASURE] : SITE_LAYER_MEASURES));
     progress.update('Replacing the output folder');
     swapIn(temp, outDir);
     return {
