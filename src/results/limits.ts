@@ -6,6 +6,12 @@ export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 /** Most executions one file may hold. */
 export const MAX_RECORDS_PER_FILE = 250_000;
 
+/** Most rows of a CSV file: the executions, a header and PowerShell's `#TYPE` line. */
+export const MAX_CSV_ROWS = MAX_RECORDS_PER_FILE + 2;
+
+/** Most fields in one CSV row (an outcome sheet has 25 columns, an Atomic log 11). */
+export const MAX_CSV_FIELDS = 1000;
+
 /** Largest body of POST /api/results (413 above). */
 export const MAX_API_BODY_BYTES = 256 * 1024;
 

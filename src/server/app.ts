@@ -23,7 +23,7 @@ import { VALIDATION_ORDER, listMeasures, summariesForStack, type TechniqueSummar
 import { DOMAIN_PAGES, dataScript } from '../site/model.js';
 import { pieceScript } from '../site/search-files.js';
 import { itemViewsData } from '../render/html.js';
-import { errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
+import { SITE_LAYER_MEASURES, errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
 import { sourcesPage } from '../site/sources.js';
 import type { NamedStacks, Stack } from '../kb/stack.js';
 import { coverageRoutes } from './coverage.js';
@@ -256,7 +256,7 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
       app.get(p, async (req, reply) => sendCached(req, reply, TYPES.html, () => render(gen(req))));
     }
   };
-  page('/', (g) => indexPage(g.model, SERVER_LINKS));
+  page('/', (g) => indexPage(g.model, SERVER_LINKS, ctx.results ? [...SITE_LAYER_MEASURES, RESULTS_MEASURE] : SITE_LAYER_MEASURES));
   page('/search', (g) => searchPage(g.model, SERVER_LINKS));
   page('/sources', (g) => sourcesPage(g.model, SERVER_LINKS));
   page('/coverage', (g) => coveragePage(g.model, SERVER_LINKS, { serverRules: ctx.rules.summary, maxBodyBytes: ctx.limits.maxBodyBytes }));

@@ -14,7 +14,6 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { TestCatalog } from '../results/catalog.js';
 import { findTestOf, TestNotFound } from '../results/find-test.js';
 import { importParsed } from '../results/import.js';
-import { parseImport } from '../results/importers/read.js';
 import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
 import { MAX_TEXT } from '../results/limits.js';
 import { resultsLayer } from '../results/layer.js';
@@ -31,6 +30,7 @@ import { normalizeTime } from '../results/time.js';
 import { DEFAULT_MAX_AGE_DAYS, type TechniqueResults } from '../results/view.js';
 import { HttpError, TYPES, gen } from './http.js';
 import type { ServerLimits } from './limits.js';
+import { ResultsUploadParser } from './results-upload.js';
 
 export interface WriteToken {
   /** Who the outcomes recorded with it are recorded by. */
@@ -287,6 +287,8 @@ export function resultsRoutes(app: FastifyInstance, results: ServerResults, limi
   const resultsBody = resultsBodySchema(limits.maxResultsRecords);
   const importBody = importBodySchema(limits.maxResultsUploadBytes);
   const uploadLimit = limits.maxResultsUploadBytes + UPLOAD_OVERHEAD_BYTES;
+  const uploads = new ResultsUploadParser(limits);
+  app.addHook('onClose', () => uploads.close());
   const contexts = new WeakMap<KnowledgeBase, { crosswalk: Crosswalk; catalog: TestCatalog }>();
   const contextOf = (kb: KnowledgeBase) => {
     let c = contexts.get(kb);
@@ -307,12 +309,13 @@ export function resultsRoutes(app: FastifyInstance, results: ServerResults, limi
   });
 
   app.post<{ Body: { name: string; format?: ImportFormat; exercise?: string; content: string } }>('/api/results/import', {
-    onRequest: guard(results, uploadLimit, 'maxResultsUploadBytes + 64 KiB of JSON'), bodyLimit: uploadLimit, schema: { body: importBody }, schemaErrorFormatter: bodyErrors(importBody.propertyNames.enum),
+    onRequest: [guard(results, uploadLimit, 'maxResultsUploadBytes + 64 KiB of JSON'), async (_req, reply) => uploads.admit(reply)], bodyLimit: uploadLimit, schema: { body: importBody }, schemaErrorFormatter: bodyErrors(importBody.propertyNames.enum),
   }, async (req, reply) => {
     const b = req.body;
+    // Parsed in a worker thread; resolving the rows and the one transaction that stores them stay here, beside every other write.
+    const parsed = await uploads.parse({ name: b.name, content: b.content, format: b.format });
     let report;
     try {
-      const parsed = parseImport(b.name, Buffer.from(b.content, 'utf8'), b.format);
       report = importParsed(results.store, gen(req).kb, [{ ...parsed, name: b.name }], { exercise: b.exercise ? { name: b.exercise } : undefined, recordedBy: req.writer!.name });
     } catch (e) {
       if (e instanceof ImportError) throw new HttpError(400, e.message);

@@ -121,7 +121,7 @@ export function writeSite(opts: SiteOptions): SiteSummary {
     for (const [key, uuids] of search.uuids) write(`data/search/uuid-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
-    write('index.html', indexPage(model, SITE_LINKS));
+    write('index.html', indexPage(model, SITE_LINKS, opts.results ? [...SITE_LAYER_MEASURES, RESULTS_MEASURE] : SITE_LAYER_MEASURES));
     progress.update('Replacing the output folder');
     swapIn(temp, outDir);
     return {

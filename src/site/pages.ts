@@ -178,14 +178,15 @@ function coverageIntro(links: Links): string {
     + 'which reads rule files in the browser. This static site has no server to compute it.</p>';
 }
 
-export function indexPage(model: SiteModel, links: Links): string {
+/** `layerMeasures`: the layers listed per domain; `site --results` and `serve --results` add the results layer. */
+export function indexPage(model: SiteModel, links: Links, layerMeasures: readonly string[] = SITE_LAYER_MEASURES): string {
   const rows = model.domains().map((d) => {
     const active = model.summaries.filter((s) => s.domain === d.domain && s.status === 'active');
     const counts = VALIDATION_ORDER.map((v) => active.filter((s) => s.summary.validation === v).length);
     return `<tr><th scope="row"><a href="${esc(topHref(d.slug, links))}">${esc(d.title)}</a></th><td>${active.filter((s) => !s.isSub).length}</td><td>${active.filter((s) => s.isSub).length}</td>`
       + counts.map((n) => `<td>${n}</td>`).join('') + '</tr>';
   }).join('\n');
-  const layers = model.domains().map((d) => `<li>${esc(d.title)}: ${SITE_LAYER_MEASURES.map((m) => `<a href="${esc(layerHref(links, d.slug, m))}" download>${esc(m)}</a>`).join(', ')}</li>`).join('');
+  const layers = model.domains().map((d) => `<li>${esc(d.title)}: ${layerMeasures.map((m) => `<a href="${esc(layerHref(links, d.slug, m))}" download>${esc(m)}</a>`).join(', ')}</li>`).join('');
   const inactive = model.summaries.filter((s) => s.status !== 'active');
   const inactiveList = inactive.map((s) => `<li><a href="${esc(techniqueHref(s.id, links))}">${esc(s.id)}: ${esc(s.name)}</a> (${esc(s.status)})</li>`).join('');
   const body = `<h1>Purplebook</h1>

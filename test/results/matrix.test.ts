@@ -122,6 +122,10 @@ describe('serve --results: the results measure of the matrix and the layers', ()
     const css = (await app.inject({ method: 'GET', url: '/assets/purplebook.css' })).body;
     const data = await matrix();
     for (const l of data.measures.find((m) => m.id === 'results')!.legend) expect(css).toContain(`[data-c="${l.key}"] {`);
+    // The start page lists the results layer beside the four fixed ones.
+    const start = (await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } })).body;
+    expect(start).toContain('<a href="api/layers/validation?domain=enterprise" download>validation</a>');
+    expect(start).toContain('<a href="api/layers/results?domain=enterprise" download>results</a>');
   });
 
   it('/api/layers/results: Navigator 4.5 valid, scored like the matrix (1 not-run … 7 prevented, 0 none or stale), never cached', async () => {
@@ -152,6 +156,7 @@ describe('serve --results: the results measure of the matrix and the layers', ()
       expect((await plain.inject({ method: 'GET', url: '/api/layers/results?domain=enterprise' })).statusCode).toBe(404);
       expect(matrixOf((await plain.inject({ method: 'GET', url: '/data/matrix-enterprise.js' })).body).measures.map((m) => m.id)).not.toContain('results');
       expect((await plain.inject({ method: 'GET', url: '/enterprise' })).body).not.toContain('value="results"');
+      expect((await plain.inject({ method: 'GET', url: '/' })).body).not.toContain('api/layers/results');
     } finally {
       await plain.close();
     }

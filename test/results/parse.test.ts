@@ -27,6 +27,16 @@ describe('CSV', () => {
     expect(rows[0]!.cells).toHaveLength(200_001);
     expect(rows[0]!.cells[199_999]).toBe('x"');
   });
+
+  it('row and field limits: exactly the limit is read, one more is refused naming it; blank lines are no rows', () => {
+    expect(parseCsv('a\n\nb\n\n\nc\n', { maxRows: 3 })).toHaveLength(3);
+    expect(() => parseCsv('a\nb\nc\nd\n', { maxRows: 3 })).toThrow('more than 3 rows: split the file');
+    expect(parseCsv('a,b,c\nd,e,', { maxFields: 3 }).map((r) => r.cells.length)).toEqual([3, 3]);
+    expect(() => parseCsv('a,b\nc,d,e,f\n', { maxFields: 3 })).toThrow('line 2: more than 3 fields in a row');
+    // A trailing delimiter opens a field too.
+    expect(() => parseCsv('a,b,c,', { maxFields: 3 })).toThrow('line 1: more than 3 fields in a row');
+    expect(() => parseCsv('"a","b","c","d"', { maxFields: 3 })).toThrow(CsvError);
+  });
 });
 
 describe('times', () => {

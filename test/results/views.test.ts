@@ -4,7 +4,7 @@
  * latest outcome of each execution, the freshness window, the group's scope from SQL, revoked ids
  * from the raw STIX); the results layer passes the Navigator 4.5 schema; show and plan show them.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { rawAttack } from '../attack-raw.js';
@@ -187,6 +187,12 @@ describe('results in coverage, layer, show and plan', () => {
     expect(readFileSync(join(out, 'enterprise.html'), 'utf8')).toMatch(/data-measures="validation controls detections tests results"/);
     const layer = JSON.parse(readFileSync(join(out, 'layers', 'enterprise-results.json'), 'utf8')) as { gradient: { minValue: number; maxValue: number } };
     expect([...validate(LAYER_SCHEMA_4_5, layer), ...semanticErrors(layer)]).toEqual([]);
+    // The start page links the results layer of every domain beside the four fixed ones, and each link leads to a file.
+    const index = readFileSync(join(out, 'index.html'), 'utf8');
+    const linked = (measure: string) => [...index.matchAll(new RegExp(`href="layers/([a-z]+)-${measure}\\.json" download>${measure}</a>`, 'g'))].map((m) => m[1]!);
+    expect(linked('results')).toContain('enterprise');
+    expect(linked('results')).toEqual(linked('validation'));
+    for (const slug of linked('results')) expect(existsSync(join(out, 'layers', `${slug}-results.json`)), slug).toBe(true);
     expect(cli(['site', '--out', join(dir, 'site2'), '--max-age', '5', '--db', kbPath]).code).toBe(2);
   });
 });

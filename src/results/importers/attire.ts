@@ -6,7 +6,7 @@
  * `process-id`, `is-timeout`).
  */
 import { normalizeTime } from '../time.js';
-import { ImportError, type ParsedFile, type RawExecution } from './types.js';
+import { checkEntries, ImportError, type ParsedFile, type RawExecution } from './types.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,6 +26,7 @@ export function readAttire(file: string, doc: unknown): ParsedFile {
   const atomic = /atomic/i.test(`${text(data['execution-source']) ?? ''} ${text(category.name) ?? ''} ${text(category.abbreviation) ?? ''}`);
   const records: RawExecution[] = [];
   const warnings: string[] = [];
+  checkEntries(file, (doc.procedures as unknown[]).length, 'procedures');
   (doc.procedures as unknown[]).forEach((p, i) => {
     const origin = `${file}: procedures[${i}]`;
     if (!isObj(p)) {

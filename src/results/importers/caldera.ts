@@ -8,7 +8,7 @@
  */
 import { normalizeTime } from '../time.js';
 import type { OutcomeInput } from '../model.js';
-import { ImportError, type ParsedFile, type RawExecution } from './types.js';
+import { checkEntries, ImportError, type ParsedFile, type RawExecution } from './types.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,7 +30,9 @@ export function readCalderaReport(file: string, doc: unknown): ParsedFile {
   const exercise = name ? { name, ...(start ? { date: start.slice(0, 10) } : {}) } : undefined;
   const records: RawExecution[] = [];
   const warnings: string[] = [];
-  for (const [paw, entry] of Object.entries(doc.steps as Obj)) {
+  const agentSteps = Object.entries(doc.steps as Obj);
+  checkEntries(file, agentSteps.reduce((n, [, e]) => n + 1 + (isObj(e) && Array.isArray(e.steps) ? e.steps.length : 0), 0), 'agents and steps');
+  for (const [paw, entry] of agentSteps) {
     const steps = isObj(entry) && Array.isArray(entry.steps) ? entry.steps : [];
     const agent = agents.get(paw) ?? {};
     steps.forEach((s: unknown, i: number) => {

@@ -12,7 +12,16 @@ export interface CsvRow {
 
 export class CsvError extends Error {}
 
-export function parseCsv(text: string): CsvRow[] {
+export interface CsvLimits {
+  /** Rows at most (blank lines not counted): 4 million one-character rows fit in 8 MiB, each a row object and a warning. */
+  maxRows?: number;
+  /** Fields in one row at most: 8 MiB of commas is one row of 8 million fields. */
+  maxFields?: number;
+}
+
+export function parseCsv(text: string, limits: CsvLimits = {}): CsvRow[] {
+  const maxRows = limits.maxRows ?? Infinity;
+  const maxFields = limits.maxFields ?? Infinity;
   const rows: CsvRow[] = [];
   let cells: string[] = [];
   let line = 1;
@@ -21,7 +30,10 @@ export function parseCsv(text: string): CsvRow[] {
   const n = text.length;
   const endRow = () => {
     // A blank line is no row.
-    if (cells.length > 1 || cells[0] !== '') rows.push({ line: rowLine, cells });
+    if (cells.length > 1 || cells[0] !== '') {
+      if (rows.length >= maxRows) throw new CsvError(`more than ${maxRows} rows: split the file`);
+      rows.push({ line: rowLine, cells });
+    }
     cells = [];
   };
   // Fields are sliced out of the text, not built a character at a time (a rope per field cost ~5 KB a row).
@@ -56,12 +68,14 @@ export function parseCsv(text: string): CsvRow[] {
       i = j;
     }
     cells.push(field);
+    if (cells.length > maxFields) throw new CsvError(`line ${rowLine}: more than ${maxFields} fields in a row`);
     if (i >= n) break;
     const c = text[i];
     if (c === ',') {
       i++;
       // A delimiter at the very end still opens an (empty) last field.
       if (i >= n) cells.push('');
+      if (cells.length > maxFields) throw new CsvError(`line ${rowLine}: more than ${maxFields} fields in a row`);
       continue;
     }
     if (c === '\r' && text[i + 1] === '\n') i++;

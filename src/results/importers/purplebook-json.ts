@@ -6,7 +6,7 @@
 import { isOutcome } from '../outcomes.js';
 import { normalizeDate, normalizeTime } from '../time.js';
 import type { ExerciseSpec, OutcomeInput } from '../model.js';
-import { ImportError, type ParsedFile, type RawExecution } from './types.js';
+import { checkEntries, ImportError, type ParsedFile, type RawExecution } from './types.js';
 
 export const EXPORT_FORMAT = 'purplebook-results';
 export const EXPORT_VERSION = 1;
@@ -22,6 +22,9 @@ export function isPurplebookExport(doc: unknown): doc is Obj {
 export function readPurplebookJson(file: string, doc: unknown): ParsedFile {
   if (!isPurplebookExport(doc)) throw new ImportError(`${file}: not a Purplebook results export ("format": "${EXPORT_FORMAT}" expected)`);
   if (doc.version !== EXPORT_VERSION) throw new ImportError(`${file}: results export version ${String(doc.version)}; this Purplebook reads version ${EXPORT_VERSION}`);
+  const entries = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+  const executionsOf = Array.isArray(doc.executions) ? (doc.executions as unknown[]) : [];
+  checkEntries(file, entries(doc.exercises) + executionsOf.reduce((n: number, e) => n + 1 + (isObj(e) ? entries(e.outcomes) : 0), 0), 'exercises, executions and outcomes');
   const exercises = new Map<string, ExerciseSpec>();
   for (const x of Array.isArray(doc.exercises) ? doc.exercises : []) {
     if (!isObj(x) || !text(x.name)) continue;

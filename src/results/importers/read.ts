@@ -1,7 +1,7 @@
 /** One import file: size-checked, decoded as strict UTF-8, recognised by content (or told its format), parsed. */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { MAX_IMPORT_BYTES, MAX_RECORDS_PER_FILE } from '../limits.js';
+import { MAX_CSV_FIELDS, MAX_CSV_ROWS, MAX_IMPORT_BYTES, MAX_RECORDS_PER_FILE } from '../limits.js';
 import { isAtomicCsv, readAtomicCsv } from './atomic-csv.js';
 import { isAttire, readAttire } from './attire.js';
 import { isCalderaReport, readCalderaReport } from './caldera.js';
@@ -51,7 +51,7 @@ function parseText(name: string, text: string, format?: ImportFormat): ParsedFil
   }
   let rows;
   try {
-    rows = parseCsv(text);
+    rows = parseCsv(text, { maxRows: MAX_CSV_ROWS, maxFields: MAX_CSV_FIELDS });
   } catch (e) {
     if (e instanceof CsvError) throw new ImportError(`${name}: ${e.message}`);
     throw e;

@@ -1,4 +1,5 @@
 /** What a reader makes of one file, before the knowledge base names its techniques and tests. */
+import { MAX_RECORDS_PER_FILE } from '../limits.js';
 import type { ExerciseSpec, OutcomeInput } from '../model.js';
 
 export const IMPORT_FORMATS = ['atomic-csv', 'attire', 'caldera', 'sheet', 'purplebook-json'] as const;
@@ -38,3 +39,11 @@ export interface ParsedFile {
 }
 
 export class ImportError extends Error {}
+
+/**
+ * Entries of a JSON log at most, checked before they are read: each becomes a row or a warning,
+ * and 8 MiB holds 4 million `0,` (4 million warnings took 2.3 GB and 53 s).
+ */
+export function checkEntries(file: string, n: number, what: string): void {
+  if (n > MAX_RECORDS_PER_FILE) throw new ImportError(`${file}: ${n} ${what}, more than the ${MAX_RECORDS_PER_FILE} one import takes: split the file`);
+}
