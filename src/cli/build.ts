@@ -7,7 +7,7 @@ import { newerHint, newerIds } from '../crosswalk/newer.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { buildKnowledgeBase } from '../kb/build.js';
 import type { CacheReport } from '../kb/read-sources.js';
-import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
+import { loadBuildLimits } from '../kb/limits-config.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { removeStaleTempFiles } from '../kb/temp-files.js';
 import { sourcePresent } from '../sources/collect.js';
@@ -123,13 +123,7 @@ export function registerBuild(program: Command): void {
       if (jobs !== undefined && (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256)) {
         throw new CliError(`--jobs must be a whole number from 1 to 256, got ${JSON.stringify(opts.jobs)}`, EXIT_BAD_INPUT);
       }
-      let config;
-      try {
-        config = loadBuildLimits(opts.config);
-      } catch (e) {
-        if (e instanceof LimitsConfigError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      const config = loadBuildLimits(opts.config);
       const dataDir = defaultDataDir(opts.data);
       checkDataDir(dataDir);
       const dbPath = defaultDbPath(opts.db);

@@ -1,19 +1,14 @@
 /** What every command shares: exit codes, --db/--data defaults, opening the knowledge base, output formats, errors. */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KbError, KnowledgeBase } from '../kb/open.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, PurplebookError } from '../core/errors.js';
+import { KnowledgeBase } from '../kb/open.js';
 import { defaultDbPath } from '../util/paths.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_BAD_INPUT = 2;
+export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from '../core/errors.js';
 
-/** An error whose message is for the user (one line), with the exit code it deserves. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = EXIT_FAILURE) {
-    super(message);
-  }
-}
+/** A command's own complaint about its options or input: one line for the user, with its exit code. */
+export class CliError extends PurplebookError {}
 
 /** Bad input (exit 2) about a value that is not one of the valid ones: names the closest, else lists them all. */
 export function unknownValue(what: string, value: string, valid: readonly string[], near: readonly string[] = []): CliError {
@@ -59,7 +54,7 @@ export function openKb(db?: string): KnowledgeBase {
   try {
     return KnowledgeBase.open(path);
   } catch (e) {
-    if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
+    if (e instanceof PurplebookError) throw e;
     throw new CliError(`cannot open the knowledge base ${path}: ${(e as Error).message.split('\n')[0]}`, EXIT_FAILURE);
   }
 }

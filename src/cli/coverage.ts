@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import { newerHint } from '../crosswalk/newer.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import { readOwnRules } from '../rules/read.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
@@ -126,7 +127,7 @@ export function registerCoverage(program: Command): void {
         }
         if (format === 'json') await out(renderCoverageJson(report));
         else if (format === 'csv') await out(renderCoverageCsv(report));
-        else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
+        else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ context: layerContextOf(kb), report, pageUrl }), null, 1)}\n`);
         else await out(renderCoverageMarkdown(report));
         // The markdown report says it at the top; the machine formats say it where a person sees it.
         const newer = newerHint('Own rules', report.rules.newerIds, report.attackVersion);

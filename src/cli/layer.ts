@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { Domain } from '../attack/types.js';
 import { computeCoverage } from '../coverage/coverage.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { stackLabel, type Stack } from '../kb/stack.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
-import { listMeasures, type Measure } from '../site/measures.js';
+import { listMeasures, type Measure } from '../page/measures.js';
 import { closeValues } from '../page/suggest.js';
+import { summariesOf } from '../page/summary.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { resultsLayer } from '../results/layer.js';
 import { ResultsReader } from '../results/reader.js';
@@ -67,10 +69,11 @@ export interface LayerInputs {
 
 /** One measure's layer, as `layer` prints it (shared with the MCP `layer` tool); the caller checks `threat` has a selection. */
 export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'results', o: LayerInputs): NavigatorLayer {
-  if (m === 'results') return resultsLayer({ kb, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
-  if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
-  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
-  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl, stack: o.stack });
+  const context = layerContextOf(kb);
+  if (m === 'results') return resultsLayer({ context, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
+  if (m === 'threat') return threatLayer({ context, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
+  if (m === 'own') return ownRulesLayer({ context, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
+  return navigatorLayer({ context, measure: m, summaries: summariesOf(kb, o.stack), domain: o.domain, selection: o.selection, pageUrl: o.pageUrl, stack: o.stack });
 }
 
 export function registerLayer(program: Command): void {

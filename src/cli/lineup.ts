@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildLineup, LINEUP_SORTS, LineupError, type LineupSort } from '../coverage/lineup.js';
+import { buildLineup, LINEUP_SORTS, type LineupSort } from '../coverage/lineup.js';
 import { renderLineupCsv, renderLineupJson, renderLineupMarkdown } from '../render/lineup.js';
 import { layerScores } from '../threats/scores.js';
 import { hasThreatOptions } from '../threats/select.js';
@@ -42,15 +42,9 @@ export function registerLineup(program: Command): void {
         if (raw.sort === 'score' && !scores?.size) {
           throw new CliError(`--sort score needs --techniques with a Navigator layer whose techniques carry scores${raw.techniques ? ` (${raw.techniques} has none)` : ''}`, EXIT_BAD_INPUT);
         }
-        let lineup;
-        try {
-          lineup = buildLineup(kb, {
-            selection, scores, scoresFrom: raw.techniques, stack, domain, lowestLevel: raw.lowestLevel, tactics: raw.tactic, sort: raw.sort as LineupSort,
-          });
-        } catch (e) {
-          if (e instanceof LineupError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
-        }
+        const lineup = buildLineup(kb, {
+          selection, scores, scoresFrom: raw.techniques, stack, domain, lowestLevel: raw.lowestLevel, tactics: raw.tactic, sort: raw.sort as LineupSort,
+        });
         if (raw.format === 'json') return out(renderLineupJson(lineup));
         if (raw.format === 'csv') {
           const sources = kb.sources().filter((s) => s.loaded && (!stack || stack.sources.includes(s.name))).map((s) => s.name);

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KbError } from '../kb/open.js';
 import { serveStdio } from '../mcp/server.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT } from './common.js';
 import { collect } from './coverage.js';
 
 export function registerMcp(program: Command): void {
@@ -18,11 +17,6 @@ export function registerMcp(program: Command): void {
       const dbPath = defaultDbPath(opts.db);
       // stdout carries the protocol: anything for a person goes to stderr.
       const log = (line: string) => process.stderr.write(`purplebook mcp: ${line}\n`);
-      try {
-        await serveStdio({ dbPath, rules: opts.rules ?? [], log });
-      } catch (e) {
-        if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
-        throw e;
-      }
+      await serveStdio({ dbPath, rules: opts.rules ?? [], log });
     });
 }

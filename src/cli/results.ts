@@ -12,8 +12,8 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { TestCatalog, type CatalogTest } from '../results/catalog.js';
 import { importParsed } from '../results/import.js';
 import { readImportFile, type ReadFile } from '../results/importers/read.js';
-import { findTestOf, TestNotFound } from '../results/find-test.js';
-import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
+import { findTestOf } from '../results/find-test.js';
+import { IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
 import type { ExerciseSpec } from '../results/model.js';
 import { isOutcome, OUTCOMES } from '../results/outcomes.js';
 import { defaultResultsPath } from '../results/paths.js';
@@ -119,12 +119,7 @@ function exerciseSpecOf(o: ImportOpts): ExerciseSpec | undefined {
 
 /** The test named on the command line, for this technique; unknown is bad input. */
 function findTest(catalog: TestCatalog, technique: { id: string; ids: string[] }, test: string): CatalogTest {
-  try {
-    return findTestOf(catalog, technique, test);
-  } catch (e) {
-    if (e instanceof TestNotFound) throw new CliError(e.message, EXIT_BAD_INPUT);
-    throw e;
-  }
+  return findTestOf(catalog, technique, test);
 }
 
 export function registerResults(program: Command): void {
@@ -145,21 +140,12 @@ export function registerResults(program: Command): void {
     .action(async (paths: string[], o: ImportOpts) => {
       if (o.format && !(IMPORT_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, IMPORT_FORMATS);
       const exercise = exerciseSpecOf(o);
-      let files: (ReadFile & { name: string })[];
-      try {
-        files = paths.map((p) => ({ ...readImportFile(p, o.format as ImportFormat | undefined), name: p }));
-      } catch (e) {
-        if (e instanceof ImportError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      const files: (ReadFile & { name: string })[] = paths.map((p) => ({ ...readImportFile(p, o.format as ImportFormat | undefined), name: p }));
       await withKb(o.db, (kb) => withResults(o, true, (store) => {
         const progress = createProgress({ quiet: o.quiet });
         let report;
         try {
           report = importParsed(store, kb, files, { exercise, recordedBy: o.by ?? whoAmI(), progress: (done, total) => progress.update('Importing', done, total) });
-        } catch (e) {
-          if (e instanceof ImportError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
         } finally {
           progress.done();
         }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SiteError, writeSite } from '../site/generate.js';
+import { writeSite } from '../site/generate.js';
 import { pageResultsHtml, pageResultsMarkdown } from '../results/page.js';
 import { ResultsReader } from '../results/reader.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, withKb } from './common.js';
@@ -19,15 +19,9 @@ export function registerSite(program: Command): void {
       const maxAgeDays = maxAgeOf(opts.maxAge);
       const store = opts.results ? openResults({ results: opts.results === true ? undefined : opts.results, db: opts.db }) : undefined;
       await withKb(opts.db, (kb) => {
-        let summary;
-        try {
-          const results = store && new ResultsReader(store).all(kb, { maxAgeDays });
-          const pageExtra = results && ((id: string) => ({ html: pageResultsHtml(results.get(id), maxAgeDays), markdown: pageResultsMarkdown(results.get(id), maxAgeDays) }));
-          summary = writeSite({ kb, outDir: opts.out, quiet: opts.quiet, pageExtra });
-        } catch (e) {
-          if (e instanceof SiteError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
-        }
+        const results = store && new ResultsReader(store).all(kb, { maxAgeDays });
+        const pageExtra = results && ((id: string) => ({ html: pageResultsHtml(results.get(id), maxAgeDays), markdown: pageResultsMarkdown(results.get(id), maxAgeDays) }));
+        const summary = writeSite({ kb, outDir: opts.out, quiet: opts.quiet, pageExtra });
         if (opts.quiet) return;
         process.stderr.write(`Wrote ${summary.techniquePages} technique pages (${summary.activePages} active) and the ${summary.matrices.join(', ')} matrices `
           + `to ${summary.outDir}: ${summary.files} files, ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s\n`

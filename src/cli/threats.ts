@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import { hasThreatOptions, selectProfiles, selectThreats, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
 import type { Domain } from '../attack/types.js';
 import { scopeOf } from '../coverage/scope.js';
-import type { KnowledgeBase, ProfileRow } from '../kb/open.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import type { ThreatProfile } from '../threats/profiles.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
@@ -52,13 +53,7 @@ export function threatOptions(o: RawThreatOpts): ThreatOptions {
  * code 2; ids of a technique list that did not count are named on stderr.
  */
 export function selectOrFail(kb: KnowledgeBase, o: ThreatOptions): ThreatSelection {
-  let sel: ThreatSelection;
-  try {
-    sel = selectThreats(kb, o);
-  } catch (e) {
-    if (e instanceof ThreatError) throw new CliError(e.message, EXIT_BAD_INPUT);
-    throw e;
-  }
+  const sel = selectThreats(kb, o);
   const file = o.techniquesName ?? 'technique list';
   if (sel.dropped?.length) {
     process.stderr.write(`purplebook: --techniques ${file}: ${sel.dropped.length} id${sel.dropped.length === 1 ? '' : 's'} did not count: `
@@ -90,7 +85,7 @@ export function threatOptionsOrCatalog(kb: KnowledgeBase, o: ThreatOptions): Thr
 }
 
 export interface ThreatListing {
-  threats: (Threat & { profile?: ProfileRow })[];
+  threats: (Threat & { profile?: ThreatProfile })[];
   unjoined: { name: string; stixId: string }[];
   /** Distinct techniques of all the threats. */
   techniques: number;

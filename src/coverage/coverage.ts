@@ -9,7 +9,7 @@ import { inStack, type Stack } from '../kb/stack.js';
 import type { ValidationClass } from '../page/types.js';
 import { buildPage } from '../page/build.js';
 import type { DuplicateRuleId, OwnRuleSet, RuleWarning, SkippedFile } from '../rules/types.js';
-import { forStack, summarize, type TechniqueSummary } from '../site/measures.js';
+import { forStack, summarize, type TechniqueSummary } from '../page/summary.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { normalizeTechniqueId } from '../resolve.js';
 import { Crosswalk } from '../crosswalk/translate.js';

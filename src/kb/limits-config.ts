@@ -5,10 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
+import { DEFAULT_LIMITS, type Limits } from '../core/types.js';
 import { CONFIG_FILE_NAME } from '../sync/config.js';
+import { InputError } from '../core/errors.js';
 
-export class LimitsConfigError extends Error {}
+export class LimitsConfigError extends InputError {}
 
 function fail(file: string, what: string): never {
   throw new LimitsConfigError(`${file}: ${what}`);

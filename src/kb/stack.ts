@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { CONFIG_FILE_NAME } from '../sync/config.js';
 import { sourceCatalog } from './catalog.js';
 import type { KnowledgeBase } from './open.js';
+import { InputError } from '../core/errors.js';
 
 export interface Stack {
   /** The config's name for it (`ours`), or null for a list given inline. */
@@ -16,7 +17,7 @@ export interface Stack {
   sources: readonly string[];
 }
 
-export class StackError extends Error {}
+export class StackError extends InputError {}
 
 /** Named stacks: `{"stacks": {"ours": ["sigma", "atomic-red-team"]}}`. */
 export type NamedStacks = Record<string, string[]>;

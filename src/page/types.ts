@@ -1,6 +1,6 @@
 /** The technique page: the JSON of `show --format json`, and what every view renders. */
 import type { Domain, Status } from '../attack/types.js';
-import type { Pillar } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
 
 export type ValidationClass = 'testable and detectable' | 'detectable, no public test' | 'testable, no public detection' | 'neither';
 

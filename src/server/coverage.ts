@@ -8,6 +8,7 @@ import type { Domain } from '../attack/types.js';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import { buildPlan } from '../coverage/plan.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import type { ActorRow, KnowledgeBase } from '../kb/open.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
@@ -241,7 +242,7 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
       case 'markdown': return sendBounded(reply, origin, TYPES.md, renderCoverageMarkdown(report), 'purplebook-coverage.md');
       case 'layer': {
         const base = b.pageBase ? (b.pageBase.endsWith('/') ? b.pageBase : `${b.pageBase}/`) : undefined;
-        const layer = ownRulesLayer({ kb: g.kb, report, pageUrl: base ? (id) => `${base}techniques/${id}.html` : undefined });
+        const layer = ownRulesLayer({ context: layerContextOf(g.kb), report, pageUrl: base ? (id) => `${base}techniques/${id}.html` : undefined });
         return sendBounded(reply, origin, TYPES.json, `${JSON.stringify(layer, null, 1)}\n`, 'purplebook-coverage-layer.json');
       }
       default: return sendBounded(reply, origin, TYPES.json, renderCoverageJson(report));

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../attack/types.js';
 import { acceptedEncoding } from './cache.js';
 import type { Generation } from './holder.js';
+import { PurplebookError } from '../core/errors.js';
 
 export const TYPES = {
   html: 'text/html; charset=utf-8',
@@ -15,7 +16,7 @@ export const TYPES = {
 };
 
 /** Answered with its status and message (JSON for the API, an HTML page for browsers). */
-export class HttpError extends Error {
+export class HttpError extends PurplebookError {
   constructor(readonly statusCode: number, message: string, readonly suggestions?: string[]) {
     super(message);
   }

@@ -25,6 +25,7 @@ import { ResultsStore } from '../results/store.js';
 import { normalizeTime } from '../results/time.js';
 import { DEFAULT_MAX_AGE_DAYS } from '../results/view.js';
 import { HttpError, TYPES, gen } from './http.js';
+import { InputError } from '../core/errors.js';
 
 export interface WriteToken {
   /** Who the outcomes recorded with it are recorded by. */
@@ -40,7 +41,7 @@ export interface ResultsServerOptions {
   maxAgeDays?: number;
 }
 
-export class TokenFileError extends Error {}
+export class TokenFileError extends InputError {}
 
 /** Shortest token accepted: 16 characters (`openssl rand -hex 32` gives 64). */
 export const MIN_TOKEN_LENGTH = 16;

@@ -3,7 +3,7 @@ import { coverageClient } from './coverage-client.js';
 import { purplebookClient } from './client.js';
 import { techniqueClient } from './technique-client.js';
 import { createSearch } from '../search/rank.js';
-import { COUNT_COLORS, VALIDATION_COLORS } from './measures.js';
+import { COUNT_COLORS, VALIDATION_COLORS } from '../render/palette.js';
 
 function paletteCss(): string {
   const rules: string[] = [];

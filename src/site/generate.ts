@@ -5,7 +5,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { layerContextOf } from '../kb/layer-context.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { findMeasure } from '../page/measures.js';
 import { buildPage } from '../page/build.js';
 import { itemViewsData } from '../render/html.js';
 import { navigatorLayer } from '../render/layer.js';
@@ -13,15 +15,16 @@ import { renderMarkdown } from '../render/markdown.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
-import { summarize, type TechniqueSummary } from './measures.js';
+import { summarize, type TechniqueSummary } from '../page/summary.js';
 import { SiteModel, dataScript, shardScript } from './model.js';
 import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniqueDataPath, techniquePageResult } from './pages.js';
 import { sourcesPage } from './sources.js';
+import { InputError } from '../core/errors.js';
 
 /** Marks a folder as a Purplebook site, so --out never replaces a folder it did not write. */
 export const SITE_MARKER = '.purplebook-site';
 
-export class SiteError extends Error {}
+export class SiteError extends InputError {}
 
 export interface SiteOptions {
   kb: KnowledgeBase;
@@ -93,11 +96,12 @@ export function writeSite(opts: SiteOptions): SiteSummary {
     progress.update('Matrices, search, sources');
 
     const matrices: string[] = [];
+    const context = layerContextOf(kb);
     for (const d of model.domains()) {
       write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS));
       write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', model.matrixData(d.domain)));
       for (const m of SITE_LAYER_MEASURES) {
-        const layer = navigatorLayer({ kb, measure: m, domain: d.domain, summaries });
+        const layer = navigatorLayer({ context, measure: findMeasure(kb, m)!, domain: d.domain, summaries });
         write(layerHref(SITE_LINKS, d.slug, m), `${JSON.stringify(layer, null, 1)}\n`);
       }
       matrices.push(d.slug);

@@ -4,8 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
 
-export class SyncInputError extends Error {}
+export class SyncInputError extends InputError {}
 
 export interface SyncLimits {
   /** Largest download accepted (one archive or one ATT&CK bundle). */

@@ -1,3 +1,4 @@
+import { InputError } from '../../core/errors.js';
 /**
  * RFC 4180 CSV, read in one pass (linear time, no regex backtracking): quoted fields with
  * doubled quotes and line breaks, CRLF or LF, a leading byte-order mark. Excel and PowerShell's
@@ -10,7 +11,7 @@ export interface CsvRow {
   cells: string[];
 }
 
-export class CsvError extends Error {}
+export class CsvError extends InputError {}
 
 export function parseCsv(text: string): CsvRow[] {
   const rows: CsvRow[] = [];

@@ -1,5 +1,6 @@
 /** What a reader makes of one file, before the knowledge base names its techniques and tests. */
 import type { ExerciseSpec, OutcomeInput } from '../model.js';
+import { InputError } from '../../core/errors.js';
 
 export const IMPORT_FORMATS = ['atomic-csv', 'attire', 'caldera', 'sheet', 'purplebook-json'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -37,4 +38,4 @@ export interface ParsedFile {
   empty: number;
 }
 
-export class ImportError extends Error {}
+export class ImportError extends InputError {}
