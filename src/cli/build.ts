@@ -13,7 +13,7 @@ import { removeStaleTempFiles } from '../kb/temp-files.js';
 import { sourcePresent } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
 import { defaultDataDir, defaultDbPath } from '../util/paths.js';
-import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, withFormatOptions } from './common.js';
+import { checkDbPath, CliError, dbOption, EXIT_BAD_INPUT, formatOf, withFormatOptions } from './common.js';
 
 const BUNDLES = DOMAINS.map((d) => `attack/${d}.json`);
 const hasBundle = (dir: string) => BUNDLES.some((b) => existsSync(join(dir, b)));
@@ -112,7 +112,7 @@ export function registerBuild(program: Command): void {
     .command('build')
     .description('build the knowledge base from a data folder (every source found there)'), ['text', 'json'], 'text')
     .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxBundleBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
     .option('--full', 'read every file afresh, ignoring the parse cache kept beside the knowledge base')
     .option('--jobs <n>', 'worker threads reading the sources (default: the CPU count; 1 reads in one thread)')

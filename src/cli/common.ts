@@ -1,8 +1,10 @@
 /** What every command shares: exit codes, --db/--data defaults, opening the knowledge base, output formats, errors. */
 import { statSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { DOMAINS, type Domain } from '../attack/types.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, PurplebookError } from '../core/errors.js';
 import { KnowledgeBase } from '../kb/open.js';
+import { closeValues } from '../page/suggest.js';
 import { defaultDbPath } from '../util/paths.js';
 
 export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from '../core/errors.js';
@@ -35,6 +37,26 @@ export function systemErrorLine(e: unknown): string | undefined {
 }
 
 export const DB_OPTION_HELP = 'knowledge-base file (default: $PURPLEBOOK_DB, else ~/.local/share/purplebook/purplebook.db)';
+
+/* ------------------------------------------------------------------ shared options: one definition each */
+
+/** `--db <file>`: the knowledge base a command reads or writes (resolved by `defaultDbPath`). */
+export const dbOption = (): Option => new Option('--db <file>', DB_OPTION_HELP);
+
+/** `--domain <domain>`, read with `parseDomain`; `fallback` says what no --domain means (omitted: nothing is said). */
+export const domainOption = (fallback?: string): Option => new Option('--domain <domain>', `enterprise, mobile or ics${fallback ? ` (${fallback})` : ''}`);
+
+/** `enterprise`, `Enterprise` or `enterprise-attack` → the domain; anything else is bad input. */
+export function parseDomain(value: string | undefined): Domain | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  const d = v.endsWith('-attack') ? v : `${v}-attack`;
+  if (!(DOMAINS as readonly string[]).includes(d)) {
+    const short = DOMAINS.map((x) => x.replace('-attack', ''));
+    throw unknownValue('--domain', value, short, closeValues(value.replace(/-attack$/i, ''), short));
+  }
+  return d as Domain;
+}
 
 /** A --db path that exists but is a folder is bad input, said before SQLite says it obscurely. */
 export function checkDbPath(dbPath: string): void {

@@ -12,8 +12,7 @@ import { addResults } from '../results/coverage.js';
 import { ResultsReader } from '../results/reader.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { createProgress } from '../util/progress.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
-import { parseDomain } from './export.js';
+import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, parsePositiveInt, withFormatOptions, withKb } from './common.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
@@ -93,13 +92,13 @@ export function registerCoverage(program: Command): void {
   withStackOption(withFormatOptions(withThreatOptions(program.command('coverage')), FORMATS, 'markdown', { csv: true }))
     .description('own detection rules against a threat (or a whole domain): covered / total by tactic, then the gaps in priority order')
     .option('--rules <path>', 'own rules: folder or file (Sigma, Elastic TOML, Kibana NDJSON, Splunk); repeatable', collect)
-    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
+    .addOption(domainOption('default enterprise'))
     .option('--fail-on-gaps [n]', `exit ${EXIT_GAPS} when more than n (default 0) prioritized techniques have no own rule`)
     .option('--baseline <layer>', 'an earlier coverage layer (score > 0 = covered): list techniques gained and lost')
     .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
     .option('--results [file]', `add the validated state per technique (a test ran and was prevented, or alerted by an own rule); ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale and do not count (default 180)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: CoverageOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';

@@ -13,9 +13,8 @@ import { resultsLayer } from '../results/layer.js';
 import { ResultsReader } from '../results/reader.js';
 import type { TechniqueResults } from '../results/view.js';
 import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
+import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
-import { parseDomain } from './export.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
@@ -81,12 +80,12 @@ export function registerLayer(program: Command): void {
     .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers'), ['json'], 'json'))
     .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules) or threat (needs threat options); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
-    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
+    .addOption(domainOption('default enterprise'))
     .option('--page-base <url>', 'address of a Purplebook site: each technique links to its page there')
     .option('--baseline <layer>', 'with --measure own: an earlier coverage layer (any ATT&CK release; ids go through the crosswalk); entries say gained or lost')
     .option('--results [file]', `results file of the "results" measure (best outcome per technique); ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --measure results: results older than this are stale (default 180)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: LayerOpts) => {
       formatOf(raw, ['json'], 'json');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';

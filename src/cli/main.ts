@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './build.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, PurplebookError } from '../core/errors.js';
+import { PURPLEBOOK_VERSION } from '../util/version.js';
 import { systemErrorLine } from './common.js';
 import { registerCoverage } from './coverage.js';
 import { registerExport } from './export.js';
@@ -27,7 +28,7 @@ export function createProgram(): Command {
   program
     .name('purplebook')
     .description('For every MITRE ATT&CK technique: what stops it, what detects it, and how to test it.')
-    .version('0.1.0')
+    .version(PURPLEBOOK_VERSION)
     .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
     .showHelpAfterError('(run `purplebook --help` for the commands)')
     .exitOverride();

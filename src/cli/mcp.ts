@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { serveStdio } from '../mcp/server.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT } from './common.js';
 import { collect } from './coverage.js';
 
 export function registerMcp(program: Command): void {
   program
     .command('mcp')
     .description('serve the knowledge base to AI assistants: a Model Context Protocol server on stdin/stdout (read-only; see docs/mcp.md)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--rules <path>', 'own rules (folder or file; repeatable) for the coverage, plan and layer tools; clients cannot name other paths', collect)
     // TODO(telemetry, results): --profile FILE and --results FILE once those issues land.
     .action(async (opts: { db?: string; rules?: string[] }) => {

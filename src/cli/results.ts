@@ -25,7 +25,7 @@ import { DEFAULT_MAX_AGE_DAYS, viewExecutions, type ViewOptions } from '../resul
 import { normalizeTechniqueId } from '../resolve.js';
 import { createProgress } from '../util/progress.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE, formatOf, out, withFormatOptions, withKb, type FormatFlags } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, EXIT_FAILURE, type FormatFlags, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { collect, loadRules } from './coverage.js';
 import { openSink } from './output.js';
 
@@ -135,7 +135,7 @@ export function registerResults(program: Command): void {
     .option('--format <format>', `read the files as ${IMPORT_FORMATS.join(', ')} (default: recognised by content)`)
     .option('--by <name>', 'who records these outcomes (default: the login name)')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--quiet', 'print nothing but warnings and errors')
     .action(async (paths: string[], o: ImportOpts) => {
       if (o.format && !(IMPORT_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, IMPORT_FORMATS);
@@ -176,7 +176,7 @@ export function registerResults(program: Command): void {
     .option('--exercise <name>', 'the exercise (created if new)')
     .option('--by <name>', 'who records it (default: the login name)')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (techniqueArg: string, testArg: string, o: StoreOpts & { outcome: string; rule?: string; alert?: string; note?: string; host?: string; exercise?: string; by?: string }) => {
       const outcome = o.outcome.trim().toLowerCase();
       if (!isOutcome(outcome)) throw new CliError(`--outcome must be one of ${OUTCOMES.join(', ')}, got "${o.outcome}"`, EXIT_BAD_INPUT);
@@ -212,7 +212,7 @@ export function registerResults(program: Command): void {
     .option('--exercise <name>', 'only this exercise')
     .option('--technique <id>', 'only this technique (revoked ids are carried to their replacement)')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (o: StoreOpts & FormatFlags & { exercise?: string; technique?: string }) => {
       const format = formatOf(o, LIST_FORMATS, 'markdown');
       await withResults(o, false, (store) => withOptionalKb(o.db, async (kb) => {
@@ -237,7 +237,7 @@ export function registerResults(program: Command): void {
     .option('--exercise <name>', 'only this exercise')
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (o: StoreOpts & FormatFlags & { exercise?: string; out?: string }) => {
       const format = formatOf(o, EXPORT_FORMATS, 'json');
       await withResults(o, false, async (store) => {
@@ -260,7 +260,7 @@ export function registerResults(program: Command): void {
     .description('validated techniques per exercise, in date order (validated: prevented, or alerted by an own rule)')
     .option('--rules <path>', 'own rules: an alert counts only when its rule is one of them (default: any alert naming its rule)', collect)
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (o: StoreOpts & FormatFlags & { rules?: string[] }) => {
       const format = formatOf(o, TREND_FORMATS, 'markdown');
       const rules = loadRules(o.rules);

@@ -9,7 +9,7 @@ import { defaultResultsPath } from '../results/paths.js';
 import { maxAgeOf, RESULTS_OPTION_HELP } from './results.js';
 import { defaultDbPath } from '../util/paths.js';
 import { createProgress } from '../util/progress.js';
-import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { checkDbPath, CliError, dbOption, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -48,7 +48,7 @@ export function registerServe(program: Command): void {
     .description('serve the site, a JSON API and the coverage page from the knowledge base; reloads it when `build` replaces it')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--rules <path>', 'own rules (folder or file; repeatable) for coverage and plan requests that upload none; re-read when the knowledge base is reloaded', collect)
     .option('--allowed-host <name>', 'also answer requests addressed to this host name (repeatable; * = any). Default: localhost names and the --host address', collect)
     .option('--limit <name=value>', 'change a size, count or time limit (repeatable; see docs/security.md), e.g. maxBodyBytes=1048576', collect)

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeSite } from '../site/generate.js';
 import { pageResultsHtml, pageResultsMarkdown } from '../results/page.js';
 import { ResultsReader } from '../results/reader.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, withKb } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, withKb } from './common.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 
 export function registerSite(program: Command): void {
@@ -10,7 +10,7 @@ export function registerSite(program: Command): void {
     .command('site')
     .description('write the static site: every technique page (HTML + markdown), a matrix per domain, offline search, sources, Navigator layers')
     .option('--out <dir>', 'output folder, replaced atomically', 'site-out')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--results [file]', `technique pages show validation results as of now; ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
     .option('--quiet', 'print nothing but errors')

@@ -5,7 +5,7 @@ import type { Domain } from '../attack/types.js';
 import { scopeOf } from '../coverage/scope.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import type { ThreatProfile } from '../threats/profiles.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
@@ -101,7 +101,7 @@ export function threatListing(kb: KnowledgeBase, sel: ThreatSelection): ThreatLi
 export function registerThreats(program: Command): void {
   withFormatOptions(withThreatOptions(program.command('threats'))
     .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts'), ['text', 'json'], 'text')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: RawThreatOpts & { format?: string; json?: boolean; db?: string }) => {
       const format = formatOf(raw, ['text', 'json'], 'text');
       await withKb(raw.db, async (kb) => {

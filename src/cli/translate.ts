@@ -12,7 +12,7 @@ import {
   renderCrosswalkJson, renderCrosswalkList, renderCrosswalkMarkdown, summaryLine, untranslatedLines, type CrosswalkReport,
 } from '../render/crosswalk.js';
 import { normalizeTechniqueId } from '../resolve.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withKb } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, withKb } from './common.js';
 import { collect, loadRules } from './coverage.js';
 
 /** Some ids of the input have no counterpart in the loaded ATT&CK (listed on stderr). */
@@ -94,7 +94,7 @@ export function registerTranslate(program: Command): void {
     .option('--json', 'same as --format json')
     .option('--rules <path>', 'own rules (folder or file) whose technique tags to translate; repeatable', collect)
     .option('-q, --quiet', 'no summary on stderr')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (file: string | undefined, raw: TranslateOpts) => {
       if (!file && !raw.rules?.length) throw new CliError('translate needs a FILE (or - for stdin) or --rules PATH', EXIT_BAD_INPUT);
       if (file && raw.rules?.length) throw new CliError('give either a FILE or --rules, not both', EXIT_BAD_INPUT);

@@ -38,12 +38,13 @@ import { ServerResults, resultsRoutes, type ResultsServerOptions } from './resul
 import { RULES_WORKER, ServerRules, type RulesJob } from './rules.js';
 import { WorkerPool } from './worker-pool.js';
 import type { OwnRuleSet } from '../rules/types.js';
+import { PURPLEBOOK_VERSION } from '../util/version.js';
 import {
   MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
   techniqueListQuery, techniqueParams, techniqueQuery,
 } from './schemas.js';
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = PURPLEBOOK_VERSION;
 
 export interface ServerOptions extends HolderOptions {
   dbPath: string;
