@@ -36,6 +36,9 @@ export function systemErrorLine(e: unknown): string | undefined {
   return path ? `${path}: ${text}${err.syscall ? ` (${err.syscall})` : ''}` : `${err.syscall ?? 'system call'} failed: ${text}`;
 }
 
+/** Option parser of a repeatable, comma-separated list: `--group G0016,G0007 --group APT28`. */
+export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
+
 export const DB_OPTION_HELP = 'knowledge-base file (default: $PURPLEBOOK_DB, else ~/.local/share/purplebook/purplebook.db)';
 
 /* ------------------------------------------------------------------ shared options: one definition each */

@@ -1,18 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import { newerHint } from '../crosswalk/newer.js';
 import { layerContextOf } from '../kb/layer-context.js';
-import { readOwnRules } from '../rules/read.js';
-import type { OwnRuleSet } from '../rules/types.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
 import { addResults } from '../results/coverage.js';
 import { ResultsReader } from '../results/reader.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { createProgress } from '../util/progress.js';
-import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, parsePositiveInt, withFormatOptions, withKb } from './common.js';
+import { CliError, collect, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, parsePositiveInt, withFormatOptions, withKb } from './common.js';
+import { loadRules, pageUrlOf } from './own-rules.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
@@ -21,42 +20,6 @@ import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawT
 export const EXIT_GAPS = 3;
 
 const FORMATS = ['markdown', 'json', 'csv', 'layer'] as const;
-
-export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
-
-/** `no rule format recognised (3), empty file (1)`. */
-function skipTally(list: { reason: string }[]): string {
-  const n = new Map<string, number>();
-  for (const f of list) n.set(f.reason, (n.get(f.reason) ?? 0) + 1);
-  return [...n].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} (${c})`).join(', ');
-}
-
-/**
- * Own rules of the given folders/files. A missing path, or paths that yield no rule at all, are
- * bad input, with why each file yielded nothing; a file given by name that yields nothing is
- * named on stderr even when other paths hold rules.
- */
-export function loadRules(paths: string[] | undefined): OwnRuleSet | undefined {
-  if (!paths?.length) return undefined;
-  for (const p of paths) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
-  const set = readOwnRules(paths);
-  const skipped = set.skipped ?? [];
-  const why = (f: { file: string; reason: string; detail?: string }) => `${f.file}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`;
-  if (!set.rules.length) {
-    const detail = !set.files ? 'no file in it' : skipped.length <= 3 ? skipped.map(why).join('; ') : `${set.files} files skipped: ${skipTally(skipped)}`;
-    throw new CliError(`--rules ${paths.join(', ')}: no own rule read (${detail})`, EXIT_BAD_INPUT);
-  }
-  for (const f of skipped) if (paths.includes(f.file)) process.stderr.write(`purplebook: --rules ${why(f)}: no rule read from it\n`);
-  return set;
-}
-
-/** `--page-base https://host/purplebook/` → link of a technique's page on that site. */
-export function pageUrlOf(base: string | undefined): ((id: string) => string) | undefined {
-  if (!base) return undefined;
-  if (!/^https?:\/\/\S+$/i.test(base)) throw new CliError(`--page-base must be an http(s) URL, got "${base}"`, EXIT_BAD_INPUT);
-  const b = base.endsWith('/') ? base : `${base}/`;
-  return (id) => `${b}techniques/${id}.html`;
-}
 
 export function readBaselineFile(file: string): string[] {
   let text: string;

@@ -4,7 +4,7 @@ import { renderLineupCsv, renderLineupJson, renderLineupMarkdown } from '../rend
 import { layerScores } from '../threats/scores.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, out, parseDomain, withKb } from './common.js';
-import { collect } from './coverage.js';
+import { collect } from './common.js';
 import { stackOf, withStackOption } from './stack.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 

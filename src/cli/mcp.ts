@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { serveStdio } from '../mcp/server.js';
 import { defaultDbPath } from '../util/paths.js';
 import { CliError, dbOption, EXIT_BAD_INPUT } from './common.js';
-import { collect } from './coverage.js';
+import { collect } from './common.js';
 
 export function registerMcp(program: Command): void {
   program

@@ -26,7 +26,8 @@ import { normalizeTechniqueId } from '../resolve.js';
 import { createProgress } from '../util/progress.js';
 import { defaultDbPath } from '../util/paths.js';
 import { CliError, dbOption, EXIT_BAD_INPUT, EXIT_FAILURE, type FormatFlags, formatOf, out, withFormatOptions, withKb } from './common.js';
-import { collect, loadRules } from './coverage.js';
+import { loadRules } from './own-rules.js';
+import { collect } from './common.js';
 import { openSink } from './output.js';
 
 export const RESULTS_OPTION_HELP = 'results file (default: $PURPLEBOOK_RESULTS, else results.db beside the knowledge base)';

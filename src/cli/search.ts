@@ -3,7 +3,7 @@ import { closeValues } from '../page/suggest.js';
 import { SEARCH_GROUPS, searchKb, type SearchAnswer } from '../search/index.js';
 import type { SearchGroup } from '../search/rank.js';
 import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, unknownValue, withFormatOptions, withKb } from './common.js';
-import { collect } from './coverage.js';
+import { collect } from './common.js';
 
 export const MAX_SEARCH_LIMIT = 200;
 

@@ -13,7 +13,8 @@ import {
 } from '../render/crosswalk.js';
 import { normalizeTechniqueId } from '../resolve.js';
 import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, withKb } from './common.js';
-import { collect, loadRules } from './coverage.js';
+import { loadRules } from './own-rules.js';
+import { collect } from './common.js';
 
 /** Some ids of the input have no counterpart in the loaded ATT&CK (listed on stderr). */
 export const EXIT_UNTRANSLATED = 4;

@@ -19,7 +19,7 @@ import { compareBaseline, type BaselineDiff } from './baseline.js';
 import { prioritize } from './priority.js';
 import { resolveOwnRules, type OwnRuleRef, type ParentWithSubtechniques, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
-import type { CoverageResults, TechniqueResultSummary } from '../results/coverage.js';
+import type { CoverageResults, TechniqueResultSummary } from '../results/coverage-types.js';
 
 export type { OwnRuleRef, ParentWithSubtechniques, UnknownRuleId } from './rules.js';
 export type { BaselineDiff } from './baseline.js';
