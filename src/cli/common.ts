@@ -1,8 +1,8 @@
 /** What every command shares: exit codes, --db/--data defaults, opening the knowledge base, output formats, errors. */
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { DOMAINS, type Domain } from '../attack/types.js';
-import { EXIT_BAD_INPUT, EXIT_FAILURE, PurplebookError } from '../core/errors.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, fileProblem, PurplebookError } from '../core/errors.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { closeValues } from '../page/suggest.js';
 import { defaultDbPath } from '../util/paths.js';
@@ -76,6 +76,13 @@ export function checkDbPath(dbPath: string): void {
 export function openKb(db?: string): KnowledgeBase {
   const path = defaultDbPath(db);
   checkDbPath(path);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A missing file is KnowledgeBase.open's to explain (it says to run `build`).
+    if (code === 'EACCES' || code === 'EPERM') throw new CliError(`--db ${path} ${fileProblem(e, 'a knowledge-base file')}`, EXIT_BAD_INPUT);
+  }
   try {
     return KnowledgeBase.open(path);
   } catch (e) {

@@ -1,3 +1,4 @@
+import { fileProblem } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
@@ -26,7 +27,7 @@ export function readBaselineFile(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read --baseline ${file}: ${(e as Error).message}`, EXIT_BAD_INPUT);
+    throw new CliError(`--baseline ${file} ${fileProblem(e, 'an own-rule Navigator layer or a technique list') ?? `cannot be read: ${(e as Error).message}`}`, EXIT_BAD_INPUT);
   }
   try {
     return readBaseline(text);

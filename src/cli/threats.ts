@@ -1,3 +1,4 @@
+import { fileProblem } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hasThreatOptions, selectProfiles, selectThreats, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
@@ -39,7 +40,7 @@ export function threatOptions(o: RawThreatOpts): ThreatOptions {
     try {
       techniquesText = readFileSync(o.techniques, 'utf8');
     } catch (e) {
-      throw new CliError(`cannot read --techniques ${o.techniques}: ${(e as Error).message}`, EXIT_BAD_INPUT);
+      throw new CliError(`--techniques ${o.techniques} ${fileProblem(e, 'a Navigator layer or a technique list') ?? `cannot be read: ${(e as Error).message}`}`, EXIT_BAD_INPUT);
     }
   }
   return {

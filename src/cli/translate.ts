@@ -2,6 +2,7 @@
  * `purplebook translate`: layers, technique lists and own rules made on an older ATT&CK,
  * translated into the release the knowledge base holds.
  */
+import { fileProblem } from '../core/errors.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
 import { LayerInputError, translateLayer, type EntryChange } from '../crosswalk/layer.js';
@@ -34,16 +35,18 @@ interface TranslateOpts {
   db?: string;
 }
 
+const INPUT_EXPECTED = 'a Navigator layer, a list of layers or a technique list';
+
 function readInput(file: string): string {
   const name = file === '-' ? 'stdin' : file;
   let fd: number;
   try {
     fd = file === '-' ? 0 : openSync(file, 'r');
   } catch (e) {
-    throw new CliError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_BAD_INPUT);
+    throw new CliError(`${name} ${fileProblem(e, INPUT_EXPECTED) ?? `cannot be read: ${(e as Error).message}`}`, EXIT_BAD_INPUT);
   }
   try {
-    if (file !== '-' && fstatSync(fd).isDirectory()) throw new CliError(`${name} is a folder: give a layer or list file (or --rules for a rules folder)`, EXIT_BAD_INPUT);
+    if (file !== '-' && fstatSync(fd).isDirectory()) throw new CliError(`${name} is a folder, expected ${INPUT_EXPECTED} (or --rules for a rules folder)`, EXIT_BAD_INPUT);
     const chunks: Buffer[] = [];
     let total = 0;
     const buf = Buffer.alloc(1 << 16);

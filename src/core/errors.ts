@@ -20,3 +20,19 @@ export class InputError extends PurplebookError {
     super(message, EXIT_BAD_INPUT);
   }
 }
+
+/**
+ * Why a file the user named cannot be read, as words that name what was expected: `is a folder,
+ * expected a Navigator layer or a technique list`. Undefined for anything that is not such an
+ * operating-system error (the caller rethrows it).
+ */
+export function fileProblem(e: unknown, expected: string): string | undefined {
+  switch ((e as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOENT': return `does not exist (expected ${expected})`;
+    case 'EISDIR': return `is a folder, expected ${expected}`;
+    case 'ENOTDIR': return `is not a path to a file (a file stands where a folder should; expected ${expected})`;
+    case 'EACCES':
+    case 'EPERM': return `cannot be read: permission denied (expected ${expected})`;
+    default: return undefined;
+  }
+}

@@ -4,7 +4,7 @@
  * line counts. Added to a computed coverage report, so the coverage analysis itself stays as is.
  */
 import type { CoverageReport } from '../coverage/coverage.js';
-import { EXECUTED, type Outcome } from './outcomes.js';
+import { EXECUTED } from './outcomes.js';
 import type { CoverageResults, TechniqueResultSummary } from './coverage-types.js';
 import type { TechniqueResults } from './view.js';
 

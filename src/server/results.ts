@@ -25,7 +25,7 @@ import { ResultsStore } from '../results/store.js';
 import { normalizeTime } from '../results/time.js';
 import { DEFAULT_MAX_AGE_DAYS } from '../results/view.js';
 import { HttpError, TYPES, gen } from './http.js';
-import { InputError } from '../core/errors.js';
+import { InputError, fileProblem } from '../core/errors.js';
 
 export interface WriteToken {
   /** Who the outcomes recorded with it are recorded by. */
@@ -75,7 +75,7 @@ export function readTokenFile(path: string): { tokens: WriteToken[]; warning?: s
     mode = statSync(path).mode;
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new TokenFileError(`cannot read --token-file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new TokenFileError(`--token-file ${path} ${fileProblem(e, 'a token file, one name:token a line') ?? `cannot be read: ${(e as Error).message}`}`);
   }
   const tokens = parseTokens(text, path);
   const warning = process.platform !== 'win32' && mode & 0o077 ? `${path} can be read by other users: chmod 600 ${path}` : undefined;
