@@ -48,12 +48,13 @@ export function violations(graph: ImportGraph): string[] {
     const to = folderOf(e.to);
     if (from === to) {
       if (isConnector(e.from) && isConnector(e.to)) say(e, 'a connector imports another connector');
+      if (isConnector(e.from) && (e.to === REGISTRY || e.to === 'sources/collect.ts')) say(e, 'a connector imports the registry or the collector');
       continue;
     }
     if (ENTRY_POINTS.has(to) && !(ENTRY_MAY_USE[from] ?? []).includes(to)) say(e, `${from}/ may not import the entry point ${to}/`);
     const bottom = BOTTOM[from];
     if (bottom && !bottom.some((area) => within(e.to, area))) say(e, `${from}/ stays at the bottom: it may import ${bottom.join(', ')} only`);
-    if (isConnector(e.from) && (to !== 'core' && to !== 'attack' && to !== 'util' && to !== '.')) say(e, 'a connector imports only the contract, its kit, core/, attack/ types and resolve.ts');
+    if (isConnector(e.from) && (to !== 'core' && to !== 'attack' && to !== 'util' && to !== '.')) say(e, 'a connector imports only the contract, its kit, core/, attack/, util/ and resolve.ts');
     if (from === 'render' || from === 'site') {
       if (BUILD_CODE.test(e.to)) say(e, 'a view imports build or parse code');
     }
@@ -114,7 +115,9 @@ describe('the import rules fail on what they forbid', () => {
       'sources/sigma.ts': "import type { Source } from './types.js';\nimport { elastic } from './elastic.js';\nexport const sigma: Source = elastic;\n",
       'sources/elastic.ts': "import { terms } from './elastic-terms.js';\nexport const elastic = terms;\n",
       'sources/elastic-terms.ts': 'export const terms = {};\n',
-      'sources/registry.ts': "import { sigma } from './sigma.js';\nimport { elastic } from './elastic.js';\nexport const ALL = [sigma, elastic];\n",
+      'sources/collect.ts': 'export const collect = 1;\n',
+      'sources/splunk.ts': "import { collect } from './collect.js';\nimport { build } from '../kb/build.js';\nexport const splunk = [collect, build];\n",
+      'sources/registry.ts': "import { sigma } from './sigma.js';\nimport { elastic } from './elastic.js';\nimport { splunk } from './splunk.js';\nexport const ALL = [sigma, elastic, splunk];\n",
       'core/types.ts': "import type { Source } from '../sources/types.js';\nexport type S = Source;\n",
     }));
     expect(violations(g)).toEqual([
@@ -123,6 +126,8 @@ describe('the import rules fail on what they forbid', () => {
       'render/view.ts → kb/open.ts: a view queries the knowledge base (import its types only; the caller reads the data)',
       'site/page.ts → kb/build.ts: a view imports build or parse code',
       'sources/sigma.ts → sources/elastic.ts: a connector imports another connector',
+      'sources/splunk.ts → sources/collect.ts: a connector imports the registry or the collector',
+      'sources/splunk.ts → kb/build.ts: a connector imports only the contract, its kit, core/, attack/, util/ and resolve.ts',
     ]);
   });
 
