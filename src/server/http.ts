@@ -40,3 +40,22 @@ export function sendCached(req: FastifyRequest, reply: FastifyReply, type: strin
   if (hit.encoding !== 'identity') reply.header('content-encoding', hit.encoding);
   return reply.send(hit.body);
 }
+
+/** One schema error as fastify hands them to a route's `schemaErrorFormatter`. */
+export interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+  propertyName?: string;
+}
+
+/** The field a body should not have, and the error naming it (Ajv would only say "property name must be valid"). */
+export function unknownFieldOf(errors: readonly SchemaError[]): { error: SchemaError; name: string } | undefined {
+  const error = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
+  const name = error?.propertyName ?? (error?.params.propertyName as string | undefined);
+  return error && name !== undefined ? { error, name } : undefined;
+}
+
+/** Schema errors as one line: `body/domain must be equal to one of the allowed values, …`. */
+export const schemaErrorsText = (errors: readonly SchemaError[], dataVar: string): string => errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', ');

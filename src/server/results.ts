@@ -24,7 +24,7 @@ import { ResultsReader } from '../results/reader.js';
 import { ResultsStore } from '../results/store.js';
 import { normalizeTime } from '../results/time.js';
 import { DEFAULT_MAX_AGE_DAYS } from '../results/view.js';
-import { HttpError, TYPES, gen } from './http.js';
+import { HttpError, TYPES, gen, schemaErrorsText, unknownFieldOf, type SchemaError } from './http.js';
 import { InputError, fileProblem } from '../core/errors.js';
 
 export interface WriteToken {
@@ -169,25 +169,16 @@ declare module 'fastify' {
   }
 }
 
-interface SchemaError {
-  keyword: string;
-  instancePath: string;
-  message?: string;
-  params: Record<string, unknown>;
-  propertyName?: string;
-}
-
 /** One message per body: a misspelt field is named with the fields known where it stands (the body, or a record). */
 const bodyErrors = (top: readonly string[]) => (errors: SchemaError[], dataVar: string): Error => {
-  const unknown = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
-  const name = unknown?.propertyName ?? (unknown?.params.propertyName as string | undefined);
-  if (unknown && name !== undefined) {
-    const m = /^\/records\/(\d+)/.exec(unknown.instancePath);
+  const unknown = unknownFieldOf(errors);
+  if (unknown) {
+    const m = /^\/records\/(\d+)/.exec(unknown.error.instancePath);
     const where = m ? `records[${m[1]}]` : 'the body';
-    const known = m ? resultRecordSchema.propertyNames.enum : unknown.instancePath ? [] : top;
-    return new Error(`unknown field "${name.slice(0, 60)}" in ${where}${known.length ? `; known fields: ${known.join(', ')}` : ''}`);
+    const known = m ? resultRecordSchema.propertyNames.enum : unknown.error.instancePath ? [] : top;
+    return new Error(`unknown field "${unknown.name.slice(0, 60)}" in ${where}${known.length ? `; known fields: ${known.join(', ')}` : ''}`);
   }
-  return new Error(errors.slice(0, 5).map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '));
+  return new Error(schemaErrorsText(errors.slice(0, 5), dataVar));
 };
 
 function sameOrigin(req: FastifyRequest): boolean {
