@@ -8,19 +8,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
+import { DEFAULT_LIMITS, type Limits } from '../core/types.js';
 import { stripCitations } from '../util/text.js';
 import { readBundle } from './read.js';
 import type {
-  Actor, ActorKind, AttackIndex, DataComponent, DetectionStrategy, Domain, DomainInfo, Mitigation, MitigationUse, Tactic, Technique,
+  Actor, ActorKind, AttackIndex, AttackWarning, DataComponent, DetectionStrategy, Domain, DomainInfo, Mitigation, MitigationUse, Tactic, Technique,
 } from './types.js';
 import { DOMAINS } from './types.js';
 import { ATTACK_SOURCES, normalizeId, objectProblem } from './validate.js';
-
-export interface AttackWarning {
-  file: string;
-  reason: string;
-}
 
 interface StixRef {
   source_name?: string;

@@ -5,8 +5,8 @@
  */
 import { readText } from '../sources/lib/files.js';
 import { depthOf } from '../sources/lib/parse.js';
-import type { Limits } from '../sources/types.js';
-import type { AttackWarning } from './load.js';
+import type { Limits } from '../core/types.js';
+import type { AttackWarning } from './types.js';
 import { kindOf } from './validate.js';
 
 export interface RawBundle {

@@ -124,3 +124,9 @@ export interface AttackIndex {
   detectionStrategies: DetectionStrategy[];
   actors: Actor[];
 }
+
+/** A problem with an ATT&CK file or object: loading carries on without it. */
+export interface AttackWarning {
+  file: string;
+  reason: string;
+}

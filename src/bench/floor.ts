@@ -8,7 +8,7 @@ import { Parser } from 'n3';
 import { walkFiles } from '../sources/lib/files.js';
 import { parseJson, parseToml, parseYamlDocuments } from '../sources/lib/parse.js';
 import { ALL_SOURCES } from '../sources/registry.js';
-import { DEFAULT_LIMITS } from '../sources/types.js';
+import { DEFAULT_LIMITS } from '../core/types.js';
 
 const PARSERS: Record<string, (text: string) => unknown> = {
   yml: (t) => parseYamlDocuments(t, DEFAULT_LIMITS),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { walkFiles } from '../sources/lib/files.js';
 import { depthOf, parseYamlDocuments } from '../sources/lib/parse.js';
-import { DEFAULT_LIMITS } from '../sources/types.js';
+import { DEFAULT_LIMITS } from '../core/types.js';
 
 const CORPORA: { name: string; folder: string; accept: RegExp }[] = [
   { name: 'Sigma', folder: 'sigma', accept: /^rules[^/]*\/(?:[^/]+\/)*[^/]+\.yml$/ },

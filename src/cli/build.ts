@@ -7,13 +7,13 @@ import { newerHint, newerIds } from '../crosswalk/newer.js';
 import { releaseFromKb } from '../crosswalk/release.js';
 import { buildKnowledgeBase } from '../kb/build.js';
 import type { CacheReport } from '../kb/read-sources.js';
-import { LimitsConfigError, loadBuildLimits } from '../kb/limits-config.js';
+import { loadBuildLimits } from '../kb/limits-config.js';
 import { KnowledgeBase } from '../kb/open.js';
 import { removeStaleTempFiles } from '../kb/temp-files.js';
 import { sourcePresent } from '../sources/collect.js';
 import { ALL_SOURCES } from '../sources/registry.js';
 import { defaultDataDir, defaultDbPath } from '../util/paths.js';
-import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, withFormatOptions } from './common.js';
+import { checkDbPath, CliError, dbOption, EXIT_BAD_INPUT, formatOf, withFormatOptions } from './common.js';
 
 const BUNDLES = DOMAINS.map((d) => `attack/${d}.json`);
 const hasBundle = (dir: string) => BUNDLES.some((b) => existsSync(join(dir, b)));
@@ -112,7 +112,7 @@ export function registerBuild(program: Command): void {
     .command('build')
     .description('build the knowledge base from a data folder (every source found there)'), ['text', 'json'], 'text')
     .option('--data <dir>', 'data folder (default: $PURPLEBOOK_DATA, else the synced cache, else ../shared/data of a checkout)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--config <file>', 'JSON settings whose "build": {"limits": {…}} sets maxFileBytes, maxBundleBytes, maxYamlAliases, maxDepth, maxTechniquesPerResource (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
     .option('--full', 'read every file afresh, ignoring the parse cache kept beside the knowledge base')
     .option('--jobs <n>', 'worker threads reading the sources (default: the CPU count; 1 reads in one thread)')
@@ -123,13 +123,7 @@ export function registerBuild(program: Command): void {
       if (jobs !== undefined && (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 256)) {
         throw new CliError(`--jobs must be a whole number from 1 to 256, got ${JSON.stringify(opts.jobs)}`, EXIT_BAD_INPUT);
       }
-      let config;
-      try {
-        config = loadBuildLimits(opts.config);
-      } catch (e) {
-        if (e instanceof LimitsConfigError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      const config = loadBuildLimits(opts.config);
       const dataDir = defaultDataDir(opts.data);
       checkDataDir(dataDir);
       const dbPath = defaultDbPath(opts.db);

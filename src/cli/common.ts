@@ -1,19 +1,16 @@
 /** What every command shares: exit codes, --db/--data defaults, opening the knowledge base, output formats, errors. */
-import { statSync } from 'node:fs';
-import type { Command } from 'commander';
-import { KbError, KnowledgeBase } from '../kb/open.js';
+import { accessSync, constants, statSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { DOMAINS, type Domain } from '../attack/types.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, fileProblem, PurplebookError } from '../core/errors.js';
+import { KnowledgeBase } from '../kb/open.js';
+import { closeValues } from '../page/suggest.js';
 import { defaultDbPath } from '../util/paths.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_BAD_INPUT = 2;
+export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from '../core/errors.js';
 
-/** An error whose message is for the user (one line), with the exit code it deserves. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = EXIT_FAILURE) {
-    super(message);
-  }
-}
+/** A command's own complaint about its options or input: one line for the user, with its exit code. */
+export class CliError extends PurplebookError {}
 
 /** Bad input (exit 2) about a value that is not one of the valid ones: names the closest, else lists them all. */
 export function unknownValue(what: string, value: string, valid: readonly string[], near: readonly string[] = []): CliError {
@@ -39,7 +36,30 @@ export function systemErrorLine(e: unknown): string | undefined {
   return path ? `${path}: ${text}${err.syscall ? ` (${err.syscall})` : ''}` : `${err.syscall ?? 'system call'} failed: ${text}`;
 }
 
+/** Option parser of a repeatable, comma-separated list: `--group G0016,G0007 --group APT28`. */
+export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
+
 export const DB_OPTION_HELP = 'knowledge-base file (default: $PURPLEBOOK_DB, else ~/.local/share/purplebook/purplebook.db)';
+
+/* ------------------------------------------------------------------ shared options: one definition each */
+
+/** `--db <file>`: the knowledge base a command reads or writes (resolved by `defaultDbPath`). */
+export const dbOption = (): Option => new Option('--db <file>', DB_OPTION_HELP);
+
+/** `--domain <domain>`, read with `parseDomain`; `fallback` says what no --domain means (omitted: nothing is said). */
+export const domainOption = (fallback?: string): Option => new Option('--domain <domain>', `enterprise, mobile or ics${fallback ? ` (${fallback})` : ''}`);
+
+/** `enterprise`, `Enterprise` or `enterprise-attack` → the domain; anything else is bad input. */
+export function parseDomain(value: string | undefined): Domain | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  const d = v.endsWith('-attack') ? v : `${v}-attack`;
+  if (!(DOMAINS as readonly string[]).includes(d)) {
+    const short = DOMAINS.map((x) => x.replace('-attack', ''));
+    throw unknownValue('--domain', value, short, closeValues(value.replace(/-attack$/i, ''), short));
+  }
+  return d as Domain;
+}
 
 /** A --db path that exists but is a folder is bad input, said before SQLite says it obscurely. */
 export function checkDbPath(dbPath: string): void {
@@ -57,9 +77,16 @@ export function openKb(db?: string): KnowledgeBase {
   const path = defaultDbPath(db);
   checkDbPath(path);
   try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A missing file is KnowledgeBase.open's to explain (it says to run `build`).
+    if (code === 'EACCES' || code === 'EPERM') throw new CliError(`--db ${path} ${fileProblem(e, 'a knowledge-base file')}`, EXIT_BAD_INPUT);
+  }
+  try {
     return KnowledgeBase.open(path);
   } catch (e) {
-    if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
+    if (e instanceof PurplebookError) throw e;
     throw new CliError(`cannot open the knowledge base ${path}: ${(e as Error).message.split('\n')[0]}`, EXIT_FAILURE);
   }
 }

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { fileProblem } from '../core/errors.js';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import { newerHint } from '../crosswalk/newer.js';
-import { readOwnRules } from '../rules/read.js';
-import type { OwnRuleSet } from '../rules/types.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
 import { addResults } from '../results/coverage.js';
@@ -12,8 +12,8 @@ import { ResultsReader } from '../results/reader.js';
 import { hasThreatOptions } from '../threats/select.js';
 import { applyTelemetry } from '../telemetry/coverage.js';
 import { createProgress } from '../util/progress.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
-import { parseDomain } from './export.js';
+import { CliError, collect, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, parsePositiveInt, withFormatOptions, withKb } from './common.js';
+import { loadRules, pageUrlOf } from './own-rules.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { loadVocabularyOrFail, PROFILE_OPTION_HELP, readProfileFile, runTelemetry } from './telemetry.js';
@@ -24,48 +24,12 @@ export const EXIT_GAPS = 3;
 
 const FORMATS = ['markdown', 'json', 'csv', 'layer'] as const;
 
-export const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
-
-/** `no rule format recognised (3), empty file (1)`. */
-function skipTally(list: { reason: string }[]): string {
-  const n = new Map<string, number>();
-  for (const f of list) n.set(f.reason, (n.get(f.reason) ?? 0) + 1);
-  return [...n].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} (${c})`).join(', ');
-}
-
-/**
- * Own rules of the given folders/files. A missing path, or paths that yield no rule at all, are
- * bad input, with why each file yielded nothing; a file given by name that yields nothing is
- * named on stderr even when other paths hold rules.
- */
-export function loadRules(paths: string[] | undefined): OwnRuleSet | undefined {
-  if (!paths?.length) return undefined;
-  for (const p of paths) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
-  const set = readOwnRules(paths);
-  const skipped = set.skipped ?? [];
-  const why = (f: { file: string; reason: string; detail?: string }) => `${f.file}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`;
-  if (!set.rules.length) {
-    const detail = !set.files ? 'no file in it' : skipped.length <= 3 ? skipped.map(why).join('; ') : `${set.files} files skipped: ${skipTally(skipped)}`;
-    throw new CliError(`--rules ${paths.join(', ')}: no own rule read (${detail})`, EXIT_BAD_INPUT);
-  }
-  for (const f of skipped) if (paths.includes(f.file)) process.stderr.write(`purplebook: --rules ${why(f)}: no rule read from it\n`);
-  return set;
-}
-
-/** `--page-base https://host/purplebook/` → link of a technique's page on that site. */
-export function pageUrlOf(base: string | undefined): ((id: string) => string) | undefined {
-  if (!base) return undefined;
-  if (!/^https?:\/\/\S+$/i.test(base)) throw new CliError(`--page-base must be an http(s) URL, got "${base}"`, EXIT_BAD_INPUT);
-  const b = base.endsWith('/') ? base : `${base}/`;
-  return (id) => `${b}techniques/${id}.html`;
-}
-
 export function readBaselineFile(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read --baseline ${file}: ${(e as Error).message}`, EXIT_BAD_INPUT);
+    throw new CliError(`--baseline ${file} ${fileProblem(e, 'an own-rule Navigator layer or a technique list') ?? `cannot be read: ${(e as Error).message}`}`, EXIT_BAD_INPUT);
   }
   try {
     return readBaseline(text);
@@ -95,14 +59,14 @@ export function registerCoverage(program: Command): void {
   withStackOption(withFormatOptions(withThreatOptions(program.command('coverage')), FORMATS, 'markdown', { csv: true }))
     .description('own detection rules against a threat (or a whole domain): covered / total by tactic, then the gaps in priority order')
     .option('--rules <path>', 'own rules: folder or file (Sigma, Elastic TOML, Kibana NDJSON, Splunk); repeatable', collect)
-    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
+    .addOption(domainOption('default enterprise'))
     .option('--fail-on-gaps [n]', `exit ${EXIT_GAPS} when more than n (default 0) prioritized techniques have no own rule`)
     .option('--baseline <layer>', 'an earlier coverage layer (score > 0 = covered): list techniques gained and lost')
     .option('--page-base <url>', 'address of a Purplebook site, for links in layers')
     .option('--results [file]', `add the validated state per technique (a test ran and was prevented, or alerted by an own rule); ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale and do not count (default 180)')
     .option('--profile <file>', `count as adoptable only the public rules your telemetry runs; ${PROFILE_OPTION_HELP}`)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: CoverageOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';
@@ -133,7 +97,7 @@ export function registerCoverage(program: Command): void {
         }
         if (format === 'json') await out(renderCoverageJson(report));
         else if (format === 'csv') await out(renderCoverageCsv(report));
-        else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ kb, report, pageUrl }), null, 1)}\n`);
+        else if (format === 'layer') await out(`${JSON.stringify(ownRulesLayer({ context: layerContextOf(kb), report, pageUrl }), null, 1)}\n`);
         else await out(renderCoverageMarkdown(report));
         // The markdown report says it at the top; the machine formats say it where a person sees it.
         const newer = newerHint('Own rules', report.rules.newerIds, report.attackVersion);

@@ -1,27 +1,13 @@
 import type { Command } from 'commander';
-import { DOMAINS, type Domain } from '../attack/types.js';
 import { activePages } from '../page/iterate.js';
 import { csvRow } from '../render/csv.js';
 import type { SourceRow } from '../kb/open.js';
 import type { Page } from '../page/types.js';
-import { closeValues } from '../page/suggest.js';
-import { DB_OPTION_HELP, formatOf, unknownValue, withFormatOptions, withKb } from './common.js';
+import { dbOption, domainOption, formatOf, parseDomain, withFormatOptions, withKb } from './common.js';
 import { openSink } from './output.js';
 import { stackOf, withStackOption } from './stack.js';
 
 const FORMATS = ['ndjson', 'json', 'csv'] as const;
-
-/** `enterprise`, `Enterprise` or `enterprise-attack` → the domain; anything else is bad input. */
-export function parseDomain(value: string | undefined): Domain | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim().toLowerCase();
-  const d = v.endsWith('-attack') ? v : `${v}-attack`;
-  if (!(DOMAINS as readonly string[]).includes(d)) {
-    const short = DOMAINS.map((x) => x.replace('-attack', ''));
-    throw unknownValue('--domain', value, short, closeValues(value.replace(/-attack$/i, ''), short));
-  }
-  return d as Domain;
-}
 
 /** Detection sources that hold guidance (all of it, or per record): their CSV gets a `<name>:guidance` column. */
 const mayHoldGuidance = (s: SourceRow) => s.pillar === 'detection' && s.detectionKind !== null && s.detectionKind !== 'rule';
@@ -50,10 +36,10 @@ export function registerExport(program: Command): void {
   withStackOption(withFormatOptions(program
     .command('export')
     .description('every active technique at once: page objects (ndjson/json) or one CSV row per technique with per-source counts'), FORMATS, 'ndjson', { csv: true }))
-    .option('--domain <domain>', 'enterprise, mobile or ics (default: all loaded)')
+    .addOption(domainOption('default: all loaded'))
     .option('--include-deprecated', 'also list deprecated rules')
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (opts: { format?: string; json?: boolean; csv?: boolean; domain?: string; includeDeprecated?: boolean; out?: string; db?: string; stack?: string[] }) => {
       const format = formatOf(opts, FORMATS, 'ndjson');
       const domain = parseDomain(opts.domain);

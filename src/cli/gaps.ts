@@ -5,9 +5,8 @@ import type { Stack } from '../kb/stack.js';
 import { activePages } from '../page/iterate.js';
 import type { PageSummary, ValidationClass } from '../page/types.js';
 import { csvRow } from '../render/csv.js';
-import { DB_OPTION_HELP, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
+import { dbOption, domainOption, formatOf, out, parseDomain, unknownValue, withFormatOptions, withKb } from './common.js';
 import { closeValues } from '../page/suggest.js';
-import { parseDomain } from './export.js';
 import { stackOf, withStackOption } from './stack.js';
 
 const FORMATS = ['text', 'json', 'csv'] as const;
@@ -43,8 +42,8 @@ export function registerGaps(program: Command): void {
     .command('gaps')
     .description('techniques by validation class: where a purple team must write a detection or a test'), FORMATS, 'text', { csv: true }))
     .option('--pillar <pillar>', 'detection (no public detection) or test (no public test); default: every class')
-    .option('--domain <domain>', 'enterprise, mobile or ics')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(domainOption())
+    .addOption(dbOption())
     .action(async (opts: { pillar?: string; domain?: string; format?: string; json?: boolean; csv?: boolean; db?: string; stack?: string[] }) => {
       const format = formatOf(opts, FORMATS, 'text');
       const pillar = opts.pillar?.trim().toLowerCase();

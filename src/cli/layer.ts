@@ -1,19 +1,22 @@
 import type { Command } from 'commander';
 import type { Domain } from '../attack/types.js';
 import { computeCoverage } from '../coverage/coverage.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { stackLabel, type Stack } from '../kb/stack.js';
 import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../render/layer.js';
-import { listMeasures, type Measure } from '../site/measures.js';
+import { listMeasures, type Measure } from '../page/measures.js';
 import { closeValues } from '../page/suggest.js';
+import { summariesOf } from '../page/summary.js';
 import type { OwnRuleSet } from '../rules/types.js';
 import { resultsLayer } from '../results/layer.js';
 import { ResultsReader } from '../results/reader.js';
 import type { TechniqueResults } from '../results/view.js';
 import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
-import { collect, loadRules, pageUrlOf, readBaselineFile } from './coverage.js';
-import { parseDomain } from './export.js';
+import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, withFormatOptions, withKb } from './common.js';
+import { readBaselineFile } from './coverage.js';
+import { loadRules, pageUrlOf } from './own-rules.js';
+import { collect } from './common.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { loadVocabularyOrFail, PROFILE_OPTION_HELP, readProfileFile, runTelemetry } from './telemetry.js';
@@ -79,10 +82,11 @@ export function layerOf(kb: KnowledgeBase, m: Measure | 'own' | 'threat' | 'resu
     const run = runTelemetry(kb, { ...o.telemetry, selection: o.selection, domain: o.domain, stack: o.stack });
     return telemetryLayer(run.head, run.analysis);
   }
-  if (m === 'results') return resultsLayer({ kb, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
-  if (m === 'threat') return threatLayer({ kb, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
-  if (m === 'own') return ownRulesLayer({ kb, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
-  return navigatorLayer({ kb, measure: m, domain: o.domain, selection: o.selection, pageUrl: o.pageUrl, stack: o.stack });
+  const context = layerContextOf(kb);
+  if (m === 'results') return resultsLayer({ context, results: o.results ?? new Map(), domain: o.domain, maxAgeDays: o.maxAgeDays ?? 180, selection: o.selection, pageUrl: o.pageUrl });
+  if (m === 'threat') return threatLayer({ context, selection: o.selection!, domain: o.domain, pageUrl: o.pageUrl });
+  if (m === 'own') return ownRulesLayer({ context, report: computeCoverage(kb, { selection: o.selection, rules: o.rules, domain: o.domain, baseline: o.baseline, stack: o.stack }), pageUrl: o.pageUrl });
+  return navigatorLayer({ context, measure: m, summaries: summariesOf(kb, o.stack), domain: o.domain, selection: o.selection, pageUrl: o.pageUrl, stack: o.stack });
 }
 
 export function registerLayer(program: Command): void {
@@ -90,13 +94,13 @@ export function registerLayer(program: Command): void {
     .description('an ATT&CK Navigator layer (format 4.5) of one measure; several --measure give a list of layers'), ['json'], 'json'))
     .option('--measure <measure>', 'validation, controls, detections, tests, a source name (e.g. sigma), own (needs --rules), threat (needs threat options) or telemetry (needs --profile); default validation', collect)
     .option('--rules <path>', 'own rules for the "own" measure: folder or file; repeatable', collect)
-    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
+    .addOption(domainOption('default enterprise'))
     .option('--page-base <url>', 'address of a Purplebook site: each technique links to its page there')
     .option('--baseline <layer>', 'with --measure own: an earlier coverage layer (any ATT&CK release; ids go through the crosswalk); entries say gained or lost')
     .option('--results [file]', `results file of the "results" measure (best outcome per technique); ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --measure results: results older than this are stale (default 180)')
     .option('--profile <file>', `telemetry profile of the "telemetry" measure (runnable public rules per technique); ${PROFILE_OPTION_HELP}`)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: LayerOpts) => {
       formatOf(raw, ['json'], 'json');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { buildLineup, LINEUP_SORTS, LineupError, type LineupSort } from '../coverage/lineup.js';
+import { buildLineup, LINEUP_SORTS, type LineupSort } from '../coverage/lineup.js';
 import { renderLineupCsv, renderLineupJson, renderLineupMarkdown } from '../render/lineup.js';
 import { layerScores } from '../threats/scores.js';
 import { hasThreatOptions } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, out, withKb } from './common.js';
-import { collect } from './coverage.js';
-import { parseDomain } from './export.js';
+import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, out, parseDomain, withKb } from './common.js';
+import { collect } from './common.js';
 import { stackOf, withStackOption } from './stack.js';
 import { selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
@@ -28,8 +27,8 @@ export function registerLineup(program: Command): void {
     .option('--tactic <tactic>', 'only techniques of this tactic: shortname, id or name (repeatable, or comma-separated)', collect)
     .option('--sort <by>', `${LINEUP_SORTS.join(', ')} (score: the technique scores of a --techniques layer)`, 'total')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'markdown')
-    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(domainOption('default enterprise'))
+    .addOption(dbOption())
     .action(async (raw: LineupOpts) => {
       if (!(FORMATS as readonly string[]).includes(raw.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT_BAD_INPUT);
       if (!(LINEUP_SORTS as readonly string[]).includes(raw.sort)) throw new CliError(`--sort must be one of ${LINEUP_SORTS.join(', ')}`, EXIT_BAD_INPUT);
@@ -42,15 +41,9 @@ export function registerLineup(program: Command): void {
         if (raw.sort === 'score' && !scores?.size) {
           throw new CliError(`--sort score needs --techniques with a Navigator layer whose techniques carry scores${raw.techniques ? ` (${raw.techniques} has none)` : ''}`, EXIT_BAD_INPUT);
         }
-        let lineup;
-        try {
-          lineup = buildLineup(kb, {
-            selection, scores, scoresFrom: raw.techniques, stack, domain, lowestLevel: raw.lowestLevel, tactics: raw.tactic, sort: raw.sort as LineupSort,
-          });
-        } catch (e) {
-          if (e instanceof LineupError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
-        }
+        const lineup = buildLineup(kb, {
+          selection, scores, scoresFrom: raw.techniques, stack, domain, lowestLevel: raw.lowestLevel, tactics: raw.tactic, sort: raw.sort as LineupSort,
+        });
         if (raw.format === 'json') return out(renderLineupJson(lineup));
         if (raw.format === 'csv') {
           const sources = kb.sources().filter((s) => s.loaded && (!stack || stack.sources.includes(s.name))).map((s) => s.name);

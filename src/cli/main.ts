@@ -2,7 +2,9 @@
 /** purplebook: for every ATT&CK technique, what stops it, what detects it, and how to test it. */
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './build.js';
-import { CliError, EXIT_BAD_INPUT, EXIT_FAILURE, systemErrorLine } from './common.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, PurplebookError } from '../core/errors.js';
+import { PURPLEBOOK_VERSION } from '../util/version.js';
+import { systemErrorLine } from './common.js';
 import { registerCoverage } from './coverage.js';
 import { registerExport } from './export.js';
 import { registerGaps } from './gaps.js';
@@ -28,7 +30,7 @@ export function createProgram(): Command {
   program
     .name('purplebook')
     .description('For every MITRE ATT&CK technique: what stops it, what detects it, and how to test it.')
-    .version('0.1.0')
+    .version(PURPLEBOOK_VERSION)
     .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
     .showHelpAfterError('(run `purplebook --help` for the commands)')
     .exitOverride();
@@ -73,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; everything commander rejects is bad input.
       return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     }
-    if (e instanceof CliError) {
+    // The one place a user-facing error becomes a line on stderr and an exit status.
+    if (e instanceof PurplebookError) {
       process.stderr.write(`purplebook: ${e.message}\n`);
       return e.exitCode;
     }

@@ -1,16 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KbError } from '../kb/open.js';
 import { serveStdio } from '../mcp/server.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
-import { collect } from './coverage.js';
+import { CliError, dbOption, EXIT_BAD_INPUT } from './common.js';
+import { collect } from './common.js';
 
 export function registerMcp(program: Command): void {
   program
     .command('mcp')
     .description('serve the knowledge base to AI assistants: a Model Context Protocol server on stdin/stdout (read-only; see docs/mcp.md)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--rules <path>', 'own rules (folder or file; repeatable) for the coverage, plan and layer tools; clients cannot name other paths', collect)
     // TODO(telemetry, results): --profile FILE and --results FILE once those issues land.
     .action(async (opts: { db?: string; rules?: string[] }) => {
@@ -18,11 +17,6 @@ export function registerMcp(program: Command): void {
       const dbPath = defaultDbPath(opts.db);
       // stdout carries the protocol: anything for a person goes to stderr.
       const log = (line: string) => process.stderr.write(`purplebook mcp: ${line}\n`);
-      try {
-        await serveStdio({ dbPath, rules: opts.rules ?? [], log });
-      } catch (e) {
-        if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
-        throw e;
-      }
+      await serveStdio({ dbPath, rules: opts.rules ?? [], log });
     });
 }

@@ -4,9 +4,9 @@ import { closeValues } from '../page/suggest.js';
 import { renderPlanJson, renderPlanMarkdown } from '../render/plan.js';
 import { planSheet, previousOutcomes } from '../results/plan-sheet.js';
 import { hasThreatOptions } from '../threats/select.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, unknownValue, withFormatOptions, withKb } from './common.js';
-import { collect, loadRules } from './coverage.js';
-import { parseDomain } from './export.js';
+import { CliError, dbOption, domainOption, EXIT_BAD_INPUT, formatOf, out, parseDomain, parsePositiveInt, unknownValue, withFormatOptions, withKb } from './common.js';
+import { loadRules } from './own-rules.js';
+import { collect } from './common.js';
 import { openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { telemetryGate } from '../telemetry/gate.js';
@@ -34,11 +34,11 @@ export function registerPlan(program: Command): void {
     .description("purple-team test plan of a threat: per tactic and technique, the public tests to run, the detections that should fire, the controls to check")
     .option('--rules <path>', 'own rules (listed before public candidates): folder or file; repeatable', collect)
     .option('--platform <name>', 'windows, linux, macos … (repeatable, or comma-separated; default: every platform)', collect)
-    .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
+    .addOption(domainOption('default enterprise'))
     .option('--max-detections <n>', 'public detection candidates per technique (default 8)')
     .option('--results [file]', `list each test's previous outcome; ${RESULTS_OPTION_HELP}`)
     .option('--profile <file>', `propose only public rules your telemetry runs, the others marked "needs: …"; ${PROFILE_OPTION_HELP}`)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: PlanOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
       const domain = parseDomain(raw.domain) ?? 'enterprise-attack';

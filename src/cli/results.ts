@@ -12,8 +12,8 @@ import type { KnowledgeBase } from '../kb/open.js';
 import { TestCatalog, type CatalogTest } from '../results/catalog.js';
 import { importParsed } from '../results/import.js';
 import { readImportFile, type ReadFile } from '../results/importers/read.js';
-import { findTestOf, TestNotFound } from '../results/find-test.js';
-import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
+import { findTestOf } from '../results/find-test.js';
+import { IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
 import type { ExerciseSpec } from '../results/model.js';
 import { isOutcome, OUTCOMES } from '../results/outcomes.js';
 import { defaultResultsPath } from '../results/paths.js';
@@ -25,8 +25,9 @@ import { DEFAULT_MAX_AGE_DAYS, viewExecutions, type ViewOptions } from '../resul
 import { normalizeTechniqueId } from '../resolve.js';
 import { createProgress } from '../util/progress.js';
 import { defaultDbPath } from '../util/paths.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE, formatOf, out, withFormatOptions, withKb, type FormatFlags } from './common.js';
-import { collect, loadRules } from './coverage.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, EXIT_FAILURE, type FormatFlags, formatOf, out, withFormatOptions, withKb } from './common.js';
+import { loadRules } from './own-rules.js';
+import { collect } from './common.js';
 import { openSink } from './output.js';
 
 export const RESULTS_OPTION_HELP = 'results file (default: $PURPLEBOOK_RESULTS, else results.db beside the knowledge base)';
@@ -119,12 +120,7 @@ function exerciseSpecOf(o: ImportOpts): ExerciseSpec | undefined {
 
 /** The test named on the command line, for this technique; unknown is bad input. */
 function findTest(catalog: TestCatalog, technique: { id: string; ids: string[] }, test: string): CatalogTest {
-  try {
-    return findTestOf(catalog, technique, test);
-  } catch (e) {
-    if (e instanceof TestNotFound) throw new CliError(e.message, EXIT_BAD_INPUT);
-    throw e;
-  }
+  return findTestOf(catalog, technique, test);
 }
 
 export function registerResults(program: Command): void {
@@ -140,26 +136,17 @@ export function registerResults(program: Command): void {
     .option('--format <format>', `read the files as ${IMPORT_FORMATS.join(', ')} (default: recognised by content)`)
     .option('--by <name>', 'who records these outcomes (default: the login name)')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--quiet', 'print nothing but warnings and errors')
     .action(async (paths: string[], o: ImportOpts) => {
       if (o.format && !(IMPORT_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, IMPORT_FORMATS);
       const exercise = exerciseSpecOf(o);
-      let files: (ReadFile & { name: string })[];
-      try {
-        files = paths.map((p) => ({ ...readImportFile(p, o.format as ImportFormat | undefined), name: p }));
-      } catch (e) {
-        if (e instanceof ImportError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      const files: (ReadFile & { name: string })[] = paths.map((p) => ({ ...readImportFile(p, o.format as ImportFormat | undefined), name: p }));
       await withKb(o.db, (kb) => withResults(o, true, (store) => {
         const progress = createProgress({ quiet: o.quiet });
         let report;
         try {
           report = importParsed(store, kb, files, { exercise, recordedBy: o.by ?? whoAmI(), progress: (done, total) => progress.update('Importing', done, total) });
-        } catch (e) {
-          if (e instanceof ImportError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
         } finally {
           progress.done();
         }
@@ -190,7 +177,7 @@ export function registerResults(program: Command): void {
     .option('--exercise <name>', 'the exercise (created if new)')
     .option('--by <name>', 'who records it (default: the login name)')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (techniqueArg: string, testArg: string, o: StoreOpts & { outcome: string; rule?: string; alert?: string; note?: string; host?: string; exercise?: string; by?: string }) => {
       const outcome = o.outcome.trim().toLowerCase();
       if (!isOutcome(outcome)) throw new CliError(`--outcome must be one of ${OUTCOMES.join(', ')}, got "${o.outcome}"`, EXIT_BAD_INPUT);
@@ -226,7 +213,7 @@ export function registerResults(program: Command): void {
     .option('--exercise <name>', 'only this exercise')
     .option('--technique <id>', 'only this technique (revoked ids are carried to their replacement)')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (o: StoreOpts & FormatFlags & { exercise?: string; technique?: string }) => {
       const format = formatOf(o, LIST_FORMATS, 'markdown');
       await withResults(o, false, (store) => withOptionalKb(o.db, async (kb) => {
@@ -251,7 +238,7 @@ export function registerResults(program: Command): void {
     .option('--exercise <name>', 'only this exercise')
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (o: StoreOpts & FormatFlags & { exercise?: string; out?: string }) => {
       const format = formatOf(o, EXPORT_FORMATS, 'json');
       await withResults(o, false, async (store) => {
@@ -274,7 +261,7 @@ export function registerResults(program: Command): void {
     .description('validated techniques per exercise, in date order (validated: prevented, or alerted by an own rule)')
     .option('--rules <path>', 'own rules: an alert counts only when its rule is one of them (default: any alert naming its rule)', collect)
     .option('--results <file>', RESULTS_OPTION_HELP)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (o: StoreOpts & FormatFlags & { rules?: string[] }) => {
       const format = formatOf(o, TREND_FORMATS, 'markdown');
       const rules = loadRules(o.rules);

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { closeValues } from '../page/suggest.js';
 import { SEARCH_GROUPS, searchKb, type SearchAnswer } from '../search/index.js';
 import type { SearchGroup } from '../search/rank.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, unknownValue, withFormatOptions, withKb } from './common.js';
-import { collect } from './coverage.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, unknownValue, withFormatOptions, withKb } from './common.js';
+import { collect } from './common.js';
 
 export const MAX_SEARCH_LIMIT = 200;
 
@@ -39,7 +39,7 @@ export function registerSearch(program: Command): void {
     .option('--offset <n>', 'results to skip: the next page starts at the previous limit', '0')
     .option('--kind <kind>', `only these kinds: ${SEARCH_GROUPS.join(', ')} (repeatable, or comma-separated)`, collect)
     .option('--source <name>', 'only resources of these sources (repeatable, or comma-separated)', collect)
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (words: string[], opts: { limit: string; offset: string; kind?: string[]; source?: string[]; format?: string; json?: boolean; db?: string }) => {
       const format = formatOf(opts, ['text', 'json'], 'text');
       const limit = parsePositiveInt(opts.limit, '--limit');

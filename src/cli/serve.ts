@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { KbError } from '../kb/open.js';
-import { loadStacks, StackError } from '../kb/stack.js';
+import { loadStacks } from '../kb/stack.js';
 import { createServer } from '../server/app.js';
 import { defaultAllowedHosts } from '../server/hosts.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/limits.js';
-import { readTokenFile, TokenFileError, type WriteToken } from '../server/results.js';
-import { ResultsError } from '../results/store.js';
+import { readTokenFile, type WriteToken } from '../server/results.js';
 import { defaultResultsPath } from '../results/paths.js';
 import { maxAgeOf, RESULTS_OPTION_HELP } from './results.js';
 import { defaultDbPath } from '../util/paths.js';
 import { createProgress } from '../util/progress.js';
-import { checkDbPath, CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
+import { checkDbPath, CliError, dbOption, EXIT_BAD_INPUT, EXIT_FAILURE } from './common.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -50,7 +48,7 @@ export function registerServe(program: Command): void {
     .description('serve the site, a JSON API and the coverage page from the knowledge base; reloads it when `build` replaces it')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--host <host>', 'address to bind (use 0.0.0.0 to expose it beyond this machine)', '127.0.0.1')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--rules <path>', 'own rules (folder or file; repeatable) for coverage and plan requests that upload none; re-read when the knowledge base is reloaded', collect)
     .option('--allowed-host <name>', 'also answer requests addressed to this host name (repeatable; * = any). Default: localhost names and the --host address', collect)
     .option('--limit <name=value>', 'change a size, count or time limit (repeatable; see docs/security.md), e.g. maxBodyBytes=1048576', collect)
@@ -68,26 +66,15 @@ export function registerServe(program: Command): void {
       if ((opts.tokenFile || opts.maxAge !== undefined) && !opts.results) throw new CliError('--token-file and --max-age go with --results', EXIT_BAD_INPUT);
       let tokens: WriteToken[] | undefined;
       if (opts.tokenFile) {
-        try {
-          const read = readTokenFile(opts.tokenFile);
-          tokens = read.tokens;
-          if (read.warning) process.stderr.write(`purplebook: warning: ${read.warning}\n`);
-        } catch (e) {
-          if (e instanceof TokenFileError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
-        }
+        const read = readTokenFile(opts.tokenFile);
+        tokens = read.tokens;
+        if (read.warning) process.stderr.write(`purplebook: warning: ${read.warning}\n`);
       }
       const resultsFile = opts.results ? defaultResultsPath(opts.results === true ? undefined : opts.results, opts.db) : undefined;
       const maxAgeDays = maxAgeOf(opts.maxAge);
       for (const p of opts.rules ?? []) if (!existsSync(p)) throw new CliError(`--rules ${p}: no such file or folder`, EXIT_BAD_INPUT);
       const dbPath = defaultDbPath(opts.db);
-      let stacks;
-      try {
-        stacks = loadStacks().stacks;
-      } catch (e) {
-        if (e instanceof StackError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      const stacks = loadStacks().stacks;
       checkDbPath(dbPath);
       const say = (line: string) => {
         if (!opts.quiet) process.stderr.write(`${line}\n`);
@@ -105,10 +92,6 @@ export function registerServe(program: Command): void {
           onReload: (g) => say(`Reloaded ${dbPath} (built ${g.kb.meta('built_at') ?? '?'})`),
           onError: (e) => process.stderr.write(`purplebook: could not reopen ${dbPath}, still serving the previous build: ${e.message}\n`),
         });
-      } catch (e) {
-        if (e instanceof KbError) throw new CliError(e.message, EXIT_FAILURE);
-        if (e instanceof ResultsError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
       } finally {
         progress.done();
       }

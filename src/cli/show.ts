@@ -3,7 +3,7 @@ import { buildPage } from '../page/build.js';
 import { stackOf, withStackOption } from './stack.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { closeMatches } from '../page/suggest.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 import { renderHtmlPage } from '../render/html.js';
 import { pageResultsHtml, pageResultsJson, pageResultsMarkdown } from '../results/page.js';
 import { ResultsReader } from '../results/reader.js';
@@ -22,7 +22,7 @@ export function registerShow(program: Command): void {
     .option('--logic', 'markdown: print each rule\'s logic (Sigma detection block, query) under it, as text')
     .option('--results [file]', `add the Validation results block; ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (id: string, opts: { format?: string; json?: boolean; detail?: boolean; includeDeprecated?: boolean; allSources?: boolean; logic?: boolean; results?: string | boolean; maxAge?: string; db?: string; stack?: string[] }) => {
       const format = formatOf(opts, FORMATS, 'markdown');
       if (opts.maxAge !== undefined && !opts.results) throw new CliError('--max-age applies to results: give --results', EXIT_BAD_INPUT);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { SiteError, writeSite } from '../site/generate.js';
+import { writeSite } from '../site/generate.js';
 import { pageResultsHtml, pageResultsMarkdown } from '../results/page.js';
 import { ResultsReader } from '../results/reader.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, withKb } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, withKb } from './common.js';
 import { maxAgeOf, openResults, RESULTS_OPTION_HELP } from './results.js';
 
 export function registerSite(program: Command): void {
@@ -10,7 +10,7 @@ export function registerSite(program: Command): void {
     .command('site')
     .description('write the static site: every technique page (HTML + markdown), a matrix per domain, offline search, sources, Navigator layers')
     .option('--out <dir>', 'output folder, replaced atomically', 'site-out')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .option('--results [file]', `technique pages show validation results as of now; ${RESULTS_OPTION_HELP}`)
     .option('--max-age <days>', 'with --results: results older than this are stale (default 180)')
     .option('--quiet', 'print nothing but errors')
@@ -19,15 +19,9 @@ export function registerSite(program: Command): void {
       const maxAgeDays = maxAgeOf(opts.maxAge);
       const store = opts.results ? openResults({ results: opts.results === true ? undefined : opts.results, db: opts.db }) : undefined;
       await withKb(opts.db, (kb) => {
-        let summary;
-        try {
-          const results = store && new ResultsReader(store).all(kb, { maxAgeDays });
-          const pageExtra = results && ((id: string) => ({ html: pageResultsHtml(results.get(id), maxAgeDays), markdown: pageResultsMarkdown(results.get(id), maxAgeDays) }));
-          summary = writeSite({ kb, outDir: opts.out, quiet: opts.quiet, pageExtra, results: results && { byTechnique: results, maxAgeDays } });
-        } catch (e) {
-          if (e instanceof SiteError) throw new CliError(e.message, EXIT_BAD_INPUT);
-          throw e;
-        }
+        const results = store && new ResultsReader(store).all(kb, { maxAgeDays });
+        const pageExtra = results && ((id: string) => ({ html: pageResultsHtml(results.get(id), maxAgeDays), markdown: pageResultsMarkdown(results.get(id), maxAgeDays) }));
+        const summary = writeSite({ kb, outDir: opts.out, quiet: opts.quiet, pageExtra, results: results && { byTechnique: results, maxAgeDays } });
         if (opts.quiet) return;
         process.stderr.write(`Wrote ${summary.techniquePages} technique pages (${summary.activePages} active) and the ${summary.matrices.join(', ')} matrices `
           + `to ${summary.outDir}: ${summary.files} files, ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s\n`

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { kindText, sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
-import { DB_OPTION_HELP, formatOf, openKb, out, withFormatOptions } from './common.js';
+import { dbOption, formatOf, openKb, out, withFormatOptions } from './common.js';
 import { defaultDbPath } from '../util/paths.js';
 import { existsSync } from 'node:fs';
 
@@ -25,7 +25,7 @@ export function registerSources(program: Command): void {
   withFormatOptions(program
     .command('sources')
     .description('the source catalog: every source Purplebook knows, by pillar, with its state in the knowledge base'), ['text', 'json'], 'text')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (opts: { format?: string; json?: boolean; db?: string }) => {
       const format = formatOf(opts, ['text', 'json'], 'text');
       // The catalog is useful before the first build too: then every source reads "not built".

@@ -5,7 +5,7 @@ import { stackLabel, type Stack } from '../kb/stack.js';
 import { classCountsByDomain } from '../page/iterate.js';
 import { closeValues } from '../page/suggest.js';
 import { VALIDATION_CLASSES } from '../page/validation.js';
-import { DB_OPTION_HELP, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
+import { dbOption, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
 import { stackOf, withStackOption } from './stack.js';
 
 const FORMATS = ['text', 'json'] as const;
@@ -26,7 +26,7 @@ export function registerStats(program: Command): void {
   withStackOption(withFormatOptions(program
     .command('stats')
     .description('ATT&CK version and counts per domain (with the techniques of each validation class); per source: version, accessed date, resources, mappings, coverage, warnings'), FORMATS, 'text'))
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (opts: { format?: string; json?: boolean; db?: string; stack?: string[] }) => {
       const format = formatOf(opts, FORMATS, 'text');
       await withKb(opts.db, async (kb) => {
@@ -59,7 +59,7 @@ export function registerStats(program: Command): void {
     .command('warnings')
     .description('list every warning recorded by the last build (file and reason)'), FORMATS, 'text')
     .option('--source <name>', 'only this source (a source name, or attack, manifest, adversaries)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (opts: { source?: string; format?: string; json?: boolean; db?: string }) => {
       const format = formatOf(opts, FORMATS, 'text');
       await withKb(opts.db, async (kb) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ALL_SOURCES } from '../sources/registry.js';
-import { loadSyncConfig, SyncInputError } from '../sync/config.js';
+import { loadSyncConfig } from '../sync/config.js';
 import { dataStatus, formatStatus } from '../sync/status.js';
 import { syncSources, type SyncReport } from '../sync/sync.js';
 import { chooseDataDir } from './data-dir.js';
@@ -74,12 +74,7 @@ export function registerSyncCommands(program: Command): void {
     .option('--no-lock', 'neither read nor write a lock file')
     .option('--quiet', 'print nothing but errors')
     .action(async (opts: SyncCliOptions & { format?: string }) => {
-      try {
-        await runSync({ ...opts, json: formatOf(opts, ['text', 'json'], 'text') === 'json' });
-      } catch (e) {
-        if (e instanceof SyncInputError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      await runSync({ ...opts, json: formatOf(opts, ['text', 'json'], 'text') === 'json' });
     });
 
   withFormatOptions(program
@@ -89,13 +84,7 @@ export function registerSyncCommands(program: Command): void {
     .option('--config <file>', 'JSON settings (default: $PURPLEBOOK_CONFIG, else ./purplebook.config.json when present)')
     .action(async (opts: { dir?: string; config?: string; format?: string; json?: boolean }) => {
       const json = formatOf(opts, ['text', 'json'], 'text') === 'json';
-      let configDir: string | undefined;
-      try {
-        configDir = loadSyncConfig(opts.config).config.dir;
-      } catch (e) {
-        if (e instanceof SyncInputError) throw new CliError(e.message, EXIT_BAD_INPUT);
-        throw e;
-      }
+      const configDir = loadSyncConfig(opts.config).config.dir;
       const choice = chooseDataDir({ explicit: opts.dir, configDir, readOnly: true });
       const status = dataStatus(choice.dir);
       if (json) await out(`${JSON.stringify({ ...status, chosenBy: choice.why }, null, 2)}\n`);

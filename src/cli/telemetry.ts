@@ -12,7 +12,7 @@ import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
 import type { Stack } from '../kb/stack.js';
 import type { Domain } from '../attack/types.js';
 import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
-import { parseDomain } from './export.js';
+import { parseDomain } from './common.js';
 import { stackOf, withStackOption } from './stack.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 

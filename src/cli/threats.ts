@@ -1,10 +1,12 @@
+import { fileProblem } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { hasThreatOptions, selectProfiles, selectThreats, ThreatError, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
+import { hasThreatOptions, selectProfiles, selectThreats, type Threat, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
 import type { Domain } from '../attack/types.js';
 import { scopeOf } from '../coverage/scope.js';
-import type { KnowledgeBase, ProfileRow } from '../kb/open.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
+import type { KnowledgeBase } from '../kb/open.js';
+import type { ThreatProfile } from '../threats/profiles.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, withFormatOptions, withKb } from './common.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
@@ -38,7 +40,7 @@ export function threatOptions(o: RawThreatOpts): ThreatOptions {
     try {
       techniquesText = readFileSync(o.techniques, 'utf8');
     } catch (e) {
-      throw new CliError(`cannot read --techniques ${o.techniques}: ${(e as Error).message}`, EXIT_BAD_INPUT);
+      throw new CliError(`--techniques ${o.techniques} ${fileProblem(e, 'a Navigator layer or a technique list') ?? `cannot be read: ${(e as Error).message}`}`, EXIT_BAD_INPUT);
     }
   }
   return {
@@ -52,13 +54,7 @@ export function threatOptions(o: RawThreatOpts): ThreatOptions {
  * code 2; ids of a technique list that did not count are named on stderr.
  */
 export function selectOrFail(kb: KnowledgeBase, o: ThreatOptions): ThreatSelection {
-  let sel: ThreatSelection;
-  try {
-    sel = selectThreats(kb, o);
-  } catch (e) {
-    if (e instanceof ThreatError) throw new CliError(e.message, EXIT_BAD_INPUT);
-    throw e;
-  }
+  const sel = selectThreats(kb, o);
   const file = o.techniquesName ?? 'technique list';
   if (sel.dropped?.length) {
     process.stderr.write(`purplebook: --techniques ${file}: ${sel.dropped.length} id${sel.dropped.length === 1 ? '' : 's'} did not count: `
@@ -90,7 +86,7 @@ export function threatOptionsOrCatalog(kb: KnowledgeBase, o: ThreatOptions): Thr
 }
 
 export interface ThreatListing {
-  threats: (Threat & { profile?: ProfileRow })[];
+  threats: (Threat & { profile?: ThreatProfile })[];
   unjoined: { name: string; stixId: string }[];
   /** Distinct techniques of all the threats. */
   techniques: number;
@@ -106,7 +102,7 @@ export function threatListing(kb: KnowledgeBase, sel: ThreatSelection): ThreatLi
 export function registerThreats(program: Command): void {
   withFormatOptions(withThreatOptions(program.command('threats'))
     .description('list the selected threats (groups by profile, or by id/name) with their profile and technique counts'), ['text', 'json'], 'text')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: RawThreatOpts & { format?: string; json?: boolean; db?: string }) => {
       const format = formatOf(raw, ['text', 'json'], 'text');
       await withKb(raw.db, async (kb) => {

@@ -2,6 +2,7 @@
  * `purplebook translate`: layers, technique lists and own rules made on an older ATT&CK,
  * translated into the release the knowledge base holds.
  */
+import { fileProblem } from '../core/errors.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
 import { LayerInputError, translateLayer, type EntryChange } from '../crosswalk/layer.js';
@@ -12,8 +13,9 @@ import {
   renderCrosswalkJson, renderCrosswalkList, renderCrosswalkMarkdown, summaryLine, untranslatedLines, type CrosswalkReport,
 } from '../render/crosswalk.js';
 import { normalizeTechniqueId } from '../resolve.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, withKb } from './common.js';
-import { collect, loadRules } from './coverage.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, withKb } from './common.js';
+import { loadRules } from './own-rules.js';
+import { collect } from './common.js';
 
 /** Some ids of the input have no counterpart in the loaded ATT&CK (listed on stderr). */
 export const EXIT_UNTRANSLATED = 4;
@@ -33,16 +35,18 @@ interface TranslateOpts {
   db?: string;
 }
 
+const INPUT_EXPECTED = 'a Navigator layer, a list of layers or a technique list';
+
 function readInput(file: string): string {
   const name = file === '-' ? 'stdin' : file;
   let fd: number;
   try {
     fd = file === '-' ? 0 : openSync(file, 'r');
   } catch (e) {
-    throw new CliError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_BAD_INPUT);
+    throw new CliError(`${name} ${fileProblem(e, INPUT_EXPECTED) ?? `cannot be read: ${(e as Error).message}`}`, EXIT_BAD_INPUT);
   }
   try {
-    if (file !== '-' && fstatSync(fd).isDirectory()) throw new CliError(`${name} is a folder: give a layer or list file (or --rules for a rules folder)`, EXIT_BAD_INPUT);
+    if (file !== '-' && fstatSync(fd).isDirectory()) throw new CliError(`${name} is a folder, expected ${INPUT_EXPECTED} (or --rules for a rules folder)`, EXIT_BAD_INPUT);
     const chunks: Buffer[] = [];
     let total = 0;
     const buf = Buffer.alloc(1 << 16);
@@ -94,7 +98,7 @@ export function registerTranslate(program: Command): void {
     .option('--json', 'same as --format json')
     .option('--rules <path>', 'own rules (folder or file) whose technique tags to translate; repeatable', collect)
     .option('-q, --quiet', 'no summary on stderr')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (file: string | undefined, raw: TranslateOpts) => {
       if (!file && !raw.rules?.length) throw new CliError('translate needs a FILE (or - for stdin) or --rules PATH', EXIT_BAD_INPUT);
       if (file && raw.rules?.length) throw new CliError('give either a FILE or --rules, not both', EXIT_BAD_INPUT);

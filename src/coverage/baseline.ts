@@ -4,8 +4,9 @@
  */
 import type { Crosswalk } from '../crosswalk/translate.js';
 import { isTechniqueId, normalizeTechniqueId } from '../resolve.js';
+import { InputError } from '../core/errors.js';
 
-export class BaselineError extends Error {}
+export class BaselineError extends InputError {}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -9,7 +9,7 @@ import { inStack, type Stack } from '../kb/stack.js';
 import type { ValidationClass } from '../page/types.js';
 import { buildPage } from '../page/build.js';
 import type { DuplicateRuleId, OwnRuleSet, RuleWarning, SkippedFile } from '../rules/types.js';
-import { forStack, summarize, type TechniqueSummary } from '../site/measures.js';
+import { forStack, summarize, type TechniqueSummary } from '../page/summary.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { normalizeTechniqueId } from '../resolve.js';
 import { Crosswalk } from '../crosswalk/translate.js';
@@ -19,7 +19,7 @@ import { compareBaseline, type BaselineDiff } from './baseline.js';
 import { prioritize } from './priority.js';
 import { resolveOwnRules, type OwnRuleRef, type ParentWithSubtechniques, type UnknownRuleId } from './rules.js';
 import { scopeOf } from './scope.js';
-import type { CoverageResults, TechniqueResultSummary } from '../results/coverage.js';
+import type { CoverageResults, TechniqueResultSummary } from '../results/coverage-types.js';
 
 export type { OwnRuleRef, ParentWithSubtechniques, UnknownRuleId } from './rules.js';
 export type { BaselineDiff } from './baseline.js';

@@ -8,15 +8,16 @@ import type { KnowledgeBase, TacticRow } from '../kb/open.js';
 import { stackLabel, type Stack } from '../kb/stack.js';
 import type { ValidationClass } from '../page/types.js';
 import { classCounts, rulesOf } from '../page/validation.js';
-import type { Pillar } from '../sources/types.js';
-import { forStack, summarizeAll, type TechniqueSummary } from '../site/measures.js';
+import type { Pillar } from '../core/types.js';
+import { forStack, summarizeAll, type TechniqueSummary } from '../page/summary.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { scopeOf } from './scope.js';
+import { InputError } from '../core/errors.js';
 
 export const LINEUP_SORTS = ['rules', 'tests', 'controls', 'total', 'score', 'id'] as const;
 export type LineupSort = (typeof LINEUP_SORTS)[number];
 
-export class LineupError extends Error {}
+export class LineupError extends InputError {}
 
 export interface LineupSource {
   source: string;

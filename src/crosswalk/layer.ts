@@ -7,10 +7,11 @@
  */
 import { normalizeTechniqueId } from '../resolve.js';
 import { majorOf, translated, type Crosswalk, type Translation } from './translate.js';
+import { InputError } from '../core/errors.js';
 
 type Json = Record<string, unknown>;
 
-export class LayerInputError extends Error {}
+export class LayerInputError extends InputError {}
 
 export interface EntryChange {
   from: { techniqueID: string; tactic?: string };

@@ -6,6 +6,7 @@
 import { bundleFolderOf, loadAttack } from '../attack/load.js';
 import type { AttackIndex, Domain, Status } from '../attack/types.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { InputError } from '../core/errors.js';
 
 export interface ReleaseTechnique {
   id: string;
@@ -36,7 +37,7 @@ export interface Release {
   maxTechniqueNumber: number;
 }
 
-export class ReleaseError extends Error {}
+export class ReleaseError extends InputError {}
 
 function maxNumber(ids: Iterable<string>): number {
   let max = 0;

@@ -4,7 +4,7 @@
  * loaded goes unlisted. The CLI, the site and the API all list this.
  */
 import { ALL_SOURCES } from '../sources/registry.js';
-import type { Pillar } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
 import { UNAVAILABLE_SOURCES } from '../sources/unavailable.js';
 import type { KnowledgeBase, SourceRow } from './open.js';
 

@@ -2,8 +2,11 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { Domain, Status } from '../attack/types.js';
-import type { DetectionKind, Pillar, ResourceFacets, RuleLogic } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
+import type { DetectionKind, ResourceFacets, RuleLogic } from '../sources/types.js';
+import type { ThreatProfile } from '../threats/profiles.js';
 import { SCHEMA_VERSION } from './schema.js';
+import { PurplebookError } from '../core/errors.js';
 
 export interface TechniqueRow {
   id: string;
@@ -99,20 +102,7 @@ export interface ActorRow {
   domains: Domain[];
 }
 
-export interface ProfileRow {
-  stixId: string;
-  name: string;
-  aliases: string[];
-  actor: string | null;
-  originCountry: string | null;
-  motivation: string[];
-  victimIndustries: string[];
-  victimCountries: string[];
-  url: string | null;
-  techniques: string[];
-}
-
-export class KbError extends Error {}
+export class KbError extends PurplebookError {}
 
 type Row = Record<string, unknown>;
 
@@ -327,7 +317,7 @@ export class KnowledgeBase {
     return this.db.prepare('SELECT technique FROM actor_uses WHERE actor = ? ORDER BY technique').pluck().all(actorId) as string[];
   }
 
-  profiles(): ProfileRow[] {
+  profiles(): ThreatProfile[] {
     return (this.db.prepare('SELECT * FROM actor_profiles ORDER BY name').all() as Row[]).map((r) => ({
       stixId: r.stix_id as string, name: r.name as string, aliases: json(r.aliases, []), actor: (r.actor as string) ?? null,
       originCountry: (r.origin_country as string) ?? null, motivation: json(r.motivation, []),

@@ -21,10 +21,10 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import type { AttackWarning } from '../attack/load.js';
+import type { AttackWarning } from '../attack/types.js';
 import type { AttackIndex } from '../attack/types.js';
 import type { ReadItem } from '../sources/collect.js';
-import type { Provenance } from '../sources/types.js';
+import type { Provenance } from '../core/types.js';
 import { processAlive } from './temp-files.js';
 
 /** Bump when the layout of the cached data changes. */

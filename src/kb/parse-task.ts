@@ -5,10 +5,12 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAttack, type AttackWarning } from '../attack/load.js';
+import { loadAttack } from '../attack/load.js';
+import type { AttackWarning } from '../attack/types.js';
 import type { AttackIndex } from '../attack/types.js';
 import { loadItems, readFileItems, type PerFileSource, type ReadItem } from '../sources/collect.js';
-import type { Limits, Provenance, Source } from '../sources/types.js';
+import type { Limits, Provenance } from '../core/types.js';
+import type { Source } from '../sources/types.js';
 import { findHoles, sameStat, stampFile, type FileStamp, type Holes } from './parse-cache.js';
 
 export interface TaskSetup {

@@ -1,7 +1,7 @@
 /** Provenance per source folder: MANIFEST.json when the data folder has one, else file dates. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Provenance } from '../sources/types.js';
+import type { Provenance } from '../core/types.js';
 
 interface ManifestEntry {
   folder?: string;

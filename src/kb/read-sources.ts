@@ -11,14 +11,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { loadAttack, type AttackWarning } from '../attack/load.js';
+import { loadAttack } from '../attack/load.js';
+import type { AttackWarning } from '../attack/types.js';
 import type { AttackIndex } from '../attack/types.js';
 import {
   finishSource, isPerFile, listFiles, loadItems, readFileItems, replayItems, sourcePresent,
   type Collected, type PerFileSource, type ReadItem, type ReadOptions, type SourceWarning,
 } from '../sources/collect.js';
 import { findSource } from '../sources/registry.js';
-import type { Limits, Provenance, ResourceRecord, Source } from '../sources/types.js';
+import type { Limits, Provenance } from '../core/types.js';
+import type { ResourceRecord, Source } from '../sources/types.js';
 import type { Progress } from '../util/progress.js';
 import {
   contentKey, fillHoles, findHoles, newPart, ParseCacheDir, provenanceShape, sha256, sizeOnly, stampFile, stampHolds, templateProvenance,

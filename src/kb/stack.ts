@@ -3,11 +3,10 @@
  * or a named stack from the `"stacks"` part of purplebook.config.json). Pages, volumes, validation
  * classes, priorities, gaps, layers, plans and line-ups are then computed from those sources only.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { CONFIG_FILE_NAME } from '../sync/config.js';
+import { readConfigFile } from '../core/config-file.js';
 import { sourceCatalog } from './catalog.js';
 import type { KnowledgeBase } from './open.js';
+import { InputError } from '../core/errors.js';
 
 export interface Stack {
   /** The config's name for it (`ours`), or null for a list given inline. */
@@ -16,7 +15,7 @@ export interface Stack {
   sources: readonly string[];
 }
 
-export class StackError extends Error {}
+export class StackError extends InputError {}
 
 /** Named stacks: `{"stacks": {"ours": ["sigma", "atomic-red-team"]}}`. */
 export type NamedStacks = Record<string, string[]>;
@@ -50,19 +49,8 @@ export function parseStacks(raw: unknown, file = 'config'): NamedStacks {
  * ./purplebook.config.json when it exists; none otherwise.
  */
 export function loadStacks(cwd = process.cwd()): { stacks: NamedStacks; file?: string } {
-  const chosen = process.env.PURPLEBOOK_CONFIG;
-  const file = chosen ? resolve(cwd, chosen) : resolve(cwd, CONFIG_FILE_NAME);
-  if (!existsSync(file)) {
-    if (chosen) throw new StackError(`config file ${file} does not exist`);
-    return { stacks: {} };
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new StackError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return { stacks: parseStacks(raw, file), file };
+  const read = readConfigFile(undefined, cwd, (message) => new StackError(message));
+  return read ? { stacks: parseStacks(read.raw, read.file), file: read.file } : { stacks: {} };
 }
 
 /** Source names a stack may hold: every source Purplebook can load, and any the knowledge base holds. */

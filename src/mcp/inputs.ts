@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Domain } from '../attack/types.js';
-import { parseDomain } from '../cli/export.js';
+import { parseDomain } from '../cli/common.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { hasThreatOptions, selectThreats, type ThreatOptions, type ThreatSelection } from '../threats/select.js';
 import { ToolInputError } from './errors.js';

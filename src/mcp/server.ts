@@ -11,8 +11,9 @@ import { registerResources } from './resources.js';
 import { registerCrosswalkTools } from './tools-crosswalk.js';
 import { registerKbTools } from './tools-kb.js';
 import { registerThreatTools } from './tools-threat.js';
+import { PURPLEBOOK_VERSION } from '../util/version.js';
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = PURPLEBOOK_VERSION;
 
 /** One JSON-RPC message from the client may not exceed this (the longest legitimate one, 5,000 technique ids, is ~60 KB). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;

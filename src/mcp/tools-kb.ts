@@ -7,7 +7,7 @@ import { sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
 import { buildPage } from '../page/build.js';
 import type { Page } from '../page/types.js';
 import { renderMarkdown } from '../render/markdown.js';
-import type { Pillar } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
 import { remember, type McpContext } from './context.js';
 import { ToolInputError } from './errors.js';
 import { domainField, domainOf, pageShape, stackField } from './inputs.js';

@@ -6,7 +6,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Domain } from '../attack/types.js';
-import { pageUrlOf } from '../cli/coverage.js';
+import { pageUrlOf } from '../cli/own-rules.js';
 import { layerOf, resolveMeasure } from '../cli/layer.js';
 import { threatListing, threatOptionsOrCatalog } from '../cli/threats.js';
 import { computeCoverage, type CoverageReport } from '../coverage/coverage.js';

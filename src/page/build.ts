@@ -1,7 +1,7 @@
 /** The ONE page builder: technique id → Page. Views only format what this returns. */
 import type { KnowledgeBase, MappedResource, SourceRow } from '../kb/open.js';
 import { inStack, type Stack } from '../kb/stack.js';
-import { PILLARS } from '../sources/types.js';
+import { PILLARS } from '../core/types.js';
 import type { Page, PageItem, PageSource, TechniqueLink } from './types.js';
 import { summaryOf } from './validation.js';
 

@@ -1,6 +1,7 @@
 /** The technique page: the JSON of `show --format json`, and what every view renders. */
 import type { Domain, Status } from '../attack/types.js';
-import type { Pillar, ResourceFacets, RuleLogic } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
+import type { ResourceFacets, RuleLogic } from '../sources/types.js';
 
 export type ValidationClass = 'testable and detectable' | 'detectable, no public test' | 'testable, no public detection' | 'neither';
 

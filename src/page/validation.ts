@@ -12,7 +12,7 @@
  */
 import type { Stack } from '../kb/stack.js';
 import { inStack } from '../kb/stack.js';
-import type { Pillar } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
 import type { Page, PageItem, PageSummary, ValidationClass } from './types.js';
 
 /** One source's resources on one technique. */

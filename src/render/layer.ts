@@ -6,11 +6,11 @@
  */
 import type { Domain } from '../attack/types.js';
 import type { CoverageReport } from '../coverage/coverage.js';
-import type { KnowledgeBase } from '../kb/open.js';
+import type { LayerContext } from '../kb/layer-context.js';
 import { stackLabel, type Stack } from '../kb/stack.js';
-import {
-  colourKey, colourOf, countEdges, countLevel, findMeasure, legendFor, summariesForStack, summarizeAll, VALIDATION_COLORS, type Measure, type TechniqueSummary,
-} from '../site/measures.js';
+import { countEdges, countLevel, type Measure } from '../page/measures.js';
+import type { TechniqueSummary } from '../page/summary.js';
+import { colourKey, colourOf, legendFor, VALIDATION_COLORS } from './palette.js';
 import type { ThreatSelection } from '../threats/select.js';
 
 export const LAYER_FORMAT = '4.5';
@@ -102,25 +102,22 @@ export function buildLayer(shape: LayerShape): NavigatorLayer {
 }
 
 export interface NavigatorLayerOptions {
-  kb: KnowledgeBase;
-  /** A measure id (`detections`, `validation`, `source-sigma` …) or a measure object. */
-  measure: string | Measure;
+  context: LayerContext;
+  measure: Measure;
   domain?: Domain;
-  /** Summaries already computed (the site and the server keep them per knowledge base). */
-  summaries?: readonly TechniqueSummary[];
+  /** Every technique's summary, counted for `stack` when there is one (page/summary.ts). */
+  summaries: readonly TechniqueSummary[];
   name?: string;
   description?: string;
   /** Link of each technique to its Purplebook page, when the site's address is known. */
   pageUrl?: (id: string) => string;
   /** Restrict to a threat's techniques: the others are listed disabled, without score. */
   selection?: ThreatSelection;
-  /** Count only the sources of this control stack (summaries given are re-computed for it). */
+  /** The control stack the summaries count (named in the layer). */
   stack?: Stack;
 }
 
 const attackUrl = (id: string) => `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
-
-export class UnknownMeasureError extends Error {}
 
 /** Our page first (when the site's address is known), then ATT&CK's. */
 function techniqueLinks(id: string, pageUrl?: (id: string) => string): LayerLink[] {
@@ -146,9 +143,8 @@ function selectionMetadata(selection?: ThreatSelection): LayerMetadata[] {
   return selection ? [{ name: 'threats', value: [...threatNamesOf(selection).values()].join(', ') }] : [];
 }
 
-/** Active technique ids of a domain, in id order. */
-function activeIds(kb: KnowledgeBase, domain: Domain): string[] {
-  return kb.techniques().filter((t) => t.domain === domain && t.status === 'active').map((t) => t.id);
+function activeIds(context: LayerContext, domain: Domain): readonly string[] {
+  return context.activeIds.get(domain) ?? [];
 }
 
 function techniqueComment(t: TechniqueSummary): string {
@@ -163,11 +159,9 @@ function stackMetadata(stack?: Stack): LayerMetadata[] {
 
 /** The layer of one measure over every active technique of a domain. */
 export function navigatorLayer(opts: NavigatorLayerOptions): NavigatorLayer {
-  const measure = typeof opts.measure === 'string' ? findMeasure(opts.kb, opts.measure, opts.stack) : opts.measure;
-  if (!measure) throw new UnknownMeasureError(`unknown measure "${String(opts.measure)}"`);
+  const measure = opts.measure;
   const domain = opts.domain ?? 'enterprise-attack';
-  const all = opts.summaries ? summariesForStack(opts.summaries, opts.kb.sources(), opts.stack) : summarizeAll(opts.kb, opts.stack);
-  const techniques = all.filter((t) => t.domain === domain && t.status === 'active');
+  const techniques = opts.summaries.filter((t) => t.domain === domain && t.status === 'active');
   const inScope = (id: string) => !opts.selection || opts.selection.techniques.has(id);
   const values = techniques.map((t) => measure.value(t));
   const edges = measure.kind === 'count' ? countEdges(values.filter((_, i) => inScope(techniques[i]!.id))) : [];
@@ -203,10 +197,10 @@ export function navigatorLayer(opts: NavigatorLayerOptions): NavigatorLayer {
   const domainName = domain.replace('-attack', '');
   return buildLayer({
     domain,
-    attackVersion: opts.kb.attackVersion,
+    attackVersion: opts.context.attackVersion,
     name: opts.name ?? `Purplebook: ${measure.label} (${domainName})${opts.selection ? ` — ${selectionName(opts.selection)}` : ''}${opts.stack ? ` — stack ${opts.stack.name ?? opts.stack.sources.join(', ')}` : ''}`,
     description: opts.description
-      ?? `${measure.label}: ${measure.description}, per ${domainName} technique${opts.selection ? ` used by ${selectionName(opts.selection)} (others disabled)` : ''}${opts.stack ? `, counting the control stack ${stackLabel(opts.stack)} only` : ''}, from the Purplebook knowledge base built ${opts.kb.meta('built_at') ?? ''} (ATT&CK ${opts.kb.attackVersion}).`,
+      ?? `${measure.label}: ${measure.description}, per ${domainName} technique${opts.selection ? ` used by ${selectionName(opts.selection)} (others disabled)` : ''}${opts.stack ? `, counting the control stack ${stackLabel(opts.stack)} only` : ''}, from the Purplebook knowledge base built ${opts.context.builtAt} (ATT&CK ${opts.context.attackVersion}).`,
     techniques: entries,
     gradient: { colors: legend.map((l) => l.fill), minValue: 0, maxValue: top },
     legendItems: legend.map((l) => ({ label: l.label, color: l.fill })),
@@ -215,7 +209,7 @@ export function navigatorLayer(opts: NavigatorLayerOptions): NavigatorLayer {
 }
 
 export interface ThreatLayerOptions {
-  kb: KnowledgeBase;
+  context: LayerContext;
   selection: ThreatSelection;
   domain?: Domain;
   pageUrl?: (id: string) => string;
@@ -225,7 +219,7 @@ export interface ThreatLayerOptions {
 export function threatLayer(opts: ThreatLayerOptions): NavigatorLayer {
   const domain = opts.domain ?? 'enterprise-attack';
   const names = threatNamesOf(opts.selection);
-  const ids = activeIds(opts.kb, domain);
+  const ids = activeIds(opts.context, domain);
   const users = (id: string) => opts.selection.techniques.get(id) ?? [];
   const values = ids.filter((id) => users(id).length).map((id) => users(id).length);
   const edges = countEdges(values);
@@ -243,9 +237,9 @@ export function threatLayer(opts: ThreatLayerOptions): NavigatorLayer {
   });
   const domainName = domain.replace('-attack', '');
   return buildLayer({
-    domain, attackVersion: opts.kb.attackVersion,
+    domain, attackVersion: opts.context.attackVersion,
     name: `Purplebook: threat techniques (${domainName}) — ${selectionName(opts.selection)}`,
-    description: `Techniques used by ${selectionName(opts.selection)} (ATT&CK ${opts.kb.attackVersion} \`uses\`; a sub-technique marks its parent); score = number of selected threats using it.`,
+    description: `Techniques used by ${selectionName(opts.selection)} (ATT&CK ${opts.context.attackVersion} \`uses\`; a sub-technique marks its parent); score = number of selected threats using it.`,
     techniques: entries,
     gradient: { colors: legend.map((l) => l.fill), minValue: 0, maxValue: Math.max(1, edges[edges.length - 1] ?? 1) },
     legendItems: legend.map((l) => ({ label: l.label, color: l.fill })),
@@ -257,7 +251,7 @@ export function threatLayer(opts: ThreatLayerOptions): NavigatorLayer {
 const OWN_COLOURS = { gap: VALIDATION_COLORS[0]!.fill, partial: VALIDATION_COLORS[1]!.fill, covered: VALIDATION_COLORS[3]!.fill };
 
 export interface OwnRulesLayerOptions {
-  kb: KnowledgeBase;
+  context: LayerContext;
   report: CoverageReport;
   pageUrl?: (id: string) => string;
   name?: string;
@@ -271,7 +265,7 @@ export function ownRulesLayer(opts: OwnRulesLayerOptions): NavigatorLayer {
   const r = opts.report;
   const byId = new Map(r.techniques.map((t) => [t.id, t]));
   const selection = r.threats !== undefined;
-  const ids = selection ? activeIds(opts.kb, r.domain) : r.techniques.map((t) => t.id);
+  const ids = selection ? activeIds(opts.context, r.domain) : r.techniques.map((t) => t.id);
   const gained = new Set(r.baseline?.gained);
   const lost = new Set(r.baseline?.lost);
   const entries = ids.map((id): LayerTechnique => {

@@ -4,32 +4,11 @@
  * line counts. Added to a computed coverage report, so the coverage analysis itself stays as is.
  */
 import type { CoverageReport } from '../coverage/coverage.js';
-import { EXECUTED, type Outcome } from './outcomes.js';
+import { EXECUTED } from './outcomes.js';
+import type { CoverageResults, TechniqueResultSummary } from './coverage-types.js';
 import type { TechniqueResults } from './view.js';
 
-export interface TechniqueResultSummary {
-  /** Best current outcome among fresh executions (null: none, or only stale ones). */
-  best: Outcome | null;
-  /** A fresh execution was prevented, or alerted by an own rule. */
-  validated: boolean;
-  executions: number;
-  /** Start of the latest execution (null when unknown). */
-  lastRun: string | null;
-  /** Every execution is older than the freshness window. */
-  stale: boolean;
-}
-
-export interface CoverageResults {
-  file: string;
-  maxAgeDays: number;
-  /** `own`: an alert counts when its rule is one of --rules; `any`: when it names a rule (no --rules given). */
-  alerts: 'own' | 'any';
-  validated: number;
-  /** Techniques a test ran against within the window. */
-  tested: number;
-  /** Techniques with results, all stale. */
-  stale: number;
-}
+export type { CoverageResults, TechniqueResultSummary };
 
 export function summarizeResults(r: TechniqueResults): TechniqueResultSummary {
   return { best: r.best ?? null, validated: r.validated, executions: r.executions.length, lastRun: r.lastRun || null, stale: r.stale };

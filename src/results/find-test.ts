@@ -1,8 +1,9 @@
 /** A test named by a person or a client: `3`, `T1059.001-3`, an Atomic GUID, a Caldera ability id … for one technique. */
 import type { CatalogTest, TestCatalog } from './catalog.js';
 import { parseTestNumber } from './importers/sheet.js';
+import { InputError } from '../core/errors.js';
 
-export class TestNotFound extends Error {}
+export class TestNotFound extends InputError {}
 
 /** The test, or TestNotFound saying why (unknown, or a test of another technique) and naming the technique's tests. */
 export function findTestOf(catalog: TestCatalog, technique: { id: string; ids: readonly string[] }, test: string): CatalogTest {

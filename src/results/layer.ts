@@ -4,7 +4,7 @@
  * are marked stale (score 0, their own colour); validated ones say so in their metadata.
  */
 import type { Domain } from '../attack/types.js';
-import type { KnowledgeBase } from '../kb/open.js';
+import type { LayerContext } from '../kb/layer-context.js';
 import { buildLayer, type LayerLink, type LayerTechnique, type NavigatorLayer } from '../render/layer.js';
 import type { ThreatSelection } from '../threats/select.js';
 import { OUTCOMES, outcomeRank, type Outcome } from './outcomes.js';
@@ -21,7 +21,7 @@ const NONE = NO_RESULT_COLOUR;
 const STALE = STALE_COLOUR;
 
 export interface ResultsLayerOptions {
-  kb: KnowledgeBase;
+  context: LayerContext;
   results: ReadonlyMap<string, TechniqueResults>;
   domain?: Domain;
   maxAgeDays: number;
@@ -33,7 +33,7 @@ const attackUrl = (id: string) => `https://attack.mitre.org/techniques/${id.repl
 
 export function resultsLayer(o: ResultsLayerOptions): NavigatorLayer {
   const domain = o.domain ?? 'enterprise-attack';
-  const ids = o.kb.techniques().filter((t) => t.domain === domain && t.status === 'active').map((t) => t.id);
+  const ids = o.context.activeIds.get(domain) ?? [];
   let withResults = 0;
   let validated = 0;
   const entries = ids.map((id): LayerTechnique => {
@@ -67,7 +67,7 @@ export function resultsLayer(o: ResultsLayerOptions): NavigatorLayer {
   });
   const domainName = domain.replace('-attack', '');
   return buildLayer({
-    domain, attackVersion: o.kb.attackVersion,
+    domain, attackVersion: o.context.attackVersion,
     name: `Purplebook: validation results (${domainName})`,
     description: `Best outcome of the tests run against each ${domainName} technique within ${o.maxAgeDays} days (score 1 not-run … 7 prevented; 0 no result or stale): `
       + `${withResults} techniques with results, ${validated} validated (prevented, or alerted by an own rule).`,

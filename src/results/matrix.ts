@@ -2,9 +2,9 @@
  * The `results` measure of the site's and the server's matrices: per technique the best outcome
  * of its fresh executions, "stale" when every result is older than the window, read the same way
  * as the Navigator layer (layer.ts) and drawn in its colours. Results change without a rebuild,
- * so the measure is added to a matrix's data when it is served or written, never cached with it.
+ * so the measure is added to a matrix's data when it is served or written, never cached with it
+ * (site/results-measure.ts).
  */
-import type { MatrixData, MatrixMeasure } from '../site/model.js';
 import { NO_RESULT_COLOUR, OUTCOME_COLOURS, STALE_COLOUR } from './layer.js';
 import { OUTCOMES, outcomeRank } from './outcomes.js';
 import type { TechniqueResults } from './view.js';
@@ -36,24 +36,6 @@ export const RESULT_LEVELS: readonly ResultLevel[] = [
 export function resultLevel(r: TechniqueResults | undefined): number {
   if (r?.best) return 2 + outcomeRank(r.best);
   return r?.stale ? 1 : 0;
-}
-
-export function resultsMatrixMeasure(maxAgeDays: number): MatrixMeasure {
-  return {
-    id: RESULTS_MEASURE, label: RESULTS_LABEL, kind: 'outcome', edges: [],
-    legend: RESULT_LEVELS.map((l, i) => ({ key: l.key, label: i === 1 ? `stale (every result older than ${maxAgeDays} days)` : l.label })),
-    short: RESULT_LEVELS.map((l) => l.short),
-  };
-}
-
-/**
- * A matrix's data with the results measure appended (a copy: the cached data stays as built).
- * Without `results`, every value is 0: the measure is listed, its values come with the data file.
- */
-export function withResultsMeasure(data: MatrixData, results: ReadonlyMap<string, TechniqueResults> | undefined, maxAgeDays: number): MatrixData {
-  const values: Record<string, number[]> = {};
-  for (const [id, row] of Object.entries(data.values)) values[id] = [...row, resultLevel(results?.get(id))];
-  return { ...data, measures: [...data.measures, resultsMatrixMeasure(maxAgeDays)], values };
 }
 
 /** CSS of the result colours, beside the other palettes. */

@@ -11,8 +11,9 @@ import type { ExecutionInput, ExecutionRow, ExerciseRow, ExerciseSpec, ImportBat
 import type { Outcome } from './outcomes.js';
 import { MIGRATIONS, RESULTS_SCHEMA_VERSION } from './schema.js';
 import { isoSeconds } from './time.js';
+import { InputError } from '../core/errors.js';
 
-export class ResultsError extends Error {}
+export class ResultsError extends InputError {}
 
 export interface OpenOptions {
   /** Create the file (and its folder) when missing; otherwise a missing file is an error. */

@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { walkFiles } from '../sources/lib/files.js';
 import { reason } from '../sources/lib/parse.js';
-import { DEFAULT_LIMITS, type Limits } from '../sources/types.js';
+import { DEFAULT_LIMITS, type Limits } from '../core/types.js';
 import type { FormatContext, RuleDraft } from './formats/common.js';
 import { detectFormat } from './formats/detect.js';
 import { readElasticToml } from './formats/elastic-toml.js';

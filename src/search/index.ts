@@ -3,7 +3,7 @@
  * the API answer with: ranked hits with their titles and links, grouped counts, paging.
  */
 import type { KnowledgeBase } from '../kb/open.js';
-import type { Pillar } from '../sources/types.js';
+import type { Pillar } from '../core/types.js';
 import { createSearch, type Search, type SearchGroup, type SearchIndex } from './rank.js';
 
 export const SEARCH_GROUPS: readonly SearchGroup[] = ['technique', 'rule', 'test', 'control'];

@@ -139,7 +139,7 @@ export function createSearch(index: SearchIndex): Search {
     }
     for (let w = lo; w < field.vocab.length && field.vocab[w]!.startsWith(term); w++) {
       const list = field.docs.get(field.vocab[w]!)!;
-      for (let k = 0; k < list.length; k += 2) out[list[k]!] += list[k + 1]!;
+      for (let k = 0; k < list.length; k += 2) (out[list[k]!] as number) += list[k + 1]!;
     }
     return out;
   }

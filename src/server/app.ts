@@ -9,17 +9,19 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { createHash } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
 import { sourceCatalog } from '../kb/catalog.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import { computeStats } from '../kb/stats.js';
 import { buildPage } from '../page/build.js';
 import { closeMatches, closeValues } from '../page/suggest.js';
 import { searchKb } from '../search/index.js';
 import type { SearchGroup } from '../search/rank.js';
-import { UnknownMeasureError, navigatorLayer } from '../render/layer.js';
+import { navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { COVERAGE_JS, FAVICON_SVG, SITE_CSS, SITE_JS } from '../site/assets.js';
 import { coveragePage } from '../site/coverage-page.js';
 import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
-import { VALIDATION_ORDER, listMeasures, summariesForStack, type TechniqueSummary } from '../site/measures.js';
+import { VALIDATION_ORDER, listMeasures } from '../page/measures.js';
+import { summariesForStack, summariesOf, type TechniqueSummary } from '../page/summary.js';
 import { DOMAIN_PAGES, dataScript } from '../site/model.js';
 import { pieceScript } from '../site/search-files.js';
 import { itemViewsData } from '../render/html.js';
@@ -39,12 +41,13 @@ import { RESULTS_MEASURE } from '../results/matrix.js';
 import { RULES_WORKER, ServerRules, type RulesJob } from './rules.js';
 import { WorkerPool } from './worker-pool.js';
 import type { OwnRuleSet } from '../rules/types.js';
+import { PURPLEBOOK_VERSION } from '../util/version.js';
 import {
   MAX_LIST_LIMIT, MAX_SEARCH_LIMIT, VALIDATION_ALIASES, dataParams, layerParams, layerQuery, openApiDocument, pageParams, searchQuery,
   techniqueListQuery, techniqueParams, techniqueQuery,
 } from './schemas.js';
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = PURPLEBOOK_VERSION;
 
 export interface ServerOptions extends HolderOptions {
   dbPath: string;
@@ -449,16 +452,10 @@ async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
         return reply.header('cache-control', 'no-store').type(TYPES.json).send(json(ctx.results.layer(g.kb, domain)));
       }
       const measures = stack ? listMeasures(g.kb, stack) : g.model.measures;
-      if (!measures.some((m) => m.id === req.params.measure)) {
-        throw new HttpError(404, `unknown measure "${req.params.measure}"${stack ? ' in this stack' : ''}`, measures.map((m) => m.id));
-      }
-      return sendCached(req, reply, TYPES.json, () => {
-        try {
-          return json(navigatorLayer({ kb: g.kb, measure: req.params.measure, domain, summaries: g.model.summaries, stack }));
-        } catch (e) {
-          if (e instanceof UnknownMeasureError) throw new HttpError(404, e.message);
-          throw e;
-        }
-      });
+      const measure = measures.find((m) => m.id === req.params.measure);
+      if (!measure) throw new HttpError(404, `unknown measure "${req.params.measure}"${stack ? ' in this stack' : ''}`, measures.map((m) => m.id));
+      return sendCached(req, reply, TYPES.json, () => json(navigatorLayer({
+        context: layerContextOf(g.kb), measure, domain, summaries: summariesOf(g.kb, stack, g.model.summaries), stack,
+      })));
     });
 }

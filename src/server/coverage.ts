@@ -8,6 +8,7 @@ import type { Domain } from '../attack/types.js';
 import { BaselineError, readBaseline } from '../coverage/baseline.js';
 import { computeCoverage } from '../coverage/coverage.js';
 import { buildPlan } from '../coverage/plan.js';
+import { layerContextOf } from '../kb/layer-context.js';
 import type { ActorRow, KnowledgeBase } from '../kb/open.js';
 import { renderCoverageCsv, renderCoverageJson, renderCoverageMarkdown } from '../render/coverage.js';
 import { ownRulesLayer } from '../render/layer.js';
@@ -17,7 +18,7 @@ import { hasThreatOptions, selectThreats, ThreatError, type ThreatOptions, type 
 import type { NamedStacks } from '../kb/stack.js';
 import { findActors } from './actors.js';
 import { stackFromQuery } from './stack.js';
-import { HttpError, TYPES, gen, parseDomain, sendCached } from './http.js';
+import { HttpError, TYPES, gen, parseDomain, schemaErrorsText, sendCached, unknownFieldOf, type SchemaError } from './http.js';
 import type { ServerLimits } from './limits.js';
 import type { RulesJob, ServerRules, UploadedFile } from './rules.js';
 import { JobFailedError, JobTimeoutError, PoolBusyError, type WorkerPool } from './worker-pool.js';
@@ -150,21 +151,12 @@ function send(reply: FastifyReply, origin: RulesOrigin, type: string, text: stri
   return reply.send(text);
 }
 
-interface SchemaError {
-  keyword: string;
-  instancePath: string;
-  message?: string;
-  params: Record<string, unknown>;
-  propertyName?: string;
-}
-
 /** Schema errors as one message; an unknown field is named (Ajv would only say "property name must be valid"). */
 function bodyErrorFormatter(allowed: string[]) {
   return (errors: SchemaError[], dataVar: string): Error => {
-    const unknown = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
-    const name = unknown?.propertyName ?? (unknown?.params.propertyName as string | undefined);
-    if (name !== undefined) return new Error(`unknown field "${name.slice(0, 60)}" in the body; known fields: ${allowed.join(', ')}`);
-    return new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '));
+    const unknown = unknownFieldOf(errors);
+    if (unknown) return new Error(`unknown field "${unknown.name.slice(0, 60)}" in the body; known fields: ${allowed.join(', ')}`);
+    return new Error(schemaErrorsText(errors, dataVar));
   };
 }
 
@@ -241,7 +233,7 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
       case 'markdown': return sendBounded(reply, origin, TYPES.md, renderCoverageMarkdown(report), 'purplebook-coverage.md');
       case 'layer': {
         const base = b.pageBase ? (b.pageBase.endsWith('/') ? b.pageBase : `${b.pageBase}/`) : undefined;
-        const layer = ownRulesLayer({ kb: g.kb, report, pageUrl: base ? (id) => `${base}techniques/${id}.html` : undefined });
+        const layer = ownRulesLayer({ context: layerContextOf(g.kb), report, pageUrl: base ? (id) => `${base}techniques/${id}.html` : undefined });
         return sendBounded(reply, origin, TYPES.json, `${JSON.stringify(layer, null, 1)}\n`, 'purplebook-coverage-layer.json');
       }
       default: return sendBounded(reply, origin, TYPES.json, renderCoverageJson(report));

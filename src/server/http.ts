@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../attack/types.js';
 import { acceptedEncoding } from './cache.js';
 import type { Generation } from './holder.js';
+import { PurplebookError } from '../core/errors.js';
 
 export const TYPES = {
   html: 'text/html; charset=utf-8',
@@ -15,7 +16,7 @@ export const TYPES = {
 };
 
 /** Answered with its status and message (JSON for the API, an HTML page for browsers). */
-export class HttpError extends Error {
+export class HttpError extends PurplebookError {
   constructor(readonly statusCode: number, message: string, readonly suggestions?: string[]) {
     super(message);
   }
@@ -39,3 +40,22 @@ export function sendCached(req: FastifyRequest, reply: FastifyReply, type: strin
   if (hit.encoding !== 'identity') reply.header('content-encoding', hit.encoding);
   return reply.send(hit.body);
 }
+
+/** One schema error as fastify hands them to a route's `schemaErrorFormatter`. */
+export interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+  propertyName?: string;
+}
+
+/** The field a body should not have, and the error naming it (Ajv would only say "property name must be valid"). */
+export function unknownFieldOf(errors: readonly SchemaError[]): { error: SchemaError; name: string } | undefined {
+  const error = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
+  const name = error?.propertyName ?? (error?.params.propertyName as string | undefined);
+  return error && name !== undefined ? { error, name } : undefined;
+}
+
+/** Schema errors as one line: `body/domain must be equal to one of the allowed values, …`. */
+export const schemaErrorsText = (errors: readonly SchemaError[], dataVar: string): string => errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', ');

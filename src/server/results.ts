@@ -17,7 +17,8 @@ import { importParsed } from '../results/import.js';
 import { ImportError, IMPORT_FORMATS, type ImportFormat } from '../results/importers/types.js';
 import { MAX_TEXT } from '../results/limits.js';
 import { resultsLayer } from '../results/layer.js';
-import { RESULTS_LABEL, RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
+import { RESULTS_LABEL, RESULTS_MEASURE } from '../results/matrix.js';
+import { withResultsMeasure } from '../site/results-measure.js';
 import type { Domain } from '../attack/types.js';
 import type { NavigatorLayer } from '../render/layer.js';
 import type { MatrixData } from '../site/model.js';
@@ -28,9 +29,11 @@ import { ResultsReader } from '../results/reader.js';
 import { ResultsStore } from '../results/store.js';
 import { normalizeTime } from '../results/time.js';
 import { DEFAULT_MAX_AGE_DAYS, type TechniqueResults } from '../results/view.js';
-import { HttpError, TYPES, gen } from './http.js';
+import { layerContextOf } from '../kb/layer-context.js';
+import { HttpError, TYPES, gen, schemaErrorsText, unknownFieldOf, type SchemaError } from './http.js';
 import type { ServerLimits } from './limits.js';
 import { ResultsUploadParser } from './results-upload.js';
+import { InputError, fileProblem } from '../core/errors.js';
 
 export interface WriteToken {
   /** Who the outcomes recorded with it are recorded by. */
@@ -46,7 +49,7 @@ export interface ResultsServerOptions {
   maxAgeDays?: number;
 }
 
-export class TokenFileError extends Error {}
+export class TokenFileError extends InputError {}
 
 /** Shortest token accepted: 16 characters (`openssl rand -hex 32` gives 64). */
 export const MIN_TOKEN_LENGTH = 16;
@@ -80,7 +83,7 @@ export function readTokenFile(path: string): { tokens: WriteToken[]; warning?: s
     mode = statSync(path).mode;
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new TokenFileError(`cannot read --token-file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new TokenFileError(`--token-file ${path} ${fileProblem(e, 'a token file, one name:token a line') ?? `cannot be read: ${(e as Error).message}`}`);
   }
   const tokens = parseTokens(text, path);
   const warning = process.platform !== 'win32' && mode & 0o077 ? `${path} can be read by other users: chmod 600 ${path}` : undefined;
@@ -129,7 +132,7 @@ export class ServerResults {
   }
 
   layer(kb: KnowledgeBase, domain: Domain): NavigatorLayer {
-    return resultsLayer({ kb, results: this.all(kb), domain, maxAgeDays: this.maxAgeDays });
+    return resultsLayer({ context: layerContextOf(kb), results: this.all(kb), domain, maxAgeDays: this.maxAgeDays });
   }
 
   /** The entry of /api/measures. */
@@ -198,25 +201,16 @@ declare module 'fastify' {
   }
 }
 
-interface SchemaError {
-  keyword: string;
-  instancePath: string;
-  message?: string;
-  params: Record<string, unknown>;
-  propertyName?: string;
-}
-
 /** One message per body: a misspelt field is named with the fields known where it stands (the body, or a record). */
 const bodyErrors = (top: readonly string[]) => (errors: SchemaError[], dataVar: string): Error => {
-  const unknown = errors.find((e) => e.keyword === 'propertyNames' || e.propertyName !== undefined);
-  const name = unknown?.propertyName ?? (unknown?.params.propertyName as string | undefined);
-  if (unknown && name !== undefined) {
-    const m = /^\/records\/(\d+)/.exec(unknown.instancePath);
+  const unknown = unknownFieldOf(errors);
+  if (unknown) {
+    const m = /^\/records\/(\d+)/.exec(unknown.error.instancePath);
     const where = m ? `records[${m[1]}]` : 'the body';
-    const known = m ? resultRecordSchema.propertyNames.enum : unknown.instancePath ? [] : top;
-    return new Error(`unknown field "${name.slice(0, 60)}" in ${where}${known.length ? `; known fields: ${known.join(', ')}` : ''}`);
+    const known = m ? resultRecordSchema.propertyNames.enum : unknown.error.instancePath ? [] : top;
+    return new Error(`unknown field "${unknown.name.slice(0, 60)}" in ${where}${known.length ? `; known fields: ${known.join(', ')}` : ''}`);
   }
-  return new Error(errors.slice(0, 5).map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '));
+  return new Error(schemaErrorsText(errors.slice(0, 5), dataVar));
 };
 
 function sameOrigin(req: FastifyRequest): boolean {

@@ -2,7 +2,7 @@
  * JSON schemas of every route parameter. Fastify validates requests with them and the OpenAPI
  * document is generated from them, so the two cannot drift apart.
  */
-import { VALIDATION_ORDER } from '../site/measures.js';
+import { VALIDATION_ORDER } from '../page/measures.js';
 import { resultsOpenApi } from './results-openapi.js';
 import type { ServerLimits } from './limits.js';
 

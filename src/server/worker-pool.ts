@@ -7,13 +7,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { PurplebookError } from '../core/errors.js';
 
 /** Every worker is busy and the queue is full. */
-export class PoolBusyError extends Error {}
+export class PoolBusyError extends PurplebookError {}
 /** The job ran longer than its budget. */
-export class JobTimeoutError extends Error {}
+export class JobTimeoutError extends PurplebookError {}
 /** The job threw, or its worker died (out of memory, a crash). */
-export class JobFailedError extends Error {
+export class JobFailedError extends PurplebookError {
   constructor(message: string, readonly outOfMemory = false) {
     super(message);
   }

@@ -4,7 +4,7 @@ import { purplebookClient } from './client.js';
 import { techniqueClient } from './technique-client.js';
 import { createSearch } from '../search/rank.js';
 import { assembleSearchIndex } from './search-assemble.js';
-import { COUNT_COLORS, VALIDATION_COLORS } from './measures.js';
+import { COUNT_COLORS, VALIDATION_COLORS } from '../render/palette.js';
 import { resultsPaletteCss } from '../results/matrix.js';
 
 function paletteCss(): string {

@@ -5,27 +5,31 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { layerContextOf } from '../kb/layer-context.js';
 import type { KnowledgeBase } from '../kb/open.js';
+import { findMeasure } from '../page/measures.js';
 import { buildPage } from '../page/build.js';
 import { itemViewsData } from '../render/html.js';
 import { navigatorLayer } from '../render/layer.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { resultsLayer } from '../results/layer.js';
-import { RESULTS_MEASURE, withResultsMeasure } from '../results/matrix.js';
+import { RESULTS_MEASURE } from '../results/matrix.js';
+import { withResultsMeasure } from './results-measure.js';
 import type { TechniqueResults } from '../results/view.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
-import { summarize, type TechniqueSummary } from './measures.js';
+import { summarize, type TechniqueSummary } from '../page/summary.js';
 import { SiteModel, dataScript } from './model.js';
 import { pieceScript } from './search-files.js';
 import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniqueDataPath, techniquePageResult } from './pages.js';
 import { sourcesPage } from './sources.js';
+import { InputError } from '../core/errors.js';
 
 /** Marks a folder as a Purplebook site, so --out never replaces a folder it did not write. */
 export const SITE_MARKER = '.purplebook-site';
 
-export class SiteError extends Error {}
+export class SiteError extends InputError {}
 
 export interface SiteOptions {
   kb: KnowledgeBase;
@@ -99,17 +103,18 @@ export function writeSite(opts: SiteOptions): SiteSummary {
     progress.update('Matrices, search, sources');
 
     const matrices: string[] = [];
+    const context = layerContextOf(kb);
     for (const d of model.domains()) {
       const r = opts.results;
       const data = r ? withResultsMeasure(model.matrixData(d.domain), r.byTechnique, r.maxAgeDays) : model.matrixData(d.domain);
       write(`${d.slug}.html`, matrixPage(model, d, SITE_LINKS, data));
       write(`data/matrix-${d.slug}.js`, dataScript('PURPLEBOOK_MATRIX', data));
       for (const m of SITE_LAYER_MEASURES) {
-        const layer = navigatorLayer({ kb, measure: m, domain: d.domain, summaries });
+        const layer = navigatorLayer({ context, measure: findMeasure(kb, m)!, domain: d.domain, summaries });
         write(layerHref(SITE_LINKS, d.slug, m), `${JSON.stringify(layer, null, 1)}\n`);
       }
       if (r) {
-        const layer = resultsLayer({ kb, results: r.byTechnique, domain: d.domain, maxAgeDays: r.maxAgeDays });
+        const layer = resultsLayer({ context, results: r.byTechnique, domain: d.domain, maxAgeDays: r.maxAgeDays });
         write(layerHref(SITE_LINKS, d.slug, RESULTS_MEASURE), `${JSON.stringify(layer, null, 1)}\n`);
       }
       matrices.push(d.slug);

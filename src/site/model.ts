@@ -7,10 +7,9 @@ import type { KnowledgeBase, TacticRow } from '../kb/open.js';
 import { buildSearchIndex } from '../search/index.js';
 import type { SearchIndex } from '../search/rank.js';
 import { splitSearchIndex, type SearchFiles } from './search-files.js';
-import {
-  DEFAULT_MEASURE, countEdges, legendFor, listMeasures, summarizeAll, type LegendEntry, type Measure, type MeasureKind,
-  type TechniqueSummary,
-} from './measures.js';
+import { DEFAULT_MEASURE, countEdges, listMeasures, type Measure, type MeasureKind } from '../page/measures.js';
+import { summarizeAll, type TechniqueSummary } from '../page/summary.js';
+import { legendFor, type LegendEntry } from '../render/palette.js';
 
 export interface DomainPage {
   domain: Domain;

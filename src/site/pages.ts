@@ -9,7 +9,9 @@ import type { Page } from '../page/types.js';
 import { techniqueHref, topHref, type Links } from './layout.js';
 import { shell } from './shell.js';
 import { usedBy } from './used-by.js';
-import { DEFAULT_MEASURE, VALIDATION_COLORS, VALIDATION_ORDER, countKey, countLevel, type TechniqueSummary } from './measures.js';
+import { DEFAULT_MEASURE, VALIDATION_ORDER, countLevel } from '../page/measures.js';
+import type { TechniqueSummary } from '../page/summary.js';
+import { VALIDATION_COLORS, countKey } from '../render/palette.js';
 import { DOMAIN_PAGES, type DomainPage, type MatrixData, type SiteModel } from './model.js';
 
 /** Measures the static site ships Navigator layer files for (the server makes any on request). */

@@ -7,7 +7,7 @@ import { kindText, sourceCatalog, type CatalogEntry } from '../kb/catalog.js';
 import type { KnowledgeBase, SourceRow } from '../kb/open.js';
 import { computeStats, type SourceStats } from '../kb/stats.js';
 import { esc, linkOrText } from '../render/escape.js';
-import { PILLARS } from '../sources/types.js';
+import { PILLARS } from '../core/types.js';
 import { longDate } from '../util/text.js';
 import type { Links } from './layout.js';
 import type { SiteModel } from './model.js';

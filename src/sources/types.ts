@@ -6,14 +6,10 @@
  * `src/resolve.ts`, called by the knowledge-base builder.
  */
 import type { AttackIndex } from '../attack/types.js';
+import type { Limits, Pillar, Provenance } from '../core/types.js';
 
-export type Pillar = 'policy' | 'detection' | 'test';
-
-export const PILLARS: readonly { pillar: Pillar; heading: string }[] = [
-  { pillar: 'policy', heading: 'Policy / Process Controls' },
-  { pillar: 'detection', heading: 'Technical Controls (Detection Rules)' },
-  { pillar: 'test', heading: 'Offensive Security Tests' },
-];
+// The shared vocabulary lives in core/ (ATT&CK and the knowledge base use it too); connectors keep importing it from here.
+export { DEFAULT_LIMITS, PILLARS, type Limits, type Pillar, type Provenance } from '../core/types.js';
 
 /**
  * What a detection resource is: an executable `rule` (logic a SIEM or EDR runs: a Sigma rule, an
@@ -156,42 +152,6 @@ export interface ResourceRecord {
   logic?: RuleLogic;
   techniques: TechniqueRef[];
 }
-
-export interface Provenance {
-  repository?: string;
-  branch?: string;
-  commit?: string;
-  commitDate?: string;
-  /** YYYY-MM-DD */
-  accessed?: string;
-  /** Where `accessed` came from: the manifest, or file modification times. */
-  accessedFrom: 'manifest' | 'file-dates' | 'unknown';
-  version?: string;
-}
-
-export interface Limits {
-  /** Files larger than this are skipped with a warning. */
-  maxFileBytes: number;
-  /**
-   * The same for the ATT&CK STIX bundles, which are one file per domain and legitimately large
-   * (enterprise-attack.json is 33 MB in ATT&CK 18.1 and grows with every release).
-   */
-  maxBundleBytes: number;
-  /** YAML alias expansions allowed per document ("billion laughs" guard). */
-  maxYamlAliases: number;
-  /** Deepest nesting accepted in parsed documents. */
-  maxDepth: number;
-  /** Technique references kept per resource; the rest is a warning. */
-  maxTechniquesPerResource: number;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  maxFileBytes: 20 * 1024 * 1024,
-  maxBundleBytes: 200 * 1024 * 1024,
-  maxYamlAliases: 100,
-  maxDepth: 64,
-  maxTechniquesPerResource: 1000,
-};
 
 export interface LoadContext {
   /** Root data folder (the layout of ../shared/data). */

@@ -8,8 +8,9 @@ import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'nod
 import { dirname, join, resolve, sep } from 'node:path';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { TarError, TarParser, type TarEntry } from './tar.js';
+import { PurplebookError } from '../core/errors.js';
 
-export class ArchiveError extends Error {}
+export class ArchiveError extends PurplebookError {}
 
 export interface ExtractLimits {
   /** Wanted files written at most. */

@@ -1,13 +1,14 @@
 /** ATT&CK bundles from mitre-attack/attack-stix-data, fetched as raw single files. */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { DEFAULT_LIMITS } from '../sources/types.js';
+import { DEFAULT_LIMITS } from '../core/types.js';
 import { join } from 'node:path';
 import { rawUrl, type Bases } from './config.js';
 import { downloadTo, type DownloadOptions } from './download.js';
 import { ATTACK_DOMAINS, ATTACK_REPO } from './plan.js';
+import { PurplebookError } from '../core/errors.js';
 
-export class AttackBundleError extends Error {}
+export class AttackBundleError extends PurplebookError {}
 
 export interface AttackDownload {
   version?: string;

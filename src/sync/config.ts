@@ -2,10 +2,10 @@
  * Sync settings: base URLs (GitHub or a mirror with GitHub's layout), limits for untrusted
  * downloads, timeouts, per-source overrides; read from a JSON file such as purplebook.config.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { CONFIG_FILE_NAME, parseLimitBlock, readConfigFile } from '../core/config-file.js';
+import { InputError } from '../core/errors.js';
 
-export class SyncInputError extends Error {}
+export class SyncInputError extends InputError {}
 
 export interface SyncLimits {
   /** Largest download accepted (one archive or one ATT&CK bundle). */
@@ -55,7 +55,7 @@ export interface SyncConfig {
 
 export const GITHUB = 'https://github.com';
 export const GITHUB_RAW = 'https://raw.githubusercontent.com';
-export const CONFIG_FILE_NAME = 'purplebook.config.json';
+export { CONFIG_FILE_NAME };
 
 function fail(file: string, what: string): never {
   throw new SyncInputError(`${file}: ${what}`);
@@ -94,15 +94,7 @@ export function parseSyncConfig(raw: unknown, file = 'config'): SyncConfig {
   cfg.dir = optString(file, obj, 'dir');
   cfg.lock = optString(file, obj, 'lock');
   cfg.attackVersion = optString(file, obj, 'attackVersion');
-  if (obj.limits !== undefined) {
-    if (!obj.limits || typeof obj.limits !== 'object' || Array.isArray(obj.limits)) fail(file, '"limits" must be an object');
-    cfg.limits = {};
-    for (const [k, v] of Object.entries(obj.limits as Record<string, unknown>)) {
-      if (!(k in DEFAULT_SYNC_LIMITS)) fail(file, `unknown limit "${k}" (known: ${Object.keys(DEFAULT_SYNC_LIMITS).join(', ')})`);
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) fail(file, `limit "${k}" must be a positive whole number`);
-      cfg.limits[k as keyof SyncLimits] = v;
-    }
-  }
+  if (obj.limits !== undefined) cfg.limits = parseLimitBlock(obj.limits, DEFAULT_SYNC_LIMITS, 'limits', (what) => fail(file, what));
   if (obj.sources !== undefined) {
     if (!obj.sources || typeof obj.sources !== 'object' || Array.isArray(obj.sources)) fail(file, '"sources" must be an object');
     cfg.sources = {};
@@ -119,19 +111,8 @@ export function parseSyncConfig(raw: unknown, file = 'config'): SyncConfig {
 
 /** --config FILE, else $PURPLEBOOK_CONFIG, else ./purplebook.config.json when it exists, else nothing. */
 export function loadSyncConfig(explicit?: string, cwd = process.cwd()): { config: SyncConfig; file?: string } {
-  const chosen = explicit ?? process.env.PURPLEBOOK_CONFIG;
-  const file = chosen ? resolve(cwd, chosen) : resolve(cwd, CONFIG_FILE_NAME);
-  if (!existsSync(file)) {
-    if (chosen) throw new SyncInputError(`config file ${file} does not exist`);
-    return { config: {} };
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new SyncInputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return { config: parseSyncConfig(raw, file), file };
+  const read = readConfigFile(explicit, cwd, (message) => new SyncInputError(message));
+  return read ? { config: parseSyncConfig(read.raw, read.file), file: read.file } : { config: {} };
 }
 
 export function effectiveLimits(cfg: SyncConfig, override: Partial<SyncLimits> = {}): SyncLimits {

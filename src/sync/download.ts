@@ -1,8 +1,9 @@
 /** Stream one URL to a file while hashing it, with a size cap and a stall timeout. */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { PurplebookError } from '../core/errors.js';
 
-export class DownloadError extends Error {}
+export class DownloadError extends PurplebookError {}
 
 export interface DownloadOptions {
   /** Refuse bodies larger than this (announced or received). */

@@ -1,10 +1,11 @@
+import { PurplebookError } from '../core/errors.js';
 /**
  * A small streaming tar reader (ustar, pax and GNU long names) for untrusted archives. It only
  * parses: it reports every entry with its kind and lets the caller decide what to write, so the
  * refusal rules (links, devices, paths escaping the target) live in one place, `archive.ts`.
  */
 
-export class TarError extends Error {}
+export class TarError extends PurplebookError {}
 
 export type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'device' | 'fifo' | 'other';
 

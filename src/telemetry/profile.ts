@@ -4,6 +4,7 @@
  * whole channel), canonical ids (`- windows:sysmon:1`) or exact Sigma triples
  * (`- sigma: {product: windows, category: process_creation}`). Resolved to canonical ids.
  */
+import { InputError } from '../core/errors.js';
 import { closeValues } from '../page/suggest.js';
 import { DEFAULT_LIMITS } from '../sources/types.js';
 import { parseYaml, reason } from '../sources/lib/parse.js';
@@ -13,7 +14,7 @@ import { sigmaKey, type Vocabulary } from './vocabulary.js';
 export const PROFILE_MAX_BYTES = 1024 * 1024;
 export const PROFILE_MAX_ENTRIES = 5000;
 
-export class ProfileError extends Error {}
+export class ProfileError extends InputError {}
 
 export interface TelemetryProfile {
   /** Canonical ids the profile names (events of a whole channel included). */

@@ -3,6 +3,7 @@
  * telemetry analyses read. Only `kind = 'rule'` counts (guidance has nothing to run); deprecated
  * rules are left out.
  */
+import { PurplebookError } from '../core/errors.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { inStack, type Stack } from '../kb/stack.js';
 import type { LogSourceRef, ResourceFacets } from '../sources/types.js';
@@ -20,7 +21,7 @@ export interface TelemetryRule {
   techniques: string[];
 }
 
-export class FacetsMissingError extends Error {}
+export class FacetsMissingError extends PurplebookError {}
 
 /** True when the knowledge base was built with typed facets (`resources.facets`). */
 export function hasFacets(kb: KnowledgeBase): boolean {

@@ -4,6 +4,7 @@
  * several sources provide. Loading checks it whole: duplicate ids, an alias claimed twice, or a
  * provider that does not exist are errors, not silent overrides.
  */
+import { PurplebookError } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type LogSourceScheme } from '../sources/types.js';
@@ -45,7 +46,7 @@ export interface Vocabulary {
   provides: Map<string, string[]>;
 }
 
-export class VocabularyError extends Error {}
+export class VocabularyError extends PurplebookError {}
 
 /** Upstream spellings compared as one: case, surrounding space, and an index pattern's trailing `*`, `-*`, `.*`. */
 export function normalizeName(scheme: LogSourceScheme, name: string): string {

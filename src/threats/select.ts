@@ -3,9 +3,11 @@
  * (motivation, victim industry/country, origin country); or a technique list / Navigator layer.
  * The threat's technique set comes from ATT&CK `uses` relationships; a sub-technique use also marks its parent.
  */
-import type { ActorRow, KnowledgeBase, ProfileRow } from '../kb/open.js';
+import type { ActorRow, KnowledgeBase } from '../kb/open.js';
+import type { ThreatProfile } from './profiles.js';
 import { closeValues } from '../page/suggest.js';
 import { normalizeTechniqueId, isTechniqueId, replacementsOf } from '../resolve.js';
+import { InputError } from '../core/errors.js';
 
 export interface ThreatOptions {
   group?: string[];
@@ -26,7 +28,7 @@ export interface Threat {
   kind: ActorRow['kind'] | 'list';
   url: string | null;
   techniques: string[];
-  profile?: ProfileRow;
+  profile?: ThreatProfile;
 }
 
 export interface ThreatSelection {
@@ -34,14 +36,14 @@ export interface ThreatSelection {
   /** Technique id → ids of the selected threats that use it. */
   techniques: Map<string, string[]>;
   /** Profile rows that matched the filters but could not be joined to the loaded ATT&CK. */
-  unjoined: ProfileRow[];
+  unjoined: ThreatProfile[];
   /** Ids of the technique list that did not count, and why (unknown, not a technique id). */
   dropped?: { id: string; reason: string }[];
   /** Revoked ids of the technique list, counted as the techniques that replace them. */
   carried?: { id: string; ids: string[] }[];
 }
 
-export class ThreatError extends Error {}
+export class ThreatError extends InputError {}
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -113,17 +115,17 @@ export function readTechniqueList(text: string): { ids: string[]; invalid: strin
 
 /** The profile filters, each with its name (the CLI's option and the API's field say the same) and the profile values it is matched against. */
 const PROFILE_FILTERS = [
-  { option: 'motivation', key: 'motivation', values: (p: ProfileRow) => p.motivation },
-  { option: 'victim industry', key: 'victimIndustry', values: (p: ProfileRow) => p.victimIndustries },
-  { option: 'victim country', key: 'victimCountry', values: (p: ProfileRow) => p.victimCountries },
-  { option: 'origin country', key: 'originCountry', values: (p: ProfileRow) => (p.originCountry ? [p.originCountry] : []) },
+  { option: 'motivation', key: 'motivation', values: (p: ThreatProfile) => p.motivation },
+  { option: 'victim industry', key: 'victimIndustry', values: (p: ThreatProfile) => p.victimIndustries },
+  { option: 'victim country', key: 'victimCountry', values: (p: ThreatProfile) => p.victimCountries },
+  { option: 'origin country', key: 'originCountry', values: (p: ThreatProfile) => (p.originCountry ? [p.originCountry] : []) },
 ] as const;
 
 /**
  * Why profile filters matched no group: a value no group has (with the closest values that
  * exist), or values that each match groups but never together.
  */
-function noProfileMatch(profiles: ProfileRow[], o: ThreatOptions): ThreatError {
+function noProfileMatch(profiles: ThreatProfile[], o: ThreatOptions): ThreatError {
   const given = PROFILE_FILTERS.filter((f) => o[f.key]?.length);
   const parts: string[] = [];
   for (const f of given) {
@@ -146,7 +148,7 @@ function matchesAny(values: string[], wanted: string[] | undefined): boolean {
   return wanted.some((w) => v.some((x) => x === norm(w) || x.includes(norm(w))));
 }
 
-export function selectProfiles(kb: KnowledgeBase, o: ThreatOptions): ProfileRow[] {
+export function selectProfiles(kb: KnowledgeBase, o: ThreatOptions): ThreatProfile[] {
   return kb.profiles().filter((p) => matchesAny(p.motivation, o.motivation) && matchesAny(p.victimIndustries, o.victimIndustry)
     && matchesAny(p.victimCountries, o.victimCountry) && matchesAny(p.originCountry ? [p.originCountry] : [], o.originCountry));
 }
@@ -154,14 +156,14 @@ export function selectProfiles(kb: KnowledgeBase, o: ThreatOptions): ProfileRow[
 export function selectThreats(kb: KnowledgeBase, o: ThreatOptions): ThreatSelection {
   const actors = kb.actors();
   const threats = new Map<string, Threat>();
-  const addActor = (a: ActorRow, profile?: ProfileRow) => {
+  const addActor = (a: ActorRow, profile?: ThreatProfile) => {
     if (threats.has(a.id)) return;
     threats.set(a.id, { id: a.id, name: a.name, kind: a.kind, url: a.url, techniques: withParents(kb.actorTechniques(a.id)), profile });
   };
   for (const q of o.group ?? []) addActor(findActor(actors, 'group', q));
   for (const q of o.software ?? []) addActor(findActor(actors, 'software', q));
   for (const q of o.campaign ?? []) addActor(findActor(actors, 'campaign', q));
-  const unjoined: ProfileRow[] = [];
+  const unjoined: ThreatProfile[] = [];
   if (o.motivation?.length || o.victimIndustry?.length || o.victimCountry?.length || o.originCountry?.length) {
     const matched = selectProfiles(kb, o);
     if (!matched.length) throw noProfileMatch(kb.profiles(), o);

@@ -2,12 +2,21 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { computeCoverage } from '../../src/coverage/coverage.js';
 import { readBaseline } from '../../src/coverage/baseline.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
-import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer } from '../../src/render/layer.js';
+import { navigatorLayer, ownRulesLayer, threatLayer, type NavigatorLayer , type NavigatorLayerOptions} from '../../src/render/layer.js';
 import type { OwnRuleSet } from '../../src/rules/types.js';
-import { summarizeAll } from '../../src/site/measures.js';
 import { selectThreats } from '../../src/threats/select.js';
 import { LAYER_SCHEMA_4_5, semanticErrors, validate } from './layer-schema.js';
 import { groupScope, openDb } from './sql.js';
+import { layerContextOf } from '../../src/kb/layer-context.js';
+import { findMeasure } from '../../src/page/measures.js';
+import { summariesOf, summarizeAll, type TechniqueSummary } from '../../src/page/summary.js';
+
+/** A layer of a measure named by id, as the CLI asks for one (the view itself takes data only). */
+function measureLayer(kb: KnowledgeBase, o: Omit<NavigatorLayerOptions, 'context' | 'measure' | 'summaries'> & { measure: string; summaries?: readonly TechniqueSummary[] }) {
+  const measure = findMeasure(kb, o.measure, o.stack);
+  if (!measure) throw new Error(`unknown measure ${o.measure}`);
+  return navigatorLayer({ ...o, context: layerContextOf(kb), measure, summaries: summariesOf(kb, o.stack, o.summaries) });
+}
 
 describe('Navigator layers against the layer format 4.5', () => {
   const kb = KnowledgeBase.open(inject('kbPath'));
@@ -50,7 +59,7 @@ describe('Navigator layers against the layer format 4.5', () => {
   }
 
   it('the validator rejects what the format forbids', () => {
-    const good = navigatorLayer({ kb, measure: 'tests', domain: 'ics-attack' });
+    const good = measureLayer(kb, { measure: 'tests', domain: 'ics-attack' });
     expect(validate(LAYER_SCHEMA_4_5, good)).toEqual([]);
     const broken = (edit: (l: Record<string, unknown>) => void) => {
       const l = JSON.parse(JSON.stringify(good)) as Record<string, unknown>;
@@ -73,8 +82,8 @@ describe('Navigator layers against the layer format 4.5', () => {
 
   it('every measure, over a domain and restricted to a threat', () => {
     for (const measure of ['validation', 'controls', 'detections', 'tests', 'source-sigma', 'source-atomic-red-team']) {
-      checkLayer(navigatorLayer({ kb, measure, pageUrl, summaries }), measure);
-      const restricted = navigatorLayer({ kb, measure, pageUrl, selection: g0016, summaries });
+      checkLayer(measureLayer(kb, { measure, pageUrl, summaries }), measure);
+      const restricted = measureLayer(kb, { measure, pageUrl, selection: g0016, summaries });
       checkLayer(restricted, `${measure} G0016`);
       // Outside the threat: disabled and unscored; inside: scored, annotated with the threat.
       for (const t of restricted.techniques) {
@@ -83,12 +92,12 @@ describe('Navigator layers against the layer format 4.5', () => {
         else expect(t.metadata).toContainEqual({ name: 'threats', value: 'APT29 (G0016)' });
       }
     }
-    checkLayer(navigatorLayer({ kb, measure: 'detections', domain: 'mobile-attack', pageUrl, summaries }), 'mobile');
+    checkLayer(measureLayer(kb, { measure: 'detections', domain: 'mobile-attack', pageUrl, summaries }), 'mobile');
   });
 
   it('the threat layer scores how many selected threats use each technique', () => {
     const two = selectThreats(kb, { group: ['G0016', 'G0007'] });
-    const layer = threatLayer({ kb, selection: two, pageUrl });
+    const layer = threatLayer({ context: layerContextOf(kb), selection: two, pageUrl });
     checkLayer(layer, 'threat');
     const apt28 = new Set(groupScope(db, 'G0007'));
     for (const t of layer.techniques) {
@@ -100,14 +109,14 @@ describe('Navigator layers against the layer format 4.5', () => {
 
   it('the own-rule layer: score = own rules on the technique; a later baseline reads it back', () => {
     const whole = computeCoverage(kb, { rules });
-    const layer = ownRulesLayer({ kb, report: whole, pageUrl });
+    const layer = ownRulesLayer({ context: layerContextOf(kb), report: whole, pageUrl });
     checkLayer(layer, 'own');
     const score = (l: NavigatorLayer, id: string) => l.techniques.find((t) => t.techniqueID === id)!.score;
     expect([score(layer, 'T1059.001'), score(layer, 'T1003.001'), score(layer, 'T1610'), score(layer, 'T1059'), score(layer, 'T1003')]).toEqual([1, 1, 1, 0, 0]);
     expect(layer.techniques.find((t) => t.techniqueID === 'T1059')!.metadata).toContainEqual({ name: 'status', value: 'partial' });
     expect(readBaseline(JSON.stringify(layer))).toEqual(['T1003.001', 'T1059.001', 'T1610']);
 
-    const threat = ownRulesLayer({ kb, report: computeCoverage(kb, { rules, selection: g0016 }), pageUrl });
+    const threat = ownRulesLayer({ context: layerContextOf(kb), report: computeCoverage(kb, { rules, selection: g0016 }), pageUrl });
     checkLayer(threat, 'own G0016');
     expect(threat.techniques.filter((t) => t.enabled !== false).map((t) => t.techniqueID).sort()).toEqual([...scope].sort());
     expect(readBaseline(JSON.stringify(threat))).toEqual(['T1003.001', 'T1059.001'].filter((id) => scope.has(id)));

@@ -17,9 +17,8 @@ import { KnowledgeBase } from '../../src/kb/open.js';
 import { parseStacks, resolveStack, stackableSources, StackError, type Stack } from '../../src/kb/stack.js';
 import { buildPage } from '../../src/page/build.js';
 import type { PageSummary, ValidationClass } from '../../src/page/types.js';
-import { navigatorLayer } from '../../src/render/layer.js';
+import { navigatorLayer , type NavigatorLayerOptions} from '../../src/render/layer.js';
 import { createServer } from '../../src/server/app.js';
-import { VALIDATION_ORDER } from '../../src/site/measures.js';
 import { SiteModel } from '../../src/site/model.js';
 import { parseBuildLimits } from '../../src/kb/limits-config.js';
 import { ALL_SOURCES } from '../../src/sources/registry.js';
@@ -28,6 +27,16 @@ import { selectThreats } from '../../src/threats/select.js';
 import { DATA_DIR, cli, tempDir } from '../helpers.js';
 import { csvRecords } from './csv.js';
 import { openDb } from './sql.js';
+import { layerContextOf } from '../../src/kb/layer-context.js';
+import { findMeasure, VALIDATION_ORDER } from '../../src/page/measures.js';
+import { summariesOf, type TechniqueSummary } from '../../src/page/summary.js';
+
+/** A layer of a measure named by id, as the CLI asks for one (the view itself takes data only). */
+function measureLayer(kb: KnowledgeBase, o: Omit<NavigatorLayerOptions, 'context' | 'measure' | 'summaries'> & { measure: string; summaries?: readonly TechniqueSummary[] }) {
+  const measure = findMeasure(kb, o.measure, o.stack);
+  if (!measure) throw new Error(`unknown measure ${o.measure}`);
+  return navigatorLayer({ ...o, context: layerContextOf(kb), measure, summaries: summariesOf(kb, o.stack, o.summaries) });
+}
 
 const CLASSES: ValidationClass[] = ['neither', 'testable, no public detection', 'detectable, no public test', 'testable and detectable'];
 const PILLAR = new Map(ALL_SOURCES.map((s) => [s.name, s.pillar]));
@@ -253,7 +262,7 @@ describe('detection kinds and validation classes', () => {
           const ids = [...pages.keys()].filter((id) => kb.technique(id)!.domain === domain);
           // Layers: the validation ordinal and the detection count.
           for (const measure of ['validation', 'detections']) {
-            const layer = navigatorLayer({ kb, measure, domain, stack });
+            const layer = measureLayer(kb, { measure, domain, stack });
             for (const t of layer.techniques) {
               const p = pages.get(t.techniqueID)!;
               expect(t.score, `layer ${measure} ${t.techniqueID}`).toBe(measure === 'validation' ? VALIDATION_ORDER.indexOf(p.validation) : p.detection_volume);

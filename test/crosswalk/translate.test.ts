@@ -172,8 +172,8 @@ describe('purplebook translate: mistakes', () => {
     const dir = tempDir();
     const cases: [string[], string, RegExp][] = [
       [['translate'], '', /needs a FILE/],
-      [['translate', join(dir, 'missing.json')], '', /cannot read .*missing\.json: ENOENT/],
-      [['translate', dir], '', /is a folder/],
+      [['translate', join(dir, 'missing.json')], '', /missing\.json does not exist \(expected a Navigator layer/],
+      [['translate', dir], '', /is a folder, expected a Navigator layer, a list of layers or a technique list/],
       [['translate', '-'], '   \n', /the input is empty/],
       [['translate', '-'], 'no ids here', /no technique ids in the input/],
       [['translate', '-'], '{"name": "x"}', /neither an ATT&CK Navigator layer/],

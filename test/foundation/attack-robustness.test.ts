@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAttack, type AttackWarning } from '../../src/attack/load.js';
+import { loadAttack } from '../../src/attack/load.js';
+import type { AttackWarning } from '../../src/attack/types.js';
 import { DEFAULT_LIMITS } from '../../src/sources/types.js';
 import { DATA_DIR, fixtureDir } from '../helpers.js';
 

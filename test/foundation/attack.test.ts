@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { loadAttack, type AttackWarning } from '../../src/attack/load.js';
+import { loadAttack } from '../../src/attack/load.js';
+import type { AttackWarning } from '../../src/attack/types.js';
 import { KnowledgeBase } from '../../src/kb/open.js';
 import { computeStats } from '../../src/kb/stats.js';
 import { resolveTechniqueId } from '../../src/resolve.js';

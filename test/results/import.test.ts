@@ -192,14 +192,14 @@ describe('results import, set, list and export on the real knowledge base', () =
       expect(r.stderr).toMatch(re);
       expect(r.stderr.trim().split('\n').length, r.stderr).toBeLessThanOrEqual(4);
     };
-    bad(['import', join(dir, 'nope.csv')], /cannot read .*nope\.csv: no such file/);
-    bad(['import', dir], /not a file/);
+    bad(['import', join(dir, 'nope.csv')], /nope\.csv does not exist \(expected a results file/);
+    bad(['import', dir], /is a folder, expected a results file/);
     bad(['import', csv, '--format', 'excel'], /--format must be one of atomic-csv, attire, caldera, sheet, purplebook-json/);
     const unknown = join(dir, 'unknown.csv');
     writeFileSync(unknown, atomicCsv([runs[3]!, runs[4]!]));
     bad(['import', unknown], /nothing to import from .*unknown\.csv: every row was left out/);
     // A good file with a bad one: nothing of either is written.
-    bad(['import', csv, join(dir, 'nope.csv')], /no such file/);
+    bad(['import', csv, join(dir, 'nope.csv')], /does not exist/);
     bad(['import', csv, '--date', '2025-01-01'], /--exercise NAME/);
     bad(['set', 'T1059.001', '99', '--outcome', 'ran'], /unknown test "99" for T1059\.001; its tests include: /);
     bad(['set', 'T1059.001', wmiUsers.guid, '--outcome', 'ran'], /is a test of T1047, not of T1059\.001/);

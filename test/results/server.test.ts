@@ -192,7 +192,7 @@ describe('results on a server without a token file', () => {
     expect(r.stderr).not.toContain('abc');
     r = serve('--results', join(dir, 'r.db'), '--token-file', join(dir, 'nope'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no such file');
+    expect(r.stderr).toContain(`--token-file ${join(dir, 'nope')} does not exist`);
     r = serve('--results', join(dir, 'missing.db'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no results file at');

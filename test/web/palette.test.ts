@@ -6,7 +6,7 @@
  * visible difference; the palette before this check had pairs at 8.
  */
 import { describe, expect, it } from 'vitest';
-import { VALIDATION_COLORS } from '../../src/site/measures.js';
+import { VALIDATION_COLORS } from '../../src/render/palette.js';
 
 type Matrix = [[number, number, number], [number, number, number], [number, number, number]];
 const SIMULATIONS: Record<string, Matrix> = {

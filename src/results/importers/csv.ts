@@ -1,3 +1,4 @@
+import { InputError } from '../../core/errors.js';
 /**
  * RFC 4180 CSV, read in one pass (linear time, no regex backtracking): quoted fields with
  * doubled quotes and line breaks, CRLF or LF, a leading byte-order mark. Excel and PowerShell's
@@ -10,7 +11,7 @@ export interface CsvRow {
   cells: string[];
 }
 
-export class CsvError extends Error {}
+export class CsvError extends InputError {}
 
 export interface CsvLimits {
   /** Rows at most (blank lines not counted): 4 million one-character rows fit in 8 MiB, each a row object and a warning. */

@@ -1,4 +1,5 @@
 /** One import file: size-checked, decoded as strict UTF-8, recognised by content (or told its format), parsed. */
+import { fileProblem } from '../../core/errors.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { MAX_CSV_FIELDS, MAX_CSV_ROWS, MAX_IMPORT_BYTES, MAX_RECORDS_PER_FILE } from '../limits.js';
@@ -62,17 +63,26 @@ function parseText(name: string, text: string, format?: ImportFormat): ParsedFil
   throw new ImportError(`${name}: not a known results file (an Invoke-AtomicRedTeam CSV or Attire log, a Caldera operation report, an outcome sheet or a Purplebook export)`);
 }
 
+const IMPORT_EXPECTED = 'a results file: an Atomic CSV or Attire log, a Caldera report, an outcome sheet or a Purplebook export';
+
 /** Reads a file from disk, refusing anything too large before reading it. */
 export function readImportFile(path: string, format?: ImportFormat): ReadFile {
   let size: number;
   try {
     const st = statSync(path);
+    if (st.isDirectory()) throw new ImportError(`${path} is a folder, expected ${IMPORT_EXPECTED}`);
     if (!st.isFile()) throw new ImportError(`${path}: not a file`);
     size = st.size;
   } catch (e) {
     if (e instanceof ImportError) throw e;
-    throw new ImportError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new ImportError(`${path} ${fileProblem(e, IMPORT_EXPECTED) ?? `cannot be read: ${(e as Error).message}`}`);
   }
   if (size > MAX_IMPORT_BYTES) throw new ImportError(`${path}: ${size} bytes, more than the ${MAX_IMPORT_BYTES} an import reads`);
-  return parseImport(path, readFileSync(path), format);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ImportError(`${path} ${fileProblem(e, IMPORT_EXPECTED) ?? `cannot be read: ${(e as Error).message}`}`);
+  }
+  return parseImport(path, bytes, format);
 }

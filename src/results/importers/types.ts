@@ -1,6 +1,7 @@
 /** What a reader makes of one file, before the knowledge base names its techniques and tests. */
 import { MAX_RECORDS_PER_FILE } from '../limits.js';
 import type { ExerciseSpec, OutcomeInput } from '../model.js';
+import { InputError } from '../../core/errors.js';
 
 export const IMPORT_FORMATS = ['atomic-csv', 'attire', 'caldera', 'sheet', 'purplebook-json'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -38,7 +39,7 @@ export interface ParsedFile {
   empty: number;
 }
 
-export class ImportError extends Error {}
+export class ImportError extends InputError {}
 
 /**
  * Entries of a JSON log at most, checked before they are read: each becomes a row or a warning,

@@ -1,5 +1,5 @@
 /** What every own-rule format reader shares: the draft it returns and the context it reports to. */
-import type { Limits } from '../../sources/types.js';
+import type { Limits } from '../../core/types.js';
 import type { OwnRule } from '../types.js';
 
 /** A rule as a format reader sees it; the caller adds the file, key and format. */
