@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { serveStdio } from '../mcp/server.js';
 import { defaultDbPath } from '../util/paths.js';
 import { CliError, dbOption, EXIT_BAD_INPUT } from './common.js';
 import { collect } from './common.js';
@@ -17,6 +16,8 @@ export function registerMcp(program: Command): void {
       const dbPath = defaultDbPath(opts.db);
       // stdout carries the protocol: anything for a person goes to stderr.
       const log = (line: string) => process.stderr.write(`purplebook mcp: ${line}\n`);
+      // The MCP SDK loads only for `mcp`: every other command starts faster.
+      const { serveStdio } = await import('../mcp/server.js');
       await serveStdio({ dbPath, rules: opts.rules ?? [], log });
     });
 }
