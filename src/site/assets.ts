@@ -189,6 +189,7 @@ td.state[data-state="unavailable"], td.state[data-state="absent"] { background: 
 .coverage-form label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }
 .coverage-form input[type="text"] { min-width: min(22rem, 100%); }
 .coverage-form input[type="file"] { max-width: 100%; }
+.coverage-form textarea, #telemetry-profile { width: 100%; max-width: 100%; box-sizing: border-box; font-family: ui-monospace, monospace; }
 .picker { position: relative; max-width: 40rem; }
 #threat-options { list-style: none; margin: 0; padding: 0; border: 1px solid var(--input-line); background: var(--input-bg); position: absolute; z-index: 5; left: 0; right: 0; max-height: 20rem; overflow-y: auto; }
 #threat-options li { padding: .3rem .5rem; cursor: pointer; border-bottom: 1px solid var(--line); }

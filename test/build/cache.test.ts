@@ -111,7 +111,7 @@ describe('parse cache', () => {
     const dir = parseCachePath(db);
     const written = () => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, statSync(join(dir, f)).mtimeMs]));
     const before = written();
-    expect(Object.keys(before)).toContain('source.threathunting.part');
+    expect(Object.keys(before)).toContain('source.engage.part');
 
     const again = await build(data, db);
     expect(again.cache).toMatchObject({ saved: false, read: { files: 0, sources: 0, attack: false } });
