@@ -277,9 +277,21 @@ describe('parse cache', () => {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import fs from 'node:fs'; ${script}`, parseCachePath(db), data], { encoding: 'utf8' });
       return r.stdout + r.stderr;
     };
+    // How long one rebuild of a changed file takes here, so the kills below land inside a build on a
+    // fast machine and a loaded one alike.
+    const timed = async (): Promise<number> => {
+      const child = spawn(process.execPath, [main, 'build', '--data', data, '--db', db, '--quiet'], { stdio: 'ignore' });
+      const start = performance.now();
+      await new Promise((r) => child.once('exit', r));
+      return performance.now() - start;
+    };
+    await timed();
+    appendFileSync(join(data, SIGMA, SIGMA_FILES[0]!), '\n# warm-up change\n');
+    const rebuildMs = await timed();
     // From before the cache is read to after the knowledge base is renamed in; the data changes between kills.
     let killed = 0;
-    for (const [i, ms] of [20, 150, 300, 500, 800, 1200, 2000].entries()) {
+    for (const [i, fraction] of [0.02, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9].entries()) {
+      const ms = Math.max(5, Math.round(rebuildMs * fraction));
       appendFileSync(join(data, SIGMA, SIGMA_FILES[i % SIGMA_FILES.length]!), `\n# change ${i}\n`);
       const child = spawn(process.execPath, [main, 'build', '--data', data, '--db', db, '--quiet'], { stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), ms);

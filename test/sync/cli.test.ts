@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerSyncCommands } from '../../src/cli/sync.js';
-import { CliError } from '../../src/cli/common.js';
+import { PurplebookError } from '../../src/core/errors.js';
 import { DATA_DIR, tempDir } from '../helpers.js';
 import { startServer, type TestServer } from './fixtures.js';
 
@@ -60,8 +60,8 @@ describe('sync and status commands', () => {
   it('exits 1 with one line per failed source', async () => {
     const dir = join(tempDir(), 'data');
     const r = await run(['sync', '--source', 'attack', '--attack-version', '9.9', '--mirror', server.url, '--dir', dir, '--quiet']);
-    expect(r.error).toBeInstanceOf(CliError);
-    expect((r.error as CliError).exitCode).toBe(1);
+    expect(r.error).toBeInstanceOf(PurplebookError);
+    expect((r.error as PurplebookError).exitCode).toBe(1);
     expect(r.stderr).toMatch(/^purplebook: attack: failed: enterprise-attack: HTTP 404 .*; no copy present\n$/);
   });
 
@@ -69,8 +69,8 @@ describe('sync and status commands', () => {
     const dir = join(tempDir(), 'data');
     for (const args of [['--source', 'no-such-source'], ['--ref', 'attack'], ['--ref', 'attack=../x'], ['--mirror', 'file:///etc'], ['--config', join(dir, 'missing.json')]]) {
       const r = await run(['sync', '--dir', dir, '--offline', ...args]);
-      expect(r.error, args.join(' ')).toBeInstanceOf(CliError);
-      expect((r.error as CliError).exitCode, args.join(' ')).toBe(2);
+      expect(r.error, args.join(' ')).toBeInstanceOf(PurplebookError);
+      expect((r.error as PurplebookError).exitCode, args.join(' ')).toBe(2);
     }
   });
 
