@@ -274,7 +274,6 @@ function loadDomain(index: AttackIndex, domain: Domain, file: string, raw: unkno
       return [{
         id: aext.external_id!, name: a.name ?? aext.external_id!, url: aext.url ?? '', platforms: strings(a.x_mitre_platforms),
         description: stripCitations(a.description ?? ''),
-        logSources: (a.x_mitre_log_source_references ?? []).map((l) => [l?.name, l?.channel].filter(Boolean).join(': ')).filter(Boolean),
         logSourceRefs: (a.x_mitre_log_source_references ?? []).flatMap((l) => {
           const name = typeof l?.name === 'string' ? l.name.trim() : '';
           const channel = typeof l?.channel === 'string' ? l.channel.trim() : '';

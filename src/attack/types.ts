@@ -58,8 +58,6 @@ export interface Analytic {
   url: string;
   platforms: string[];
   description: string;
-  /** `name: channel`, for showing. */
-  logSources: string[];
   /** The same references as ATT&CK states them (`WinEventLog:Security`, `EventCode=4688`). */
   logSourceRefs: { name: string; channel?: string }[];
   /** The data components those log sources belong to (`DC0032 Process Creation`), each once. */

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { closeValues } from '../page/suggest.js';
 import { renderInventoryJson, renderInventoryMarkdown, renderUnmappedMarkdown } from '../render/telemetry.js';
 import { inventory, unmappedNames } from '../telemetry/inventory.js';
-import { FacetsMissingError, readRules } from '../telemetry/rules.js';
-import { CliError, DB_OPTION_HELP, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
+import { readRules } from '../telemetry/rules.js';
+import { dbOption, formatOf, out, unknownValue, withFormatOptions, withKb } from './common.js';
 import { loadVocabularyOrFail } from './telemetry.js';
 
 const FORMATS = ['markdown', 'json'] as const;
@@ -21,18 +21,12 @@ export function registerLogSources(program: Command): void {
     .description('executable public rules per log source per source (like sigma-cli analyze logsource), with each source\'s share of unknown telemetry')
     .option('--source <name>', 'one rule source (sigma, elastic, splunk …)')
     .option('--unmapped', 'list the upstream log-source names the vocabulary does not know')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: LogSourcesOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
       const vocab = loadVocabularyOrFail();
       await withKb(raw.db, async (kb) => {
-        let rules;
-        try {
-          rules = readRules(kb);
-        } catch (e) {
-          if (e instanceof FacetsMissingError) throw new CliError(e.message);
-          throw e;
-        }
+        const rules = readRules(kb);
         let inv = inventory(vocab, rules);
         if (raw.source !== undefined) {
           const names = inv.map((s) => s.source);

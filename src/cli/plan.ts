@@ -10,7 +10,7 @@ import { collect } from './common.js';
 import { openResults, RESULTS_OPTION_HELP } from './results.js';
 import { stackOf, withStackOption } from './stack.js';
 import { telemetryGate } from '../telemetry/gate.js';
-import { FacetsMissingError, readRules } from '../telemetry/rules.js';
+import { readRules } from '../telemetry/rules.js';
 import { loadVocabularyOrFail, PROFILE_OPTION_HELP, readProfileFile } from './telemetry.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
 
@@ -58,12 +58,7 @@ export function registerPlan(program: Command): void {
         const stack = stackOf(kb, raw.stack);
         let telemetry;
         if (profile && vocab) {
-          try {
-            telemetry = telemetryGate(vocab, profile, readRules(kb, stack));
-          } catch (e) {
-            if (e instanceof FacetsMissingError) throw new CliError(e.message);
-            throw e;
-          }
+          telemetry = telemetryGate(vocab, profile, readRules(kb, stack));
         }
         const plan = buildPlan(kb, { selection, rules, platforms: raw.platform, domain, maxDetections, stack, telemetry });
         let previous;

@@ -6,12 +6,12 @@ import { stackLabel } from '../kb/stack.js';
 import { renderTelemetryCsv, renderTelemetryJson, renderTelemetryMarkdown, telemetryLayer, type TelemetryReportHead } from '../render/telemetry.js';
 import { analyzeTelemetry, type TelemetryAnalysis } from '../telemetry/analysis.js';
 import { parseProfile, PROFILE_MAX_BYTES, ProfileError, type TelemetryProfile } from '../telemetry/profile.js';
-import { FacetsMissingError, readRules } from '../telemetry/rules.js';
+import { readRules } from '../telemetry/rules.js';
 import { loadVocabulary, VocabularyError, type Vocabulary } from '../telemetry/vocabulary.js';
 import { hasThreatOptions, type ThreatSelection } from '../threats/select.js';
 import type { Stack } from '../kb/stack.js';
 import type { Domain } from '../attack/types.js';
-import { CliError, DB_OPTION_HELP, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
+import { CliError, dbOption, EXIT_BAD_INPUT, formatOf, out, parsePositiveInt, withFormatOptions, withKb } from './common.js';
 import { parseDomain } from './common.js';
 import { stackOf, withStackOption } from './stack.js';
 import { requireScope, selectOrFail, threatOptions, withThreatOptions, type RawThreatOpts } from './threats.js';
@@ -57,13 +57,7 @@ export interface TelemetryRun {
 /** The analysis of a profile against the selection's techniques (every active technique of the domain without one). */
 export function runTelemetry(kb: KnowledgeBase, o: { profile: TelemetryProfile; vocab: Vocabulary; selection?: ThreatSelection; domain: Domain; stack?: Stack }): TelemetryRun {
   const scope = scopeOf(kb, o.domain, o.selection);
-  let rules;
-  try {
-    rules = readRules(kb, o.stack);
-  } catch (e) {
-    if (e instanceof FacetsMissingError) throw new CliError(e.message);
-    throw e;
-  }
+  const rules = readRules(kb, o.stack);
   const analysis = analyzeTelemetry(o.vocab, o.profile, rules, scope.ids.map((id) => ({ id, name: scope.rows.get(id)?.name ?? id })));
   const who = o.selection?.threats.map((x) => (x.kind === 'list' ? x.name : `${x.name} (${x.id})`)).join(', ') ?? `all ${o.domain.replace('-attack', '')} techniques`;
   return {
@@ -89,7 +83,7 @@ export function registerTelemetry(program: Command): void {
     .option('--profile <file>', PROFILE_OPTION_HELP)
     .option('--domain <domain>', 'enterprise, mobile or ics (default enterprise)')
     .option('--max-next <n>', 'log sources listed in the ranking (markdown; default 15)')
-    .option('--db <file>', DB_OPTION_HELP)
+    .addOption(dbOption())
     .action(async (raw: TelemetryOpts) => {
       const format = formatOf(raw, FORMATS, 'markdown');
       if (!raw.profile) throw new CliError('telemetry needs --profile FILE (a YAML list of the log sources you collect; `[]` for none)', EXIT_BAD_INPUT);

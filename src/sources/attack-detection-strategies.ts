@@ -43,7 +43,7 @@ export const attackDetectionStrategiesSource: Source = {
           domain: ds.domain,
           platforms: [...new Set(ds.analytics.flatMap((a) => a.platforms))].sort(),
           analytics: ds.analytics.length,
-          analyticList: ds.analytics.map((a) => ({ id: a.id, platforms: a.platforms, url: a.url, description: a.description.slice(0, 600), logSources: a.logSources.slice(0, 10) })),
+          analyticList: ds.analytics.map((a) => ({ id: a.id, platforms: a.platforms, url: a.url, description: a.description.slice(0, 600), logSources: a.logSourceRefs.slice(0, 10).map((l) => (l.channel ? `${l.name}: ${l.channel}` : l.name)) })),
           // `DC0032 Process Creation`: the kinds of telemetry the analytics read, each once.
           dataComponents: [...new Set(ds.analytics.flatMap((a) => a.dataComponents.map((d) => `${d.id} ${d.name}`)))].sort(),
         },

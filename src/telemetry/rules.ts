@@ -3,7 +3,6 @@
  * telemetry analyses read. Only `kind = 'rule'` counts (guidance has nothing to run); deprecated
  * rules are left out.
  */
-import { PurplebookError } from '../core/errors.js';
 import type { KnowledgeBase } from '../kb/open.js';
 import { inStack, type Stack } from '../kb/stack.js';
 import type { LogSourceRef, ResourceFacets } from '../sources/types.js';
@@ -21,14 +20,6 @@ export interface TelemetryRule {
   techniques: string[];
 }
 
-export class FacetsMissingError extends PurplebookError {}
-
-/** True when the knowledge base was built with typed facets (`resources.facets`). */
-export function hasFacets(kb: KnowledgeBase): boolean {
-  const cols = kb.db.prepare(`SELECT name FROM pragma_table_info('resources')`).pluck().all() as string[];
-  return cols.includes('facets');
-}
-
 function logSourcesOf(text: string | null): LogSourceRef[] | undefined {
   if (!text) return undefined;
   try {
@@ -41,7 +32,6 @@ function logSourcesOf(text: string | null): LogSourceRef[] | undefined {
 }
 
 export function readRules(kb: KnowledgeBase, stack?: Stack): TelemetryRule[] {
-  if (!hasFacets(kb)) throw new FacetsMissingError('this knowledge base has no log-source facets: rebuild it with `purplebook build`');
   const rows = kb.db.prepare(`SELECT id, source, key, upstream_id, title, url, facets FROM resources WHERE kind = 'rule' AND deprecated = 0 ORDER BY source, key`).all() as {
     id: number; source: string; key: string; upstream_id: string | null; title: string; url: string | null; facets: string | null;
   }[];
