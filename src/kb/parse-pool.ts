@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Task, TaskResult, TaskSetup } from './parse-task.js';
 
 interface Pending {
@@ -31,20 +31,21 @@ export class ParsePool {
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
+  /** No task will come any more: idle workers end. */
+  private sealed = false;
+  private readonly ended = new Set<Worker>();
+  private exits = 0;
   private readonly workers: Worker[] = [];
 
-  /**
-   * `youngGenerationMb` caps each worker's young generation: for many small files it was measured
-   * to cut a worker's memory by a fifth at no cost in time; for ATT&CK's large bundles it costs
-   * memory (more is promoted), so that worker keeps V8's default.
-   */
-  constructor(size: number, setup: TaskSetup, script: URL, youngGenerationMb?: number) {
+  /** `resourceLimits` are each worker's heap limits (the ATT&CK worker keeps V8's defaults: its bundles are large). */
+  constructor(size: number, setup: TaskSetup, script: URL, resourceLimits: ResourceLimits = {}) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData: setup, resourceLimits: youngGenerationMb ? { maxYoungGenerationSizeMb: youngGenerationMb } : {} });
+      const w = new Worker(script, { workerData: setup, resourceLimits });
       w.on('message', (msg: { id: number; result?: TaskResult; error?: string }) => this.answered(w, msg));
       w.on('error', (e) => this.fail(new Error(`a parse worker failed: ${e.message}`)));
       w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`a parse worker stopped (exit code ${code})`));
+        this.exits++;
+        if (code !== 0 && !this.ended.has(w)) this.fail(new Error(`a parse worker stopped (exit code ${code})`));
       });
       this.workers.push(w);
       this.idle.push(w);
@@ -55,12 +56,27 @@ export class ParsePool {
     return this.workers.length;
   }
 
+  /** Workers whose thread has ended (and whose heap is gone). */
+  get exited(): number {
+    return this.exits;
+  }
+
   run(task: Task): Promise<TaskResult> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.sealed) return Promise.reject(new Error('the parse pool takes no more tasks'));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, task, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * Every task has been given: from now on a worker that finds the queue empty ends, and its heap
+   * goes with it, instead of idling while the others finish and the main thread writes.
+   */
+  closeWhenIdle(): void {
+    this.sealed = true;
+    this.dispatch();
   }
 
   /** Ends the workers; closing again does nothing. */
@@ -76,6 +92,11 @@ export class ParsePool {
       const p = this.queue.shift()!;
       this.busy.set(w, p);
       w.postMessage({ id: p.id, task: p.task });
+    }
+    if (!this.sealed || this.queue.length) return;
+    for (const w of this.idle.splice(0)) {
+      this.ended.add(w);
+      void w.terminate();
     }
   }
 

@@ -34,8 +34,17 @@ import { provenanceFor, type ManifestIndex } from './provenance.js';
 const POOL_MIN_BYTES = 2 * 1024 * 1024;
 const BATCH_BYTES = 256 * 1024;
 const BATCH_FILES = 100;
-/** See ParsePool: many small files, little garbage surviving. */
-const PARSER_YOUNG_GENERATION_MB = 8;
+/**
+ * The parse workers' heaps, the build's peak memory (issue 24, measured by `npm run bench`). A
+ * stated old-generation limit lowers how far V8 lets a heap grow past what survived its last
+ * collection (a factor up to 4 for a heap without one, about 1.6 at 1 GB): the two workers' heaps
+ * stayed tens of MB smaller at about the same CPU. The limit itself is far: a task reads one
+ * batch of files of at most 20 MB each, or one whole-folder source, in tens of MB of heap; 1 GB
+ * is also V8's default on a machine with 4 GB of memory, and past it V8 stops the build as it
+ * would past the main thread's own limit. A 16 MB young generation was measured against 8 and 32: as
+ * small a peak as 8, with less CPU (fewer objects promoted to the old generation).
+ */
+const PARSER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 };
 
 export function defaultJobs(): number {
   return availableParallelism();
@@ -399,7 +408,7 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
   const poolSize = Math.min(opts.jobs, fileTasks.length + wholeTasks.length);
   // Without a previous cache the folder sizes are unknown: a fresh build always has work enough.
   const worthIt = bytes >= POOL_MIN_BYTES || !reader.hadCache;
-  const pool = script && poolSize > 1 && worthIt ? new ParsePool(poolSize, setup, script, PARSER_YOUNG_GENERATION_MB) : undefined;
+  const pool = script && poolSize > 1 && worthIt ? new ParsePool(poolSize, setup, script, PARSER_HEAP_LIMITS) : undefined;
   const run = runner(pool, setup);
 
   const total = fileTasks.length + wholeTasks.length;
@@ -420,6 +429,8 @@ export async function readSources(opts: ReadSourcesOptions): Promise<SourcesRead
       // Biggest first, so that no worker is left with a large source at the end.
       for (const p of [...wholeTasks].sort((a, b) => b.bytes - a.bytes)) work.push(startWhole(p));
       for (const t of fileTasks) work.push(startFiles(t));
+      // Each worker ends, and its heap with it, as soon as the queue has nothing left for it.
+      pool.closeWhenIdle();
     }
     // Connectors that read ATT&CK run here, meanwhile.
     for (const p of plans) {
