@@ -5,7 +5,7 @@
  * A broken line is a warning and the next lines are still read. Empty values are written
  * "not defined" (or "None") upstream and are dropped here.
  */
-import { facetNames, isRecord } from './lib/values.js';
+import { facetNames, hasValue, isRecord } from './lib/values.js';
 import { defineFileSource, ndjsonLines, type FileInput } from './lib/file-source.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
@@ -81,7 +81,7 @@ function ruleRecord(doc: Record<string, unknown>, n: number, line: number, { ctx
     ['loggingPolicies', values(doc.logging_policy)],
     ['sigmaRule', sigmaPath],
   ];
-  for (const [k, v] of fields) if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
+  for (const [k, v] of fields) if (hasValue(v)) meta[k] = v;
   return {
     key: `${INDEX}#${n}`,
     upstreamId: id,

@@ -16,7 +16,7 @@
  * since both lose the file; shape problems of `coverage` are reported by `car` only and those of
  * `unit_tests` by `car-unit-tests` only, so that no problem is reported twice by one build.
  */
-import { capList as capListTo, capText, distinct, facetNames, isRecord as isMap, str, trimmedList as strings, typeName, type Mapping as YamlMap } from './lib/values.js';
+import { capList as capListTo, capText, distinct, facetNames, isRecord as isMap, metaSetter, str, trimmedList as strings, typeName, type Mapping as YamlMap } from './lib/values.js';
 import { defineFileSource, type FileInput, type KitInfo } from './lib/file-source.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
@@ -143,9 +143,7 @@ function checkFieldTypes(doc: YamlMap, warn: (p: string) => void): void {
 function analyticMeta(a: Analytic, cov: CarCoverage): YamlMap {
   const d = a.doc;
   const meta: YamlMap = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', a.carId ?? str(d.id));
   set('platforms', capList(strings(d.platforms)));
   set('informationDomain', str(d.information_domain));

@@ -9,7 +9,7 @@
 import type { LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
 import { esqlIndices, namedLogSources, ruleLogic } from './lib/logic.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
-import { isTable, str, tomlTypeName as typeName, trimmedList as strings, type Mapping as Table } from './lib/values.js';
+import { isTable, metaSetter, str, tomlTypeName as typeName, trimmedList as strings, type Mapping as Table } from './lib/values.js';
 import { oneLine } from './lib/links.js';
 
 const RULE_FILE = /^(?:rules|rules_building_block)\/(?:[^/]+\/)*[^/]+\.toml$/;
@@ -112,9 +112,7 @@ function dateText(v: unknown): string | undefined {
 
 function metaOf(rule: Table, metadata: Table, tactics: string[], buildingBlock: boolean): Record<string, unknown> {
   const meta: Record<string, unknown> = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   const type = str(rule.type);
   set('id', str(rule.rule_id));
   set('maturity', str(metadata.maturity));

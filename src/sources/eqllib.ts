@@ -4,7 +4,7 @@
  * names and go to meta. The library has no deprecation marker. Breadcrumb: the folders under
  * `analytics/` (a tactic, or `actors / <group>`). The query is kept as the rule's logic (shown, never run).
  */
-import { capList as capListTo, facetNames, isTable, str, tomlTypeName as typeName, trimmedList, type Mapping as Table } from './lib/values.js';
+import { capList as capListTo, facetNames, isTable, metaSetter, str, tomlTypeName as typeName, trimmedList, type Mapping as Table } from './lib/values.js';
 import { eqlEventTypes, ruleLogic } from './lib/logic.js';
 import type { LogSourceRef, ResourceRecord, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
@@ -53,9 +53,7 @@ function checkFieldTypes(metadata: Table, query: unknown, warn: (p: string) => v
 
 function metaOf(md: Table, lists: Record<'tactics' | 'os' | 'contributors' | 'categories' | 'tags', string[]>, docsUrl: string | undefined): Table {
   const meta: Table = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', str(md.id));
   set('categories', capList(lists.categories));
   set('confidence', str(md.confidence));

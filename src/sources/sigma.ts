@@ -14,7 +14,7 @@
 import type { LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { yamlText } from './lib/parse.js';
-import { dateText, isRecord, str, typeName, type Mapping as Doc } from './lib/values.js';
+import { dateText, isRecord, metaSetter, str, typeName, type Mapping as Doc } from './lib/values.js';
 import { ruleLogic, topLevelYamlBlock } from './lib/logic.js';
 import { oneLine } from './lib/links.js';
 
@@ -149,9 +149,7 @@ function checkFieldTypes(doc: Doc, warn: (problem: string) => void): void {
 
 function metaOf(doc: Doc, tactics: string[]): Record<string, unknown> {
   const meta: Record<string, unknown> = { language: 'Sigma' };
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', str(doc.id));
   set('status', str(doc.status));
   set('level', str(doc.level));
