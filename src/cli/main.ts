@@ -96,6 +96,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-main(process.argv).then((code) => {
+// main() turns every error into an exit code itself, so the promise never rejects.
+void main(process.argv).then((code) => {
   process.exitCode = code;
 });
