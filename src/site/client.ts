@@ -220,10 +220,12 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
      * What a query needs (search-assemble.ts): one resource file, the description-word and count
      * files of its terms; for a UUID, the resources whose id starts with its first two characters.
      */
-    const needs = (query: string): SearchPieces & { uuid?: string } => {
+    const needs = (query: string, orRequested: boolean): SearchPieces & { uuid?: string } => {
       const q = query.trim();
       if (UUID.test(q)) return { words: [], counts: [], uuid: q.slice(0, 2).toLowerCase() };
-      return searchPieces(techniques!, termsOf(query.slice(0, 200)));
+      // A file on its way serves as well as a loaded one (no second file while the first loads), but only a loaded one ranks.
+      const inHand = (key: string) => shardFor(key) !== undefined || (orRequested && scripts.has(`${dataBase}search/${key}.js`));
+      return searchPieces(techniques!, termsOf(query.slice(0, 200)), inHand);
     };
 
     function load(src: string, loaded: () => boolean): void {
@@ -244,7 +246,7 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
         });
         return false;
       }
-      const need = needs(query);
+      const need = needs(query, true);
       let ready = true;
       const want = (file: string, loaded: () => boolean) => {
         if (loaded()) return;
@@ -262,7 +264,7 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
 
     /** The shared ranking (search/rank.ts) over the list and the loaded pieces the query needs: the order of the whole index. */
     function rankingFor(query: string) {
-      const need = needs(query);
+      const need = needs(query, false);
       const uuidKey = need.uuid && uuidsFor(need.uuid) ? need.uuid : '';
       const shardKey = need.shard && shardFor(need.shard) ? need.shard : '';
       const wordKeys = need.words.filter((k) => wordsFor(k));

@@ -29,18 +29,24 @@ export interface SearchPieces {
   counts: string[];
 }
 
-/** The pieces a query's terms (rank.ts `terms`) need; the list says which files exist. */
-export function searchPieces(list: SearchList, terms: readonly string[]): SearchPieces {
+/**
+ * The pieces a query's terms (rank.ts `terms`) need; the list says which files exist. A resource
+ * file already `loaded` on a term's way down the tree holds all the term's resources too, so it
+ * is used rather than loading another (typing "ssh" loads s, then nothing more).
+ */
+export function searchPieces(list: SearchList, terms: readonly string[], loaded: (shard: string) => boolean = () => false): SearchPieces {
   const keyChar = (c: string) => ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? c : '_');
-  /** Follows a term down a prefix tree: the file key it ends at, and whether that is a cut key (the term is exactly it). */
-  const walk = (term: string, exists: (key: string) => boolean, cut: (key: string) => boolean): { key: string; cut: boolean } | undefined => {
+  /** Follows a term down a prefix tree: the file key it ends at, whether that is a cut key (the term is exactly it), and the keys on the way. */
+  const walk = (term: string, exists: (key: string) => boolean, cut: (key: string) => boolean): { key: string; cut: boolean; path: string[] } | undefined => {
     let key = '';
+    const path: string[] = [];
     for (let i = 0; i < term.length; i++) {
       key += keyChar(term[i]!);
       if (!exists(key)) return undefined;
-      if (!cut(key)) return { key, cut: false };
+      path.push(key);
+      if (!cut(key)) return { key, cut: false, path };
     }
-    return key ? { key, cut: true } : undefined;
+    return key ? { key, cut: true, path } : undefined;
   };
   const sizes = list.shards;
   const has = (key: string) => Object.prototype.hasOwnProperty.call(sizes, key);
@@ -52,19 +58,24 @@ export function searchPieces(list: SearchList, terms: readonly string[]): Search
   const cutWords = new Set(list.counts);
   const stop = new Set(list.stop);
 
+  const smaller = (a: string | undefined, b: string) => (a === undefined || sizes[b]! < sizes[a]! ? b : a);
   let shard: string | undefined;
+  let inHand: string | undefined;
   let none = false;
   const words = new Set<string>();
   const counts = new Set<string>();
   for (const term of terms) {
     const r = walk(term, has, (k) => cutShards.has(k));
     if (!r) none = true;
-    else if (shard === undefined || sizes[r.key]! < sizes[shard]!) shard = r.key;
+    else {
+      shard = smaller(shard, r.key);
+      for (const k of r.path) if (loaded(k)) inHand = smaller(inHand, k);
+    }
     if (stop.has(term)) continue;
     const w = walk(term, (k) => leaves.has(k) || cutWords.has(k), (k) => cutWords.has(k));
     if (w) (w.cut ? counts : words).add(w.key);
   }
-  return { shard: none ? undefined : shard, words: [...words].sort(), counts: [...counts].sort() };
+  return { shard: none ? undefined : inHand ?? shard, words: [...words].sort(), counts: [...counts].sort() };
 }
 
 export function assembleSearchIndex(list: SearchList, shard: ResourceShard | undefined, wordFiles: readonly WordFile[], countFiles: readonly CountFile[] = []): SearchIndex {

@@ -46,9 +46,9 @@ describe('site search pieces on the real data', () => {
   const rankings = new Map<string, { index: SearchIndex; search: Search }>();
 
   /** What the browser does (client.ts): the pieces search-assemble.ts chooses for the query's terms; for a UUID, its UUID file. */
-  function siteSearch(query: string) {
+  function siteSearch(query: string, loaded?: (shard: string) => boolean) {
     const uuid = isUuidQuery(query) ? query.trim().slice(0, 2).toLowerCase() : '';
-    const p = uuid ? { shard: undefined, words: [], counts: [] } : searchPieces(files.list, terms(query.slice(0, 200)));
+    const p = uuid ? { shard: undefined, words: [], counts: [] } : searchPieces(files.list, terms(query.slice(0, 200)), loaded);
     const key = uuid ? `uuid-${uuid}` : `${p.shard ?? ''}|${p.words.join(' ')}|${p.counts.join(' ')}`;
     let r = rankings.get(key);
     if (!r) {
@@ -130,6 +130,14 @@ describe('site search pieces on the real data', () => {
       expect([q, site.refs]).toEqual([q, cli.refs]);
       compared += cli.refs.length;
     }
+    // With the letters' files already loaded (a reader typed the words), they serve instead: the same answers.
+    let throughLetters = 0;
+    for (const q of cutQueries(full)) {
+      const p = searchPieces(files.list, terms(q), (k) => k.length === 1);
+      if (p.shard?.length === 1 && p.shard !== searchPieces(files.list, terms(q)).shard) throughLetters++;
+      expect([q, siteSearch(q, (k) => k.length === 1)]).toEqual([q, cliSearch(q)]);
+    }
+    expect(throughLetters).toBeGreaterThan(20);
     // The comparison covered a lot of hits, of every group.
     expect(compared).toBeGreaterThan(10_000);
     expect(queries.length).toBeGreaterThan(150);
@@ -221,7 +229,7 @@ describe('site search pieces on the real data', () => {
   it('the site script carries the assembler and the ranking, and compiles', () => {
     expect(() => new Script(SITE_JS)).not.toThrow();
     expect(SITE_JS).toContain('function assembleSearchIndex(list, shard, wordFiles, countFiles = [])');
-    expect(SITE_JS).toContain('function searchPieces(list, terms)');
+    expect(SITE_JS).toContain('function searchPieces(list, terms, loaded = () => false)');
     expect(SITE_JS).toContain('function createSearch(index)');
   });
 });
