@@ -143,18 +143,19 @@ function cutResources(build: string, key: string, rows: readonly Row[], out: Map
   out.set(key, shardOf(build, rows));
   sizes.set(key, shardBytes(rows));
   if (!cuttable(key) || sizes.get(key)! <= RESOURCE_SPLIT) return;
+  // By the character after the key (a cut key has no `_`: its words are those that start with it).
   const parts = new Map<string, Row[]>();
   for (const row of rows) {
-    // A cut key has no `_`: its words are those that start with it.
-    const keys = new Set(row.words.filter((w) => w.length > key.length && w.startsWith(key)).map((w) => key + keyChar(w[key.length]!)));
-    for (const k of keys) {
-      let part = parts.get(k);
-      if (!part) parts.set(k, (part = []));
-      part.push(row);
+    for (const w of row.words) {
+      if (w.length <= key.length || !w.startsWith(key)) continue;
+      const next = keyChar(w[key.length]!);
+      let part = parts.get(next);
+      if (!part) parts.set(next, (part = []));
+      if (part[part.length - 1] !== row) part.push(row);
     }
   }
   if (!parts.size || Math.max(...[...parts.values()].map((p) => p.length)) >= USEFUL_CUT * rows.length) return;
-  for (const [k, part] of parts) cutResources(build, k, part, out, sizes);
+  for (const [next, part] of parts) cutResources(build, key + next, part, out, sizes);
 }
 
 type Postings = [number, number][];
