@@ -82,5 +82,11 @@ if (name && dataDir && dbPath && process.argv[1]?.endsWith('measure.js')) {
     process.stderr.write(`unknown measurement ${name}\n`);
     process.exit(2);
   }
-  Promise.resolve(m(dataDir, dbPath)).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+  Promise.resolve(m(dataDir, dbPath)).then(
+    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (e: unknown) => {
+      process.stderr.write(`measurement ${name} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

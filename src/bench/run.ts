@@ -182,7 +182,7 @@ function hostileRows(h: HostileResult): Row[] {
   ];
 }
 
-async function main() {
+function main(): void {
   const started = performance.now();
   const args = process.argv.slice(2);
   // --build-only: the build rows alone, for work on the build on a busy machine.
@@ -254,4 +254,4 @@ function report(started: number, loadBefore: number, results: Record<string, unk
   process.stdout.write(`Machine: ${machine.cpus} × ${machine.cpu}, ${machine.memGb} GB, Node ${machine.node}; load average ${fmt(machine.loadAverage.before)} before, ${fmt(machine.loadAverage.after)} after; bench took ${fmt(totalSeconds, 0)} s\n\n${table.join('\n')}\n`);
 }
 
-void main();
+main();

@@ -297,7 +297,7 @@ export class KnowledgeBase {
       const rows = this.db.prepare('SELECT technique, source, note FROM assessments ORDER BY technique, source').all() as { technique: string; source: string; note: string | null }[];
       for (const r of rows) {
         let m = this.assessmentCache.get(r.technique);
-        if (!m) this.assessmentCache.set(r.technique, (m = new Map()));
+        if (!m) this.assessmentCache.set(r.technique, (m = new Map<string, string | null>()));
         m.set(r.source, r.note);
       }
     }

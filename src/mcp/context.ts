@@ -21,7 +21,7 @@ const memos = new WeakMap<Generation, Map<string, unknown>>();
 /** `compute()` once per generation and key; keys come from validated inputs, and at most MEMO_ENTRIES are kept. */
 export function remember<T>(gen: Generation, key: string, compute: () => T): T {
   let memo = memos.get(gen);
-  if (!memo) memos.set(gen, memo = new Map());
+  if (!memo) memos.set(gen, memo = new Map<string, unknown>());
   if (memo.has(key)) return memo.get(key) as T;
   const value = compute();
   if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!);

@@ -6,7 +6,8 @@ function valueText(v: unknown): string {
   if (Array.isArray(v)) return v.map(valueText).filter(Boolean).join(', ');
   if (typeof v === 'object') return Object.values(v as Record<string, unknown>).map(valueText).filter(Boolean).join('/');
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  return String(v).replace(/\s+/g, ' ').trim();
+  // Meta is parsed JSON: what is left is a string or a number.
+  return typeof v === 'string' || typeof v === 'number' ? String(v).replace(/\s+/g, ' ').trim() : '';
 }
 
 /** Label words from a camelCase or snake_case key: `dataSource` → `data source`. */

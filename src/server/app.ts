@@ -178,7 +178,10 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   });
   // Routes load after the compress plugin, so its onRoute hook sees every one of them.
   const ctx: RouteContext = { rules, limits, parser, stacks: opts.stacks ?? {}, results };
-  app.register(async (scope) => routes(scope, ctx));
+  app.register((scope, _opts, done) => {
+    routes(scope, ctx);
+    done();
+  });
   return app;
 }
 
@@ -251,7 +254,7 @@ interface RouteContext {
   results?: ServerResults;
 }
 
-async function routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+function routes(app: FastifyInstance, ctx: RouteContext): void {
   /* -------------------------------------------------------------- pages */
 
   const page = (path: string, render: (g: Generation) => string) => {

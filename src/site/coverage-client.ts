@@ -227,7 +227,7 @@ export function coverageClient(): void {
   for (const id of Object.keys(picked)) {
     const fileInput = $<HTMLInputElement>(id);
     fileInput?.addEventListener('change', () => {
-      rulesStatus!.textContent = 'Reading…';
+      rulesStatus.textContent = 'Reading…';
       void readFiles(fileInput.files).then((r) => {
         picked[id] = r.files;
         skipped = r.skipped;

@@ -58,7 +58,7 @@ export function readLock(file: string): LockFile {
       repository: e.repository, ref: e.ref, sha256: e.sha256,
       ...(e.commit ? { commit: e.commit } : {}),
       ...(isStr(e.version) ? { version: e.version } : {}),
-      ...(e.files && typeof e.files === 'object' ? { files: Object.fromEntries(Object.entries(e.files).filter(([, s]) => isStr(s))) as Record<string, string> } : {}),
+      ...(e.files && typeof e.files === 'object' ? { files: Object.fromEntries(Object.entries(e.files).filter(([, s]) => isStr(s))) } : {}),
     };
   }
   return lock;

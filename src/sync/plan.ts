@@ -95,7 +95,7 @@ export function planUnits(sources: readonly SyncSource[]): Plan {
     }
     byFolder.set(folder, {
       kind: 'archive', folder, repo: s.upstream.repo, defaultRef: s.upstream.defaultRef, paths: [...s.upstream.paths],
-      strip: Array.isArray(strip) && strip.every((x) => typeof x === 'string') ? (strip as string[]) : KNOWN_STRIP_PREFIXES[s.upstream.repo] ?? [],
+      strip: Array.isArray(strip) && strip.every((x) => typeof x === 'string') ? (strip) : KNOWN_STRIP_PREFIXES[s.upstream.repo] ?? [],
       names: [s.name], license: s.license,
     });
   }

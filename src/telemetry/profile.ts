@@ -32,6 +32,11 @@ function unknownName(v: Vocabulary, name: string): ProfileError {
 }
 
 /** Ids of one named entry (`sysmon`, `aws-cloudtrail`, `windows:sysmon:1`) with optional event numbers. */
+/** A YAML scalar as the profile wrote it (resolveNamed has already refused anything else). */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
 function resolveNamed(v: Vocabulary, name: string, events: unknown): string[] {
   const id = v.profiles.get(name.toLowerCase()) ?? (v.entries.has(name.toLowerCase()) ? name.toLowerCase() : undefined);
   const entry = id ? v.entries.get(id) : undefined;
@@ -97,7 +102,7 @@ export function parseProfile(text: string, v: Vocabulary): TelemetryProfile {
         entries.push(`sigma: ${JSON.stringify(value)}`);
       } else {
         for (const id of resolveNamed(v, name.trim(), value)) ids.add(id);
-        entries.push(value === null ? name : `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
+        entries.push(value === null ? name : `${name}: ${Array.isArray(value) ? value.join(', ') : scalarText(value)}`);
       }
     } catch (e) {
       if (e instanceof ProfileError) throw new ProfileError(`${at}: ${e.message}`);

@@ -64,7 +64,7 @@ describe('Navigator layers against the layer format 4.5', () => {
     const broken = (edit: (l: Record<string, unknown>) => void) => {
       const l = JSON.parse(JSON.stringify(good)) as Record<string, unknown>;
       edit(l);
-      return [...validate(LAYER_SCHEMA_4_5, l), ...semanticErrors(l as Parameters<typeof semanticErrors>[0])];
+      return [...validate(LAYER_SCHEMA_4_5, l), ...semanticErrors(l)];
     };
     expect(broken((l) => delete l.name)).toEqual(['$: missing required "name"']);
     expect(broken((l) => (l.domain = 'pre-attack'))[0]).toMatch(/^\$\.domain: "pre-attack" not one of/);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 type T = Partial<ReleaseTechnique> & { id: string };
 
 function release(version: string, techniques: T[], tactics: [string, string, string][]): Release {
-  const all = new Map(techniques.map((t) => [t.id, { domain: 'enterprise-attack', name: t.id, status: 'active', revokedBy: [], tactics: [], ...t } as ReleaseTechnique]));
+  const all = new Map<string, ReleaseTechnique>(techniques.map((t) => [t.id, { domain: 'enterprise-attack', name: t.id, status: 'active', revokedBy: [], tactics: [], ...t }]));
   return {
     version,
     technique: (id) => all.get(id),

@@ -16,7 +16,7 @@ export class McpChild {
 
   static async start(args: string[]): Promise<McpChild> {
     const transport = new StdioClientTransport({
-      command: process.execPath, args: [join(REPO, 'dist', 'cli', 'main.js'), 'mcp', ...args], stderr: 'pipe', env: { ...process.env, CI: 'true' } as Record<string, string>,
+      command: process.execPath, args: [join(REPO, 'dist', 'cli', 'main.js'), 'mcp', ...args], stderr: 'pipe', env: { ...process.env, CI: 'true' },
     });
     let err = '';
     transport.stderr?.on('data', (d: Buffer) => { err += d.toString(); });

@@ -71,13 +71,14 @@ describe('results uploads are parsed off the event loop', () => {
     const order: string[] = [];
     let probe: Promise<number> | undefined;
     let base = '';
-    app.addHook('preHandler', async (req) => {
-      if (req.url !== '/api/results/import' || probe) return;
-      probe = fetch(`${base}/healthz`).then((r) => r.status);
+    app.addHook('preHandler', (req, _reply, done) => {
+      if (req.url === '/api/results/import' && !probe) probe = fetch(`${base}/healthz`).then((r) => r.status);
+      done();
     });
-    app.addHook('onSend', async (req) => {
+    app.addHook('onSend', (req, _reply, payload, done) => {
       if (req.url === '/healthz') order.push('healthz');
       if (req.url === '/api/results/import') order.push('import');
+      done(null, payload);
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     const upload = async (content: string) => {

@@ -45,7 +45,7 @@ function startServer(db: string): Promise<{ child: ChildProcess; base: string }>
   const child = spawn(process.execPath, [MAIN, 'serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
       const m = / at (http:\/\/[^/\s]+)\//.exec(err);
       if (m) resolve({ child, base: m[1]! });

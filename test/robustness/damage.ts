@@ -226,7 +226,7 @@ function firstObjectBrace(s: string): number {
 }
 
 function firstKeyOf(value: unknown): string | undefined {
-  const obj = Array.isArray(value) ? value[0] : value;
+  const obj: unknown = Array.isArray(value) ? value[0] : value;
   return obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.keys(obj)[0] : undefined;
 }
 
@@ -476,7 +476,7 @@ function parseStructured(s: string, format: Format): unknown {
 
 function serialize(doc: unknown, format: Format, pretty: boolean): string {
   if (format === 'yaml') return stringifyYaml(doc, { lineWidth: 0 });
-  if (format === 'toml') return stringifyToml(doc as Record<string, unknown>);
+  if (format === 'toml') return stringifyToml(doc);
   return pretty ? `${JSON.stringify(doc, null, 2)}\n` : JSON.stringify(doc);
 }
 
@@ -493,7 +493,7 @@ export function wrongTypes(bytes: Buffer, format: Format, paths: Path[], rand: R
     const lines = s.split('\n');
     return paths.flatMap(([line, ...path]) => {
       if (typeof line !== 'number' || !lines[line]) return [];
-      return wrongTypes(buf(lines[line]!), 'json', [path], rand).map((d) => {
+      return wrongTypes(buf(lines[line]), 'json', [path], rand).map((d) => {
         const swap = (b: Buffer | undefined) => (b ? buf([...lines.slice(0, line), text(b).replace(/\n$/, ''), ...lines.slice(line + 1)].join('\n')) : undefined);
         return { ...d, name: `${d.name} (line ${line + 1})`, bytes: swap(d.bytes)!, control: swap(d.control), removed: swap(d.removed), field: { ...d.field!, path: [line, ...d.field!.path] } };
       });
@@ -581,8 +581,8 @@ function idSites(s: string, format: Format, id: string, prose: boolean): Site[] 
   const sites: Site[] = [];
   const collect = (re: RegExp, build: (m: RegExpExecArray) => { idStart: number; rewrite: (to: string) => string }) => {
     for (const m of s.matchAll(re)) {
-      const { idStart, rewrite } = build(m as RegExpExecArray);
-      sites.push({ start: idStart, end: idStart + id.length, rewrite, matchStart: m.index!, matchEnd: m.index! + m[0].length });
+      const { idStart, rewrite } = build(m);
+      sites.push({ start: idStart, end: idStart + id.length, rewrite, matchStart: m.index, matchEnd: m.index + m[0].length });
     }
   };
   if (prose) {

@@ -352,7 +352,7 @@ const PROFILES: Profile[] = [
     files: declaredSample('scythe'),
     fieldPaths: (doc) => {
       const script = isObj(doc) && isObj(doc.threat) && isObj(doc.threat.script) ? doc.threat.script : undefined;
-      const step = script ? Object.keys(script).find((k) => isObj(script[k]) && Array.isArray((script[k] as Record<string, unknown>).rtags) && ((script[k] as Record<string, unknown>).rtags as unknown[]).length) : undefined;
+      const step = script ? Object.keys(script).find((k) => isObj(script[k]) && Array.isArray((script[k]).rtags) && ((script[k]).rtags as unknown[]).length) : undefined;
       return [[], ['threat'], ...(step ? [['threat', 'script', step]] : [])];
     },
   },
@@ -392,7 +392,7 @@ export function layOut(p: Profile): string {
   for (const rel of p.files.map((f) => f.path)) {
     const to = join(dir, rel);
     mkdirSync(dirname(to), { recursive: true });
-    if (p.written?.[rel] !== undefined) writeFileSync(to, p.written[rel]!);
+    if (p.written?.[rel] !== undefined) writeFileSync(to, p.written[rel]);
     else copyFileSync(join(DATA_DIR, rel), to);
   }
   return dir;
@@ -400,5 +400,5 @@ export function layOut(p: Profile): string {
 
 /** The undamaged bytes of a profile file. */
 export function originalBytes(p: Profile, rel: string): Buffer {
-  return p.written?.[rel] !== undefined ? Buffer.from(p.written[rel]!, 'utf8') : readFileSync(join(DATA_DIR, rel));
+  return p.written?.[rel] !== undefined ? Buffer.from(p.written[rel], 'utf8') : readFileSync(join(DATA_DIR, rel));
 }

@@ -71,7 +71,7 @@ describe('ATT&CK bundles over maxBundleBytes are never parsed', () => {
   });
 
   it('downloadAttack stops the download at maxBundleBytes and names that limit', async () => {
-    const fetchImpl = (async () => new Response(body, { headers: { 'content-length': String(body.length) } })) as typeof fetch;
+    const fetchImpl = (() => Promise.resolve(new Response(body, { headers: { 'content-length': String(body.length) } }))) as typeof fetch;
     const download = { maxBytes: DEFAULT_SYNC_LIMITS.maxDownloadBytes, stallMs: 5000, totalMs: 10_000, fetchImpl };
     await expect(downloadAttack(tempDir(), { bases: { raw: 'https://mirror.example', archive: 'https://mirror.example' }, ref: 'master', download, maxBundleBytes: 4096 }))
       .rejects.toThrow(/refused: download of \d+ bytes is larger than the limit of 4096 \(maxBundleBytes\)/);
@@ -80,7 +80,7 @@ describe('ATT&CK bundles over maxBundleBytes are never parsed', () => {
 
 /** A fetch whose body is `chunks` of `size` bytes, one every `everyMs`; aborting the signal errors the body. */
 function drippingFetch(chunks: number, size: number, everyMs: number): typeof fetch {
-  return (async (_url: unknown, init?: RequestInit) => {
+  return (_url: unknown, init?: RequestInit) => {
     let timer: NodeJS.Timeout | undefined;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -101,8 +101,8 @@ function drippingFetch(chunks: number, size: number, everyMs: number): typeof fe
         clearInterval(timer);
       },
     });
-    return new Response(stream);
-  }) as typeof fetch;
+    return Promise.resolve(new Response(stream));
+  };
 }
 
 describe('stall detection counts bytes arriving', () => {
@@ -131,7 +131,7 @@ describe('temp folders', () => {
     const left = join(dir, `.purplebook-sync-${dead}-AbCdEf`);
     mkdirSync(join(left, 'out'), { recursive: true });
     writeFileSync(join(left, 'archive.tar.gz'), 'partial');
-    const fetchImpl = (async () => new Response('nope', { status: 500 })) as typeof fetch;
+    const fetchImpl = (() => Promise.resolve(new Response('nope', { status: 500 }))) as typeof fetch;
     const report = await syncSources({
       dir, noLock: true, fetchImpl, select: ['sigma'], mirror: 'https://mirror.example',
       sources: [{ name: 'sigma', folder: 'sigma', upstream: { repo: 'SigmaHQ/sigma', defaultRef: 'master', paths: ['rules/**/*.yml'] } }],

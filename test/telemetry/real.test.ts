@@ -29,7 +29,7 @@ function sigmaRules(): SigmaFile[] {
         for (const doc of parseAllDocuments(readFileSync(full, 'utf8'))) {
           const d = doc.toJS() as Record<string, unknown> | null;
           if (!d || typeof d !== 'object') continue;
-          if (String(d.status ?? '').toLowerCase() === 'deprecated' || key.split('/').includes('deprecated')) continue;
+          if ((typeof d.status === 'string' && d.status.toLowerCase() === 'deprecated') || key.split('/').includes('deprecated')) continue;
           const ls = (d.logsource ?? {}) as Record<string, unknown>;
           const f = (k: string) => (typeof ls[k] === 'string' ? ls[k] : null);
           out.push({ key, triple: [f('product'), f('category'), f('service')], tags: Array.isArray(d.tags) ? d.tags.map(String) : [] });

@@ -134,7 +134,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
       // The layer download: the same coverage, as an ATT&CK Navigator layer linking to this server.
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dl-layer')]);
       expect(download.suggestedFilename()).toBe('purplebook-coverage-layer.json');
-      const layer = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+      const layer = JSON.parse(readFileSync((await download.path()), 'utf8')) as {
         versions: { layer: string }; techniques: { techniqueID: string; score?: number; enabled: boolean; links: { url: string }[]; metadata?: { name: string; value: string }[] }[];
       };
       expect(layer.versions.layer).toBe('4.5');
@@ -145,7 +145,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
       expect(layer.techniques.filter((t) => t.enabled).map((t) => t.techniqueID).sort()).toEqual(scope);
 
       const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
-      expect(readFileSync((await csv.path())!, 'utf8').trimEnd().split('\r\n')).toHaveLength(scope.length + 1);
+      expect(readFileSync((await csv.path()), 'utf8').trimEnd().split('\r\n')).toHaveLength(scope.length + 1);
 
       // The plan view.
       await page.fill('#plan-platforms', 'windows');
@@ -225,7 +225,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the coverage page in a browser', () => {
       expect(await tests.nth(1).locator('input[type="checkbox"]').isChecked()).toBe(false);
       const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('#dl-outcome')]);
       expect(sheet.suggestedFilename()).toBe('purplebook-outcome.csv');
-      const rows = readFileSync((await sheet.path())!, 'utf8').trimEnd().split('\r\n');
+      const rows = readFileSync((await sheet.path()), 'utf8').trimEnd().split('\r\n');
       expect(rows[0]).toBe('technique,tactic,part,source,id,name,url,done');
       expect(rows.filter((r) => r.endsWith(',yes'))).toHaveLength(1);
       expect(rows.find((r) => r.endsWith(',yes'))).toMatch(/^T1059\.001,Execution,test,Atomic Red Team,T1059\.001-1 /);

@@ -110,7 +110,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
               await page.fill('#plan-platforms', 'windows');
               await page.click('#run-plan');
               await page.locator('#plan-result').waitFor({ state: 'visible' });
-              await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { (d as HTMLDetailsElement).open = true; }));
+              await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { (d).open = true; }));
               expect(await overflow(page), `plan at ${width} px`).toBeLessThanOrEqual(0);
               await page.click('#run-coverage');
               await page.locator('#coverage-result').waitFor({ state: 'visible' });
