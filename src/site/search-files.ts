@@ -20,7 +20,7 @@ import type { SearchIndex } from '../search/rank.js';
 const RESOURCE_SPLIT = 60_000;
 /** A description-word file above about this many bytes is cut by one more character. */
 const WORD_SPLIT = 6_000;
-/** Keys stop at this length: longer prefixes no longer tell words apart. */
+/** Keys stop at this length: longer prefixes no longer tell words apart (the server's file-name pattern allows as many). */
 const KEY_MAX = 8;
 /** A resource file is cut only if its largest part keeps less than this share of it (else every part would repeat it). */
 const USEFUL_CUT = 0.9;

@@ -9,7 +9,9 @@
  * key before dominates. So the keys of both trees are the candidates, and a query of up to
  * `maxTerms` terms costs at most: the resource file of one candidate, plus the largest distinct
  * word files of candidates whose resource file is no smaller (else the browser would take theirs).
- * Stop words (no word file) and stemming only lower a real query's cost.
+ * A query whose other words lead to the same files as its first costs what that one word does.
+ * Stop words (no word file) and stemming only lower a real query's cost: the figures are bounds,
+ * the queries shown load at most that much.
  */
 import { searchPieces } from './search-assemble.js';
 import type { SearchList } from './search-files.js';
