@@ -3,9 +3,9 @@
  * Function.prototype.toString into assets/purplebook.js, so it must stay self-contained: no
  * imports (but of types), no reference to anything outside its body; the search ranking, shared
  * with the CLI and the API, is serialized beside it and handed in as `createSearch`, with
- * `searchPieces` and `assembleSearchIndex` (search-assemble.ts) that choose and join the index's pieces for it. It builds
- * DOM with textContent only (never innerHTML) and needs neither eval nor inline code, so it runs
- * under a strict CSP.
+ * `searchPieces` and `assembleSearchIndex` (search-assemble.ts) that choose and join the index's
+ * pieces for it. It builds DOM with textContent only (never innerHTML) and needs neither eval nor
+ * inline code, so it runs under a strict CSP.
  */
 import type { createSearch as CreateSearch, SearchIndex } from '../search/rank.js';
 import type { assembleSearchIndex as AssembleSearchIndex, searchPieces as SearchPiecesOf, SearchPieces } from './search-assemble.js';
