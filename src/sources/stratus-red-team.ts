@@ -50,11 +50,16 @@ function catalogIdsOf(ctx: LoadContext, file: string, id: string, mappings: unkn
     return [];
   }
   const out: string[] = [];
-  for (const m of mappings) {
-    if (!isRecord(m) || !Array.isArray(m.techniques)) continue;
-    for (const t of m.techniques) {
+  // A mapping that is not the documented shape is said, never dropped quietly: it is where the ids are.
+  for (const [i, m] of mappings.entries()) {
+    if (!isRecord(m) || !Array.isArray(m.techniques)) {
+      ctx.warn(file, `${id}: frameworkmappings[${i}] has no list of techniques`);
+      continue;
+    }
+    for (const [j, t] of m.techniques.entries()) {
       const tid = isRecord(t) ? str(t.id) : undefined;
       if (tid) out.push(tid);
+      else ctx.warn(file, `${id}: frameworkmappings[${i}].techniques[${j}] has no string id`);
     }
   }
   return out;

@@ -203,6 +203,11 @@ export interface FileDeclaration {
   match?(path: string, name: string): boolean;
   /** Or files named outright, relative to the folder. */
   files?: readonly string[];
+  /**
+   * The records of one parsed file (`doc`, parsed from `text` in `format`), as the reader makes
+   * them: the robustness tests trace which fields of a real document it reads.
+   */
+  records(ctx: LoadContext, file: string, text: string, doc: unknown): Iterable<ResourceRecord>;
 }
 
 interface SourceBase extends SourceInfo {

@@ -163,17 +163,20 @@ export function defineFileSource<S extends DocumentShape | undefined = undefined
     const link = (at = path) => githubBlob(repo, ctx.provenance, defaultRef, at);
     return { ctx, file, path, text, warn: (reason) => ctx.warn(file, reason), link, origin: { key: path, url: link(), file } };
   };
+  function* records(ctx: LoadContext, file: string, text: string, doc: unknown): Generator<ResourceRecord> {
+    const made = toRecords(doc as DocOf<S>, input(ctx, file, text));
+    if (made && Symbol.iterator in made) yield* made;
+    else if (made) yield made;
+  }
   const reader: PerFileReader = {
     files: (ctx) => (match ? matchingFiles(ctx, folder, match) : files.map((path) => `${folder}/${path}`)),
     *read(ctx, file) {
       const parsed = readParsed(ctx, file, format, shape, shapeName);
-      const records = parsed && toRecords(parsed.doc as DocOf<S>, input(ctx, file, parsed.text));
-      if (records && Symbol.iterator in records) yield* records;
-      else if (records) yield records;
+      if (parsed) yield* records(ctx, file, parsed.text, parsed.doc);
     },
     ...(finish ? { finish } : {}),
   };
-  const reads = match ? { format, match } : { format, files };
+  const reads = { format, ...(match ? { match } : { files }), records };
   if (!info.usesAttack) return { ...info, reads, perFile: reader };
   if (finish) throw new Error(`${info.name}: a source that reads ATT&CK has no per-file \`finish\``);
   return {
