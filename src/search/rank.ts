@@ -65,11 +65,11 @@ export interface SearchResult {
 }
 
 export interface Search {
-  search(query: string, options?: SearchOptions): SearchResult;
+  search: (query: string, options?: SearchOptions) => SearchResult;
   /** The words of a text as the ranking sees them (the index builder uses it for descriptions). */
-  words(text: string): string[];
+  words: (text: string) => string[];
   /** The distinct terms a query is matched by (its first words, stemmed): what the site's search pieces are chosen by. */
-  terms(query: string): string[];
+  terms: (query: string) => string[];
 }
 
 export function createSearch(index: SearchIndex): Search {

@@ -196,22 +196,15 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
-    const shardFor = (key: string) => {
-      const shard = globals.PURPLEBOOK_SEARCH_SHARDS?.[key];
-      return shard && shard.build === techniques?.build ? shard : undefined;
-    };
-    const wordsFor = (key: string) => {
-      const file = globals.PURPLEBOOK_SEARCH_WORDS?.[key];
+    /** A loaded search file of this build (one of an older build, still cached, is not used). */
+    const ofThisBuild = <F extends { build: string }>(files: Record<string, F> | undefined, key: string) => {
+      const file = files?.[key];
       return file && file.build === techniques?.build ? file : undefined;
     };
-    const countsFor = (key: string) => {
-      const file = globals.PURPLEBOOK_SEARCH_COUNTS?.[key];
-      return file && file.build === techniques?.build ? file : undefined;
-    };
-    const uuidsFor = (key: string) => {
-      const file = globals.PURPLEBOOK_SEARCH_UUIDS?.[key];
-      return file && file.build === techniques?.build ? file : undefined;
-    };
+    const shardFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_SHARDS, key);
+    const wordsFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_WORDS, key);
+    const countsFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_COUNTS, key);
+    const uuidsFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_UUIDS, key);
     /** A UUID as the ranking compares ids (search-files.ts isUuidQuery): only a resource with that id can match. */
     const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     /** The ranking's terms of a query (it reads the first 200 characters). */

@@ -177,7 +177,7 @@ function cutWords(build: string, key: string, words: ReadonlyMap<string, Posting
   for (const w of longer) {
     const k = key + keyChar(w[key.length]!);
     let part = parts.get(k);
-    if (!part) parts.set(k, (part = new Map()));
+    if (!part) parts.set(k, (part = new Map<string, Postings>()));
     part.set(w, words.get(w)!);
   }
   for (const [k, part] of parts) cutWords(build, k, part, files, counts);
@@ -219,7 +219,7 @@ export function splitSearchIndex(full: SearchIndex, build: string): SearchFiles 
   full.techniques.forEach((t, i) => eachCounted(t[4], (word, count) => {
     const key = prefixKey(word, 1);
     let file = byFirstWord.get(key);
-    if (!file) byFirstWord.set(key, (file = new Map()));
+    if (!file) byFirstWord.set(key, (file = new Map<string, Postings>()));
     let p = file.get(word);
     if (!p) file.set(word, (p = []));
     p.push([i, count]);

@@ -40,7 +40,7 @@ function displayNameLines(raw: string, analytics: unknown[]): Map<number, number
     if (/^\s*"displayName"\s*:/.test(line)) lines.push(i + 1);
   });
   const named = analytics.flatMap((a, i) => (isRecord(a) && typeof a.displayName === 'string' ? [i] : []));
-  return lines.length === named.length ? new Map(named.map((i, k) => [i, lines[k]!])) : new Map();
+  return lines.length === named.length ? new Map(named.map((i, k) => [i, lines[k]!])) : new Map<number, number>();
 }
 
 function analyticRecord(a: Record<string, unknown>, n: number, line: number | undefined, { file, warn, link }: FileInput): ResourceRecord {

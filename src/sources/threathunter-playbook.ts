@@ -18,7 +18,7 @@ export type SubTechnique = { kind: 'none' } | { kind: 'sub'; sub: string } | { k
 export function readSubTechnique(v: unknown): SubTechnique {
   if (v === undefined || v === null) return { kind: 'none' };
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1000) return { kind: 'sub', sub: String(v).padStart(3, '0') };
-  if (typeof v !== 'string') return { kind: 'bad', raw: JSON.stringify(v) ?? String(v) };
+  if (typeof v !== 'string') return { kind: 'bad', raw: JSON.stringify(v) ?? typeof v };
   const s = v.trim();
   if (!s || /^none$/i.test(s)) return { kind: 'none' };
   if (/^\d{1,3}$/.test(s)) return { kind: 'sub', sub: s.padStart(3, '0') };

@@ -107,9 +107,9 @@ export interface FileInput {
   /** The file's text as read (BOM dropped), for a connector that quotes it. */
   text: string;
   /** A problem with this file. */
-  warn(reason: string): void;
+  warn: (reason: string) => void;
   /** The link to `path` (default: this file) in the upstream repository, at the snapshot read. */
-  link(path?: string): string;
+  link: (path?: string) => string;
   /** Where a record that is this whole file comes from: its key (the path), link and file. */
   origin: Pick<ResourceRecord, 'key' | 'url' | 'file'>;
 }
@@ -121,7 +121,7 @@ type DocOf<S extends DocumentShape | undefined> = S extends 'mapping' ? Mapping 
  * folder with `/` separators, `name` the file name); `files` names them (relative to the folder),
  * and a missing one is a warning.
  */
-export type FileSelection = { match(path: string, name: string): boolean; files?: never } | { files: readonly string[]; match?: never };
+export type FileSelection = { match: (path: string, name: string) => boolean; files?: never } | { files: readonly string[]; match?: never };
 
 /**
  * What a kit connector states about itself: its SourceInfo less what follows from the upstream,
@@ -136,10 +136,10 @@ export type FileSourceSpec<S extends DocumentShape | undefined> = KitInfo & File
   /** Names what the list or mapping holds, for the shape warning: `abilities`. */
   shapeName?: string;
   /** The records of one parsed file (or its one record, or none: undefined); problems go to `input.warn`. */
-  toRecords(doc: DocOf<S>, input: FileInput): Iterable<ResourceRecord> | ResourceRecord | undefined;
+  toRecords: (doc: DocOf<S>, input: FileInput) => Iterable<ResourceRecord> | ResourceRecord | undefined;
   /** Cross-file work on every record, in load order (see PerFileReader.finish). */
   finish?: PerFileReader['finish'];
-  present?(dataDir: string): boolean;
+  present?: (dataDir: string) => boolean;
   /**
    * `toRecords` reads `ctx.attack` (tactic names, say): the files are then read in the main
    * thread once ATT&CK is loaded, as a whole-folder source, and are not cached file by file.
