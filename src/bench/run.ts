@@ -74,9 +74,14 @@ function weightRows(w: WeightsResult): Row[] {
     },
     { measure: 'median technique page', value: page(w.median), baseline: '', ratio: '', target: '', met: null },
     {
-      measure: `search index, first query (technique list + one character's resources and description words; ${kbytes(w.searchTotalBytes)} in all, loaded on first search)`,
-      value: `${kbytes(w.firstQueryGzip)} gzip (${page(w.searchTechniques)}; largest ${page(w.largestShard)}; largest ${page(w.largestWords)}, each further first character)`,
-      baseline: '', ratio: '', target: `≤ ${kbytes(FIRST_QUERY_BUDGET_BYTES)} compressed`, met: w.firstQueryGzip <= FIRST_QUERY_BUDGET_BYTES,
+      measure: `search index, first query of one word (technique list + its resource and word files; ${int(w.searchFiles)} files, ${kbytes(w.searchTotalBytes)} in all, loaded on first search)`,
+      value: `${kbytes(w.firstQuerySingle.bytes)} gzip ("${w.firstQuerySingle.query}": ${page(w.searchTechniques)}; largest ${page(w.largestShard)})`,
+      baseline: '', ratio: '', target: `≤ ${kbytes(FIRST_QUERY_BUDGET_BYTES)} compressed`, met: w.firstQuerySingle.bytes <= FIRST_QUERY_BUDGET_BYTES,
+    },
+    {
+      measure: 'search index, first query of several words (worst case over the files, up to 12 words)',
+      value: `${kbytes(w.firstQueryMulti.bytes)} gzip ("${w.firstQueryMulti.query}"; largest word file ${page(w.largestWords)})`,
+      baseline: '', ratio: '', target: `≤ ${kbytes(FIRST_QUERY_BUDGET_BYTES)} compressed`, met: w.firstQueryMulti.bytes <= FIRST_QUERY_BUDGET_BYTES,
     },
   ];
 }

@@ -1,8 +1,8 @@
 /**
  * What a reader downloads: the static site is written once, then the technique pages (largest,
- * median, element count of the heaviest) and the search index (the technique list, then per
- * first character a resource file and a word file: the most a one-word first query loads) are
- * weighed raw, gzip'ed and brotli'ed.
+ * median, element count of the heaviest) and the search index (the technique list, the largest
+ * pieces, and the most any first query of one word and of several words loads, worked out over
+ * the pieces' structure: site/search-weight.ts) are weighed raw, gzip'ed and brotli'ed.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { KnowledgeBase } from '../kb/open.js';
 import { writeSite } from '../site/generate.js';
+import type { SearchList } from '../site/search-files.js';
+import { worstFirstQueries, type QueryWeight } from '../site/search-weight.js';
 
 export interface Weight {
   file: string;
@@ -28,10 +30,13 @@ export interface WeightsResult {
   deferred: number;
   searchTechniques: Weight;
   largestShard: Weight;
-  /** Each further query word with another first character adds at most this file. */
+  /** The largest description-word or count file: each further query word adds at most one. */
   largestWords: Weight;
-  /** The most a first query loads: the technique list, and the resource and word files of one character, gzip'ed. */
-  firstQueryGzip: number;
+  /** The most a first query of one word loads (the list and its pieces), gzip'ed, with such a query. */
+  firstQuerySingle: QueryWeight;
+  /** The most a first query of several words loads, gzip'ed. */
+  firstQueryMulti: QueryWeight;
+  searchFiles: number;
   searchTotalBytes: number;
 }
 
@@ -57,21 +62,21 @@ export function measureWeights(dbPath: string): WeightsResult {
     const largestHtml = readFileSync(join(techniques, largest.f), 'utf8');
     const shards = readdirSync(join(out, 'data', 'search')).map((f) => weigh(join(out, 'data', 'search', f), `data/search/${f}`));
     const byGzip = (list: Weight[]) => [...list].sort((a, b) => b.gzip - a.gzip);
-    const isWords = (w: Weight) => w.file.startsWith('data/search/words-');
-    const largestShard = byGzip(shards.filter((w) => !isWords(w)))[0]!;
+    const isWords = (w: Weight) => /^data\/search\/(words|counts)-/.test(w.file);
+    const largestShard = byGzip(shards.filter((w) => !isWords(w) && !w.file.startsWith('data/search/uuid-')))[0]!;
     const largestWords = byGzip(shards.filter(isWords))[0]!;
     const gzipOf = new Map(shards.map((w) => [w.file, w.gzip]));
-    const keys = shards.map((w) => w.file.replace(/^data\/search\/(words-)?/, '').replace(/\.js$/, ''));
-    const firstPieces = Math.max(...keys.map((k) => (gzipOf.get(`data/search/${k}.js`) ?? 0) + (gzipOf.get(`data/search/words-${k}.js`) ?? 0)));
     const searchTechniques = weigh(join(out, 'data', 'search-techniques.js'), 'data/search-techniques.js');
+    const listScript = readFileSync(join(out, 'data', 'search-techniques.js'), 'utf8');
+    const list = JSON.parse(listScript.slice(listScript.indexOf('=') + 1).trim().replace(/;$/, '')) as SearchList;
+    const worst = worstFirstQueries(list, searchTechniques.gzip, (f) => gzipOf.get(`data/search/${f}`) ?? 0);
     return {
       pages: pages.length,
       largest: weigh(join(techniques, largest.f), `techniques/${largest.f}`),
       median: weigh(join(techniques, median.f), `techniques/${median.f}`),
       largestElements: (largestHtml.match(/<[a-z]/g) ?? []).length,
       deferred: readdirSync(join(out, 'data', 'techniques')).length,
-      searchTechniques, largestShard, largestWords,
-      firstQueryGzip: searchTechniques.gzip + firstPieces,
+      searchTechniques, largestShard, largestWords, firstQuerySingle: worst.single, firstQueryMulti: worst.multi, searchFiles: shards.length + 1,
       searchTotalBytes: searchTechniques.bytes + shards.reduce((n, s) => n + s.bytes, 0),
     };
   } finally {

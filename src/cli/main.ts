@@ -1,31 +1,47 @@
 #!/usr/bin/env node
 /** purplebook: for every ATT&CK technique, what stops it, what detects it, and how to test it. */
 import { Command, CommanderError } from 'commander';
-import { registerBuild } from './build.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, PurplebookError } from '../core/errors.js';
 import { PURPLEBOOK_VERSION } from '../util/version.js';
 import { systemErrorLine } from './common.js';
-import { registerCoverage } from './coverage.js';
-import { registerExport } from './export.js';
-import { registerGaps } from './gaps.js';
-import { registerLayer } from './layer.js';
-import { registerMcp } from './mcp.js';
-import { registerLineup } from './lineup.js';
-import { registerLogSources } from './logsources.js';
-import { registerPlan } from './plan.js';
-import { registerResults } from './results.js';
-import { registerSearch } from './search.js';
-import { registerServe } from './serve.js';
-import { registerShow } from './show.js';
-import { registerSite } from './site.js';
-import { registerSources } from './sources.js';
-import { registerStats } from './stats.js';
-import { registerSyncCommands } from './sync.js';
-import { registerTelemetry } from './telemetry.js';
-import { registerThreats } from './threats.js';
-import { registerTranslate } from './translate.js';
 
-export function createProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, in help order. A run loads only the module of the command it names:
+ * `purplebook show` need not load the connectors, the parsers and the site generator (half the
+ * start-up time of a command). Help, `--version` and a mistyped command load them all.
+ */
+const COMMANDS: readonly (readonly [names: readonly string[], load: () => Promise<Register>])[] = [
+  [['build'], async () => (await import('./build.js')).registerBuild],
+  [['show'], async () => (await import('./show.js')).registerShow],
+  [['search'], async () => (await import('./search.js')).registerSearch],
+  [['stats', 'warnings'], async () => (await import('./stats.js')).registerStats],
+  [['export'], async () => (await import('./export.js')).registerExport],
+  [['gaps'], async () => (await import('./gaps.js')).registerGaps],
+  [['sources'], async () => (await import('./sources.js')).registerSources],
+  [['threats'], async () => (await import('./threats.js')).registerThreats],
+  [['coverage'], async () => (await import('./coverage.js')).registerCoverage],
+  [['layer'], async () => (await import('./layer.js')).registerLayer],
+  [['plan'], async () => (await import('./plan.js')).registerPlan],
+  [['results'], async () => (await import('./results.js')).registerResults],
+  [['translate'], async () => (await import('./translate.js')).registerTranslate],
+  [['lineup'], async () => (await import('./lineup.js')).registerLineup],
+  [['logsources'], async () => (await import('./logsources.js')).registerLogSources],
+  [['telemetry'], async () => (await import('./telemetry.js')).registerTelemetry],
+  [['sync', 'status'], async () => (await import('./sync.js')).registerSyncCommands],
+  [['site'], async () => (await import('./site.js')).registerSite],
+  [['serve'], async () => (await import('./serve.js')).registerServe],
+  [['mcp'], async () => (await import('./mcp.js')).registerMcp],
+];
+
+/** The command a run names: the first argument, as commander reads it (no global option takes a value). */
+export function commandsFor(args: readonly string[]): typeof COMMANDS {
+  const named = COMMANDS.find(([names]) => names.includes(args[0] ?? ''));
+  return named ? [named] : COMMANDS;
+}
+
+export async function createProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('purplebook')
@@ -34,26 +50,8 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
     .showHelpAfterError('(run `purplebook --help` for the commands)')
     .exitOverride();
-  registerBuild(program);
-  registerShow(program);
-  registerSearch(program);
-  registerStats(program);
-  registerExport(program);
-  registerGaps(program);
-  registerSources(program);
-  registerThreats(program);
-  registerCoverage(program);
-  registerLayer(program);
-  registerPlan(program);
-  registerResults(program);
-  registerTranslate(program);
-  registerLineup(program);
-  registerLogSources(program);
-  registerTelemetry(program);
-  registerSyncCommands(program);
-  registerSite(program);
-  registerServe(program);
-  registerMcp(program);
+  const registers = await Promise.all(commandsFor(args).map(([, load]) => load()));
+  for (const register of registers) register(program);
   // A mistyped option deserves one line and where to look, not the whole help.
   for (const c of program.commands) c.showHelpAfterError(`(run \`purplebook ${c.name()} --help\` for its options)`);
   return program;
@@ -66,8 +64,8 @@ function oneLineError(text: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = createProgram();
   try {
+    const program = await createProgram(argv.slice(2));
     await program.parseAsync(argv);
     return 0;
   } catch (e) {

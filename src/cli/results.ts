@@ -123,10 +123,15 @@ function findTest(catalog: TestCatalog, technique: { id: string; ids: string[] }
   return findTestOf(catalog, technique, test);
 }
 
+/** `--results` and `--db`, last of a results command's own options: where its store and knowledge base are. */
+function storeOptions(command: Command): Command {
+  return command.option('--results <file>', RESULTS_OPTION_HELP).addOption(dbOption());
+}
+
 export function registerResults(program: Command): void {
   const results = program.command('results').description('purple-team results: import execution logs and outcome sheets, mark what fired, list, export, trend');
 
-  results.command('import')
+  storeOptions(results.command('import')
     .description('import Invoke-AtomicRedTeam CSV or Attire logs, Caldera operation reports, outcome sheets (plan --format csv) or a results export; importing the same file twice adds nothing')
     .argument('<file...>', 'files to import (all in one transaction)')
     .option('--exercise <name>', 'put every execution in this exercise (default: the Caldera operation or the sheet\'s exercise, else "exercise <day of the first run>")')
@@ -134,9 +139,7 @@ export function registerResults(program: Command): void {
     .option('--threats <ids>', 'threats a new --exercise emulated (repeatable, or comma-separated)', collect)
     .option('--stack <name>', 'control stack a new --exercise ran against')
     .option('--format <format>', `read the files as ${IMPORT_FORMATS.join(', ')} (default: recognised by content)`)
-    .option('--by <name>', 'who records these outcomes (default: the login name)')
-    .option('--results <file>', RESULTS_OPTION_HELP)
-    .addOption(dbOption())
+    .option('--by <name>', 'who records these outcomes (default: the login name)'))
     .option('--quiet', 'print nothing but warnings and errors')
     .action(async (paths: string[], o: ImportOpts) => {
       if (o.format && !(IMPORT_FORMATS as readonly string[]).includes(o.format)) badFormat(o.format, IMPORT_FORMATS);
@@ -165,7 +168,7 @@ export function registerResults(program: Command): void {
       }));
     });
 
-  results.command('set')
+  storeOptions(results.command('set')
     .description('record the outcome of a test: on its latest execution (narrowed by --host and --exercise), or on a new one')
     .argument('<technique>', 'technique id (a revoked one is carried to its replacement)')
     .argument('<test>', 'test: Atomic GUID, Atomic number (3 or T1059.001-3), Caldera ability id, Prelude TTP id …')
@@ -175,9 +178,7 @@ export function registerResults(program: Command): void {
     .option('--note <text>', 'free text')
     .option('--host <name>', 'the host the test ran on')
     .option('--exercise <name>', 'the exercise (created if new)')
-    .option('--by <name>', 'who records it (default: the login name)')
-    .option('--results <file>', RESULTS_OPTION_HELP)
-    .addOption(dbOption())
+    .option('--by <name>', 'who records it (default: the login name)'))
     .action(async (techniqueArg: string, testArg: string, o: StoreOpts & { outcome: string; rule?: string; alert?: string; note?: string; host?: string; exercise?: string; by?: string }) => {
       const outcome = o.outcome.trim().toLowerCase();
       if (!isOutcome(outcome)) throw new CliError(`--outcome must be one of ${OUTCOMES.join(', ')}, got "${o.outcome}"`, EXIT_BAD_INPUT);
@@ -208,12 +209,10 @@ export function registerResults(program: Command): void {
     });
 
   const LIST_FORMATS = ['markdown', 'json', 'csv'] as const;
-  withFormatOptions(results.command('list'), LIST_FORMATS, 'markdown', { csv: true })
+  storeOptions(withFormatOptions(results.command('list'), LIST_FORMATS, 'markdown', { csv: true })
     .description('executions with their current outcome, newest first (json: with every outcome recorded)')
     .option('--exercise <name>', 'only this exercise')
-    .option('--technique <id>', 'only this technique (revoked ids are carried to their replacement)')
-    .option('--results <file>', RESULTS_OPTION_HELP)
-    .addOption(dbOption())
+    .option('--technique <id>', 'only this technique (revoked ids are carried to their replacement)'))
     .action(async (o: StoreOpts & FormatFlags & { exercise?: string; technique?: string }) => {
       const format = formatOf(o, LIST_FORMATS, 'markdown');
       await withResults(o, false, (store) => withOptionalKb(o.db, async (kb) => {
@@ -233,12 +232,10 @@ export function registerResults(program: Command): void {
     });
 
   const EXPORT_FORMATS = ['json', 'csv'] as const;
-  withFormatOptions(results.command('export'), EXPORT_FORMATS, 'json', { csv: true })
+  storeOptions(withFormatOptions(results.command('export'), EXPORT_FORMATS, 'json', { csv: true })
     .description('every execution and every outcome recorded, as JSON or CSV that `results import` reads back')
     .option('--exercise <name>', 'only this exercise')
-    .option('--out <file>', 'write to this file (atomically) instead of stdout')
-    .option('--results <file>', RESULTS_OPTION_HELP)
-    .addOption(dbOption())
+    .option('--out <file>', 'write to this file (atomically) instead of stdout'))
     .action(async (o: StoreOpts & FormatFlags & { exercise?: string; out?: string }) => {
       const format = formatOf(o, EXPORT_FORMATS, 'json');
       await withResults(o, false, async (store) => {
@@ -257,11 +254,9 @@ export function registerResults(program: Command): void {
     });
 
   const TREND_FORMATS = ['markdown', 'json', 'csv'] as const;
-  withFormatOptions(results.command('trend'), TREND_FORMATS, 'markdown', { csv: true })
+  storeOptions(withFormatOptions(results.command('trend'), TREND_FORMATS, 'markdown', { csv: true })
     .description('validated techniques per exercise, in date order (validated: prevented, or alerted by an own rule)')
-    .option('--rules <path>', 'own rules: an alert counts only when its rule is one of them (default: any alert naming its rule)', collect)
-    .option('--results <file>', RESULTS_OPTION_HELP)
-    .addOption(dbOption())
+    .option('--rules <path>', 'own rules: an alert counts only when its rule is one of them (default: any alert naming its rule)', collect))
     .action(async (o: StoreOpts & FormatFlags & { rules?: string[] }) => {
       const format = formatOf(o, TREND_FORMATS, 'markdown');
       const rules = loadRules(o.rules);

@@ -28,39 +28,33 @@ export interface PlanTest {
   elevation?: boolean;
 }
 
-export interface PlanDetection {
-  /** `own`: the team's rule; `public`: a candidate from a public source. */
-  kind: 'own' | 'public';
-  /** Source name (public) or own-rule format. */
+/** How a plan names any resource: where it comes from and where to open it. */
+export interface PlanResourceRef {
+  /** Source name (an own rule: its format). */
   source: string;
   sourceTitle: string;
-  /** Resource key (public) or own-rule key. */
+  /** Resource key (an own rule: its key). */
   key: string;
   id: string | null;
-  title: string;
   url: string | null;
+}
+
+export interface PlanDetection extends PlanResourceRef {
+  /** `own`: the team's rule; `public`: a candidate from a public source. */
+  kind: 'own' | 'public';
+  title: string;
   file?: string;
   format?: OwnRuleFormat;
   /** With a telemetry profile: what a public candidate the profile cannot run needs (`needs: sysmon 10`). */
   needs?: string;
 }
 
-export interface PlanGuidance {
-  source: string;
-  sourceTitle: string;
-  key: string;
-  id: string | null;
+export interface PlanGuidance extends PlanResourceRef {
   title: string;
-  url: string | null;
 }
 
-export interface PlanControl {
-  source: string;
-  sourceTitle: string;
-  key: string;
-  id: string | null;
+export interface PlanControl extends PlanResourceRef {
   name: string;
-  url: string | null;
 }
 
 export interface PlanTechnique {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { Domain, Status } from '../attack/types.js';
 import type { Pillar } from '../core/types.js';
-import type { DetectionKind, ResourceFacets, RuleLogic } from '../sources/types.js';
+import type { DetectionKind, ResourceFacets, RuleLogic, SourceInfo } from '../sources/types.js';
 import type { ThreatProfile } from '../threats/profiles.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { PurplebookError } from '../core/errors.js';
@@ -31,13 +31,17 @@ export interface TacticRow {
   url: string;
 }
 
-export interface SourceRow {
-  name: string;
-  title: string;
-  pillar: Pillar;
-  order: number;
-  homepage: string;
-  folder: string;
+/** What the build counted for one source. */
+export interface SourceCounts {
+  resources: number;
+  mappings: number;
+  techniques: number;
+  deprecated: number;
+  unknownIds: number;
+  warnings: number;
+}
+
+export interface SourceRow extends Pick<SourceInfo, 'name' | 'title' | 'pillar' | 'order' | 'homepage' | 'folder'>, SourceCounts {
   repository: string | null;
   branch: string | null;
   commit: string | null;
@@ -52,12 +56,6 @@ export interface SourceRow {
   summaryFields: string[];
   loaded: boolean;
   attackVersions: string[];
-  resources: number;
-  mappings: number;
-  techniques: number;
-  deprecated: number;
-  unknownIds: number;
-  warnings: number;
   records: number;
   /** Detection sources: 'rule', 'guidance' or 'per record'; null for controls and tests. */
   detectionKind: DetectionKind | 'per record' | null;
@@ -66,13 +64,17 @@ export interface SourceRow {
   guidance: number;
 }
 
-export interface MappedResource {
+/** Which resource a row is, and its link. */
+export interface ResourceIdentity {
   rowid: number;
   source: string;
   key: string;
   upstreamId: string | null;
   title: string;
   url: string | null;
+}
+
+export interface MappedResource extends ResourceIdentity {
   breadcrumb: string[] | null;
   description: string | null;
   deprecated: boolean;

@@ -1,5 +1,5 @@
 /** `stats`: ATT&CK counts per domain and per-source totals, computed from the knowledge base. */
-import type { KnowledgeBase } from './open.js';
+import type { KnowledgeBase, SourceCounts } from './open.js';
 
 export interface DomainStats {
   techniques: number;
@@ -8,7 +8,7 @@ export interface DomainStats {
   deprecated: number;
 }
 
-export interface SourceStats {
+export interface SourceStats extends SourceCounts {
   name: string;
   title: string;
   pillar: string;
@@ -17,13 +17,7 @@ export interface SourceStats {
   commit: string | null;
   accessed: string | null;
   attackVersions: string[];
-  resources: number;
-  mappings: number;
-  techniques: number;
-  deprecated: number;
-  unknownIds: number;
   unknownIdList: string[];
-  warnings: number;
   hint?: string;
 }
 

@@ -2,7 +2,6 @@
 import { newerHint } from '../crosswalk/newer.js';
 import type { CoverageReport, CoverageTechnique, SourceCount } from '../coverage/coverage.js';
 import { csvRow } from './csv.js';
-import { RESULTS_CSV_COLUMNS, resultsCsvCells, resultsSummaryMarkdown } from '../results/coverage.js';
 import { mdText, safeUrl } from './markdown.js';
 import { count } from './words.js';
 
@@ -125,7 +124,7 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     + '(own rules on some sub-techniques only) · ' + `${s.gaps} without an own rule on the technique itself`, '');
   out.push(...table(['Tactic', 'Covered', 'Partial', 'Total', '%'],
     s.byTactic.map((t) => [mdText(`${t.name} (${t.id})`), String(t.covered), String(t.partial), String(t.total), pct(t.covered, t.total)])), '');
-  out.push(...resultsSummaryMarkdown(r, mdText));
+  out.push(...resultsSummaryMarkdown(r));
 
   if (r.baseline) {
     const b = r.baseline;
@@ -203,4 +202,26 @@ export function renderCoverageMarkdown(r: CoverageReport): string {
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The coverage report's lines about results: the summary line and the validated techniques. */
+function resultsSummaryMarkdown(report: CoverageReport): string[] {
+  const r = report.results;
+  if (!r) return [];
+  const total = report.summary.total;
+  const pct = total ? ` (${((100 * r.validated) / total).toFixed(1)}%)` : '';
+  const how = r.alerts === 'own' ? 'prevented, or alerted by one of the own rules given' : 'prevented, or alerted naming its rule (give --rules to count only own rules)';
+  const ids = report.techniques.filter((t) => t.results?.validated).map((t) => `${t.id} ${mdText(t.name)}`);
+  return [
+    `**${r.validated} / ${total} techniques validated${pct}** (a test ran within ${r.maxAgeDays} days and was ${how}) · ${r.tested} tested · `
+      + `${r.stale} with stale results only · results from ${mdText(r.file)}`, '',
+    ...(ids.length ? [`Validated: ${ids.join(', ')}`, ''] : []),
+  ];
+}
+
+const RESULTS_CSV_COLUMNS = ['result_best', 'result_executions', 'result_last_run', 'result_stale', 'validated'] as const;
+
+function resultsCsvCells(t: CoverageReport['techniques'][number]): (string | number)[] {
+  const r = t.results;
+  return r ? [r.best ?? '', r.executions, r.lastRun ?? '', r.stale ? 'yes' : 'no', r.validated ? 'yes' : 'no'] : ['', 0, '', '', 'no'];
 }

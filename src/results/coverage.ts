@@ -29,25 +29,3 @@ export function addResults(report: CoverageReport, results: ReadonlyMap<string, 
   }
   report.results = { ...info, validated, tested, stale };
 }
-
-/** The coverage report's lines about results: the summary line and the validated techniques. */
-export function resultsSummaryMarkdown(report: CoverageReport, mdText: (s: string) => string): string[] {
-  const r = report.results;
-  if (!r) return [];
-  const total = report.summary.total;
-  const pct = total ? ` (${((100 * r.validated) / total).toFixed(1)}%)` : '';
-  const how = r.alerts === 'own' ? 'prevented, or alerted by one of the own rules given' : 'prevented, or alerted naming its rule (give --rules to count only own rules)';
-  const ids = report.techniques.filter((t) => t.results?.validated).map((t) => `${t.id} ${mdText(t.name)}`);
-  return [
-    `**${r.validated} / ${total} techniques validated${pct}** (a test ran within ${r.maxAgeDays} days and was ${how}) · ${r.tested} tested · `
-      + `${r.stale} with stale results only · results from ${mdText(r.file)}`, '',
-    ...(ids.length ? [`Validated: ${ids.join(', ')}`, ''] : []),
-  ];
-}
-
-export const RESULTS_CSV_COLUMNS = ['result_best', 'result_executions', 'result_last_run', 'result_stale', 'validated'] as const;
-
-export function resultsCsvCells(t: CoverageReport['techniques'][number]): (string | number)[] {
-  const r = t.results;
-  return r ? [r.best ?? '', r.executions, r.lastRun ?? '', r.stale ? 'yes' : 'no', r.validated ? 'yes' : 'no'] : ['', 0, '', '', 'no'];
-}

@@ -24,17 +24,10 @@ export interface OutcomeInput {
   initial?: boolean;
 }
 
-export interface ExecutionInput {
+/** What a log says about one run of a test, the same as a reader reads it and as the store records it. */
+export interface ExecutionFacts {
   /** The exercise the file names (a Caldera operation, a sheet's column); `--exercise` wins over it. */
   exercise?: ExerciseSpec;
-  /** Technique of the loaded ATT&CK (after the crosswalk). */
-  technique: string;
-  /** As the log wrote it. */
-  techniqueRaw: string;
-  /** Knowledge-base source of the test (`atomic-red-team`, `caldera` …). */
-  source: string;
-  /** Upstream test id: Atomic GUID, Caldera ability id, Prelude TTP id … */
-  testId: string;
   testName?: string;
   platform?: string;
   host?: string;
@@ -49,6 +42,17 @@ export interface ExecutionInput {
   outcomes: OutcomeInput[];
   /** The record names its execution exactly (an export): an empty start time is part of the key, not a mark. */
   exact?: boolean;
+}
+
+export interface ExecutionInput extends ExecutionFacts {
+  /** Technique of the loaded ATT&CK (after the crosswalk). */
+  technique: string;
+  /** As the log wrote it. */
+  techniqueRaw: string;
+  /** Knowledge-base source of the test (`atomic-red-team`, `caldera` …). */
+  source: string;
+  /** Upstream test id: Atomic GUID, Caldera ability id, Prelude TTP id … */
+  testId: string;
   /** Index in `ImportBatch.files` of the file it was read from. */
   file?: number;
 }

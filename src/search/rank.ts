@@ -65,9 +65,11 @@ export interface SearchResult {
 }
 
 export interface Search {
-  search(query: string, options?: SearchOptions): SearchResult;
+  search: (query: string, options?: SearchOptions) => SearchResult;
   /** The words of a text as the ranking sees them (the index builder uses it for descriptions). */
-  words(text: string): string[];
+  words: (text: string) => string[];
+  /** The distinct terms a query is matched by (its first words, stemmed): what the site's search pieces are chosen by. */
+  terms: (query: string) => string[];
 }
 
 export function createSearch(index: SearchIndex): Search {
@@ -144,11 +146,13 @@ export function createSearch(index: SearchIndex): Search {
     return out;
   }
 
+  const termsOf = (all: string[]) => [...new Set(all.map(stem))];
+
   function search(query: string, options: SearchOptions = {}): SearchResult {
     const counts: Record<SearchGroup, number> = { technique: 0, rule: 0, test: 0, control: 0 };
     const q = lower(query.trim());
     const all = words(q).slice(0, WORD_LIMIT);
-    const terms = [...new Set(all.map(stem))];
+    const terms = termsOf(all);
     if (!terms.length) return { hits: [], counts };
     const phrase = all.join(' ');
     const stemmed = all.map(stem).join(' ');
@@ -253,5 +257,5 @@ export function createSearch(index: SearchIndex): Search {
     return { hits: kept, counts };
   }
 
-  return { search, words };
+  return { search, words, terms: (query: string) => termsOf(words(query).slice(0, WORD_LIMIT)) };
 }

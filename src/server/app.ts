@@ -23,7 +23,7 @@ import { CONTENT_SECURITY_POLICY, SERVER_LINKS } from '../site/layout.js';
 import { VALIDATION_ORDER, listMeasures } from '../page/measures.js';
 import { summariesForStack, summariesOf, type TechniqueSummary } from '../page/summary.js';
 import { DOMAIN_PAGES, dataScript } from '../site/model.js';
-import { pieceScript } from '../site/search-files.js';
+import { searchPieceScript } from '../site/search-files.js';
 import { itemViewsData } from '../render/html.js';
 import { SITE_LAYER_MEASURES, errorPage, indexPage, matrixPage, searchPage, techniquePage } from '../site/pages.js';
 import { sourcesPage } from '../site/sources.js';
@@ -114,7 +114,7 @@ function baseOf(req: FastifyRequest): string {
 const json = (value: unknown) => JSON.stringify(value);
 
 const searchShardParams = {
-  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^((words-)?[a-z0-9_]|uuid-[0-9a-f]{2})\\.js$' } },
+  type: 'object', additionalProperties: false, required: ['file'], properties: { file: { type: 'string', pattern: '^((words-|counts-)?[a-z0-9_]{1,8}|uuid-[0-9a-f]{2})\\.js$' } },
 } as const;
 
 const techniqueDataParams = {
@@ -301,23 +301,9 @@ function routes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/data/search-techniques.js', async (req, reply) => sendCached(req, reply, TYPES.js,
     () => dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', gen(req).model.searchFiles().list)));
   app.get<{ Params: { file: string } }>('/data/search/:file', { schema: { params: searchShardParams } }, async (req, reply) => {
-    const name = req.params.file.slice(0, -3);
-    const files = gen(req).model.searchFiles();
-    if (name.startsWith('words-')) {
-      const key = name.slice('words-'.length);
-      const words = files.words.get(key);
-      if (!words) throw new HttpError(404, `no search word file ${key}`);
-      return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
-    }
-    if (name.startsWith('uuid-')) {
-      const key = name.slice('uuid-'.length);
-      const uuids = files.uuids.get(key);
-      if (!uuids) throw new HttpError(404, `no search UUID file ${key}`);
-      return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
-    }
-    const shard = files.shards.get(name);
-    if (!shard) throw new HttpError(404, `no search shard ${name}`);
-    return sendCached(req, reply, TYPES.js, () => pieceScript('PURPLEBOOK_SEARCH_SHARDS', name, shard));
+    const script = searchPieceScript(gen(req).model.searchFiles(), req.params.file);
+    if (!script) throw new HttpError(404, `no search file ${req.params.file}`);
+    return sendCached(req, reply, TYPES.js, script);
   });
 
   // The data file a heavy technique page loads on demand (details, long lists); any technique has one here.

@@ -207,15 +207,20 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
     reply.raw.once('close', () => admitted--);
   };
 
-  const bodyOptions = { bodyLimit: opts.limits.maxBodyBytes, onRequest: refuseWhenBusy };
+  /** A POST route's options: its body schema, the body limit and the admission of large uploads. */
+  const bodyRoute = (body: { propertyNames: { enum: string[] } }) => ({
+    schema: { body }, bodyLimit: opts.limits.maxBodyBytes, onRequest: refuseWhenBusy, schemaErrorFormatter: bodyErrorFormatter(body.propertyNames.enum),
+  });
 
-  app.post<{ Body: CoverageBody }>('/api/coverage', {
-    schema: { body: coverageBody }, ...bodyOptions, schemaErrorFormatter: bodyErrorFormatter(coverageBody.propertyNames.enum),
-  }, async (req, reply) => {
+  /** What both computations read first: the knowledge base, the body, its domain and its threat. */
+  const threatOf = (req: FastifyRequest, b: ThreatBody) => {
     const g = gen(req);
+    return { g, domain: domainOf(g.kb, b.domain), selection: selectionOf(g.kb, b) };
+  };
+
+  app.post<{ Body: CoverageBody }>('/api/coverage', bodyRoute(coverageBody), async (req, reply) => {
     const b = req.body;
-    const domain = domainOf(g.kb, b.domain);
-    const selection = selectionOf(g.kb, b);
+    const { g, domain, selection } = threatOf(req, b);
     let baseline: string[] | undefined;
     if (b.baseline !== undefined) {
       try {
@@ -240,13 +245,9 @@ export function coverageRoutes(app: FastifyInstance, opts: CoverageRouteOptions)
     }
   });
 
-  app.post<{ Body: PlanBody }>('/api/plan', {
-    schema: { body: planBody }, ...bodyOptions, schemaErrorFormatter: bodyErrorFormatter(planBody.propertyNames.enum),
-  }, async (req, reply) => {
-    const g = gen(req);
+  app.post<{ Body: PlanBody }>('/api/plan', bodyRoute(planBody), async (req, reply) => {
     const b = req.body;
-    const domain = domainOf(g.kb, b.domain);
-    const selection = selectionOf(g.kb, b);
+    const { g, domain, selection } = threatOf(req, b);
     if (!selection) throw new HttpError(400, 'a plan needs a threat: group, software, campaign, techniques, techniqueList or a profile field');
     const { rules, origin } = await boundedRules(req, b);
     const stack = stackFromQuery(g.kb, b.stack, opts.stacks ?? {});

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { parentPort, Worker, type ResourceLimits } from 'node:worker_threads';
 import { PurplebookError } from '../core/errors.js';
 
 /** Every worker is busy and the queue is full. */
@@ -32,6 +32,20 @@ export interface PoolOptions {
 
 /** What a worker script answers for one job. */
 export type WorkerReply<O> = { ok: true; value: O } | { ok: false; error: string };
+
+/**
+ * What a worker says as it takes a job. The budget counts from here: a fresh worker first loads
+ * its modules, and on a busy machine that start-up must not be charged to the upload.
+ */
+const JOB_STARTED = 'started';
+
+/** The worker script's side: answer each job the pool posts with `work`'s reply. */
+export function answerJobs<I, O>(work: (job: I) => WorkerReply<O>): void {
+  parentPort?.on('message', (job: I) => {
+    parentPort!.postMessage(JOB_STARTED);
+    parentPort!.postMessage(work(job));
+  });
+}
 
 interface Job<I, O> {
   input: I;
@@ -91,6 +105,8 @@ export class WorkerPool<I, O> {
     this.running++;
     const worker = this.idle.pop() ?? this.spawn();
     let done = false;
+    /** Set when the worker takes the job. */
+    let timer: NodeJS.Timeout | undefined;
     const finish = (keep: boolean) => {
       if (done) return false;
       done = true;
@@ -104,7 +120,13 @@ export class WorkerPool<I, O> {
       this.next();
       return true;
     };
-    const onMessage = (reply: WorkerReply<O>) => {
+    const onMessage = (reply: WorkerReply<O> | typeof JOB_STARTED) => {
+      if (reply === JOB_STARTED) {
+        timer = setTimeout(() => {
+          if (finish(false)) job.reject(new JobTimeoutError(`it took longer than ${job.budgetMs} ms`));
+        }, job.budgetMs);
+        return;
+      }
       if (!finish(true)) return;
       if (reply.ok) job.resolve(reply.value);
       else job.reject(new JobFailedError(reply.error));
@@ -117,9 +139,6 @@ export class WorkerPool<I, O> {
     const onExit = (code: number) => {
       if (finish(false)) job.reject(new JobFailedError(`the parser thread stopped (exit code ${code})`));
     };
-    const timer = setTimeout(() => {
-      if (finish(false)) job.reject(new JobTimeoutError(`it took longer than ${job.budgetMs} ms`));
-    }, job.budgetMs);
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);

@@ -3,7 +3,7 @@ import { coverageClient } from './coverage-client.js';
 import { purplebookClient } from './client.js';
 import { techniqueClient } from './technique-client.js';
 import { createSearch } from '../search/rank.js';
-import { assembleSearchIndex } from './search-assemble.js';
+import { assembleSearchIndex, searchPieces } from './search-assemble.js';
 import { COUNT_COLORS, VALIDATION_COLORS } from '../render/palette.js';
 import { resultsPaletteCss } from '../results/matrix.js';
 
@@ -240,7 +240,7 @@ body[data-page="lineup"] main { max-width: none; }
 /** The client functions as standalone scripts (the site script handed the shared search ranking); the wrappers keep them out of the global scope. */
 export const SITE_JS = `/* Purplebook site script: theme, matrix colouring, offline search, technique page filters and copy buttons. */
 "use strict";
-(${purplebookClient.toString()})(${createSearch.toString()}, ${assembleSearchIndex.toString()});
+(${purplebookClient.toString()})(${createSearch.toString()}, ${assembleSearchIndex.toString()}, ${searchPieces.toString()});
 (${techniqueClient.toString()})();
 `;
 

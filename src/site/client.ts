@@ -3,15 +3,15 @@
  * Function.prototype.toString into assets/purplebook.js, so it must stay self-contained: no
  * imports (but of types), no reference to anything outside its body; the search ranking, shared
  * with the CLI and the API, is serialized beside it and handed in as `createSearch`, with
- * `assembleSearchIndex` (search-assemble.ts) that joins the index's pieces for it. It builds
- * DOM with textContent only (never innerHTML) and needs neither eval nor inline code, so it runs
- * under a strict CSP.
+ * `searchPieces` and `assembleSearchIndex` (search-assemble.ts) that choose and join the index's
+ * pieces for it. It builds DOM with textContent only (never innerHTML) and needs neither eval nor
+ * inline code, so it runs under a strict CSP.
  */
 import type { createSearch as CreateSearch, SearchIndex } from '../search/rank.js';
-import type { assembleSearchIndex as AssembleSearchIndex } from './search-assemble.js';
-import type { ResourceShard, SearchList, WordFile } from './search-files.js';
+import type { assembleSearchIndex as AssembleSearchIndex, searchPieces as SearchPiecesOf, SearchPieces } from './search-assemble.js';
+import type { CountFile, ResourceShard, SearchList, WordFile } from './search-files.js';
 
-export function purplebookClient(createSearch: typeof CreateSearch, assembleSearchIndex: typeof AssembleSearchIndex): void {
+export function purplebookClient(createSearch: typeof CreateSearch, assembleSearchIndex: typeof AssembleSearchIndex, searchPieces: typeof SearchPiecesOf): void {
   interface MatrixMeasure { id: string; label: string; kind: 'count' | 'class' | 'outcome'; edges: number[]; legend: { label: string; key: string }[]; short?: string[] }
   interface MatrixData { defaultMeasure: string; measures: MatrixMeasure[]; values: Record<string, number[]> }
   interface Hit { href: string; title: string; detail: string }
@@ -19,6 +19,7 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
   const globals = window as unknown as {
     PURPLEBOOK_MATRIX?: MatrixData; PURPLEBOOK_SEARCH_TECHNIQUES?: SearchList;
     PURPLEBOOK_SEARCH_SHARDS?: Record<string, ResourceShard>; PURPLEBOOK_SEARCH_WORDS?: Record<string, WordFile>;
+    PURPLEBOOK_SEARCH_COUNTS?: Record<string, CountFile>;
     PURPLEBOOK_SEARCH_UUIDS?: Record<string, ResourceShard>;
   };
   const body = document.body;
@@ -195,33 +196,29 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
     let active = -1;
 
     const pageHref = (id: string) => `${base}techniques/${id}${ext}`;
-    /** Words of a text, lower-case, as the pieces were cut (the ranking reads at most 12). */
-    const words = (text: string) => (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 12);
-    /** The file key of a word: a letter, 0 (digits) or _ (anything else). */
-    const shardOf = (word: string) => (/^[a-z]/.test(word) ? word[0]! : /^[0-9]/.test(word) ? '0' : '_');
-    const shardFor = (key: string) => {
-      const shard = globals.PURPLEBOOK_SEARCH_SHARDS?.[key];
-      return shard && shard.build === techniques?.build ? shard : undefined;
-    };
-    const wordsFor = (key: string) => {
-      const file = globals.PURPLEBOOK_SEARCH_WORDS?.[key];
+    /** A loaded search file of this build (one of an older build, still cached, is not used). */
+    const ofThisBuild = <F extends { build: string }>(files: Record<string, F> | undefined, key: string) => {
+      const file = files?.[key];
       return file && file.build === techniques?.build ? file : undefined;
     };
-    const uuidsFor = (key: string) => {
-      const file = globals.PURPLEBOOK_SEARCH_UUIDS?.[key];
-      return file && file.build === techniques?.build ? file : undefined;
-    };
+    const shardFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_SHARDS, key);
+    const wordsFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_WORDS, key);
+    const countsFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_COUNTS, key);
+    const uuidsFor = (key: string) => ofThisBuild(globals.PURPLEBOOK_SEARCH_UUIDS, key);
     /** A UUID as the ranking compares ids (search-files.ts isUuidQuery): only a resource with that id can match. */
     const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    /** The ranking's terms of a query (it reads the first 200 characters). */
+    const termsOf = createSearch({ sources: [], techniques: [], resources: [], stop: [] }).terms;
     /**
-     * What a query needs: the resources of its first word's character, the description words of
-     * each word's character; for a UUID, the resources whose id starts with its first two characters.
+     * What a query needs (search-assemble.ts): one resource file, the description-word and count
+     * files of its terms; for a UUID, the resources whose id starts with its first two characters.
      */
-    const needs = (query: string): { shard?: string; words: string[]; uuid?: string } => {
+    const needs = (query: string, orRequested: boolean): SearchPieces & { uuid?: string } => {
       const q = query.trim();
-      if (UUID.test(q)) return { words: [], uuid: q.slice(0, 2).toLowerCase() };
-      const keys = words(q).map(shardOf);
-      return { shard: keys[0], words: [...new Set(keys)].sort() };
+      if (UUID.test(q)) return { words: [], counts: [], uuid: q.slice(0, 2).toLowerCase() };
+      // A file on its way serves as well as a loaded one (no second file while the first loads), but only a loaded one ranks.
+      const inHand = (key: string) => shardFor(key) !== undefined || (orRequested && scripts.has(`${dataBase}search/${key}.js`));
+      return searchPieces(techniques!, termsOf(query.slice(0, 200)), inHand);
     };
 
     function load(src: string, loaded: () => boolean): void {
@@ -242,37 +239,34 @@ export function purplebookClient(createSearch: typeof CreateSearch, assembleSear
         });
         return false;
       }
-      const need = needs(query);
+      const need = needs(query, true);
       let ready = true;
-      if (need.uuid && techniques.uuids.includes(need.uuid) && !uuidsFor(need.uuid)) {
-        const key = need.uuid;
-        load(`${dataBase}search/uuid-${key}.js`, () => uuidsFor(key) !== undefined);
+      const want = (file: string, loaded: () => boolean) => {
+        if (loaded()) return;
+        load(`${dataBase}search/${file}.js`, loaded);
         ready = false;
-      }
-      if (need.shard && techniques.shards.includes(need.shard) && !shardFor(need.shard)) {
-        const key = need.shard;
-        load(`${dataBase}search/${key}.js`, () => shardFor(key) !== undefined);
-        ready = false;
-      }
-      for (const key of need.words) {
-        if (!techniques.words.includes(key) || wordsFor(key)) continue;
-        load(`${dataBase}search/words-${key}.js`, () => wordsFor(key) !== undefined);
-        ready = false;
-      }
+      };
+      const uuid = need.uuid;
+      if (uuid && techniques.uuids.includes(uuid)) want(`uuid-${uuid}`, () => uuidsFor(uuid) !== undefined);
+      const shard = need.shard;
+      if (shard) want(shard, () => shardFor(shard) !== undefined);
+      for (const key of need.words) want(`words-${key}`, () => wordsFor(key) !== undefined);
+      for (const key of need.counts) want(`counts-${key}`, () => countsFor(key) !== undefined);
       return ready;
     }
 
     /** The shared ranking (search/rank.ts) over the list and the loaded pieces the query needs: the order of the whole index. */
     function rankingFor(query: string) {
-      const need = needs(query);
+      const need = needs(query, false);
       const uuidKey = need.uuid && uuidsFor(need.uuid) ? need.uuid : '';
       const shardKey = need.shard && shardFor(need.shard) ? need.shard : '';
       const wordKeys = need.words.filter((k) => wordsFor(k));
-      const key = uuidKey ? `uuid-${uuidKey}` : `${shardKey}|${wordKeys.join('')}`;
+      const countKeys = need.counts.filter((k) => countsFor(k));
+      const key = uuidKey ? `uuid-${uuidKey}` : `${shardKey}|${wordKeys.join(' ')}|${countKeys.join(' ')}`;
       let r = rankings.get(key);
       if (!r) {
         const resources = uuidKey ? uuidsFor(uuidKey) : shardKey ? shardFor(shardKey) : undefined;
-        const index = assembleSearchIndex(techniques!, resources, wordKeys.map((k) => wordsFor(k)!));
+        const index = assembleSearchIndex(techniques!, resources, wordKeys.map((k) => wordsFor(k)!), countKeys.map((k) => countsFor(k)!));
         r = { index, search: createSearch(index) };
         // Each ranking holds its pieces' words: keep the few a reader is moving between.
         if (rankings.size >= 8) rankings.clear();

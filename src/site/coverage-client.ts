@@ -323,7 +323,9 @@ export function coverageClient(): void {
   let lastCoverage: Record<string, unknown> | undefined;
   let lastPlan: Record<string, unknown> | undefined;
 
-  function statusText(t: CoverageTechnique | undefined): { key: string; text: string; title: string } {
+  interface CellStatus { key: string; text: string; title: string }
+
+  function statusText(t: CoverageTechnique | undefined): CellStatus {
     if (!t) return { key: KEYS.out!, text: '–', title: 'not used by the selected threats' };
     if (t.status === 'covered') return { key: KEYS.covered!, text: String(t.ownRules.length), title: `covered by ${t.ownRules.length} own rule${t.ownRules.length === 1 ? '' : 's'}` };
     if (t.status === 'partial') return { key: KEYS.partial!, text: 'sub', title: `partial: ${t.ownViaSubtechniques} own rules on sub-techniques only` };
@@ -342,22 +344,31 @@ export function coverageClient(): void {
   }
   $('heatmap-only')?.addEventListener('change', applyHeatmapFilter);
 
-  function paintHeatmap(r: Report): void {
-    const byId = new Map(r.techniques.map((t) => [t.id, t]));
-    for (const grid of Array.from(document.querySelectorAll<HTMLElement>('.heatmap'))) {
-      grid.hidden = grid.dataset.domain !== r.domain;
+  /**
+   * Shows the heatmap of `domain` among the `selector` grids (the others hidden) and gives each of
+   * its cells the colour key, score and tooltip `look` finds for the cell's technique entry.
+   */
+  function paintCells<T extends { id: string }>(selector: string, domain: string, techniques: T[], look: (t: T | undefined, cell: HTMLElement) => CellStatus): void {
+    const byId = new Map(techniques.map((t) => [t.id, t]));
+    for (const grid of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
+      grid.hidden = grid.dataset.domain !== domain;
       if (grid.hidden) continue;
       for (const cell of Array.from(grid.querySelectorAll<HTMLElement>('li.cell[data-tid]'))) {
-        const t = byId.get(cell.dataset.tid ?? '');
-        const s = statusText(t);
+        const s = look(byId.get(cell.dataset.tid ?? ''), cell);
         cell.dataset.c = s.key;
-        cell.dataset.status = t ? t.status : 'out';
         const score = cell.querySelector(':scope > .score');
         score?.setAttribute('title', s.title);
         const val = score?.querySelector('.val');
         if (val) val.textContent = s.text;
       }
     }
+  }
+
+  function paintHeatmap(r: Report): void {
+    paintCells('.heatmap', r.domain, r.techniques, (t, cell) => {
+      cell.dataset.status = t ? t.status : 'out';
+      return statusText(t);
+    });
     applyHeatmapFilter();
   }
 
@@ -637,23 +648,14 @@ export function coverageClient(): void {
         return tr;
       }));
     }
-    const byId = new Map(a.techniques.map((t) => [t.id, t]));
-    for (const grid of Array.from(document.querySelectorAll<HTMLElement>('.telemetry-heatmap'))) {
-      grid.hidden = grid.dataset.domain !== a.domain;
-      if (grid.hidden) continue;
-      for (const cell of Array.from(grid.querySelectorAll<HTMLElement>('li.cell[data-tid]'))) {
-        const t = byId.get(cell.dataset.tid ?? '');
-        const n = t?.runnable.length ?? 0;
-        const key = !t ? KEYS.out! : n ? 'v3' : t.blocked.length ? 'v1' : 'v0';
-        const text = !t ? '–' : n ? String(n) : t.blocked.length ? '0' : 'none';
-        const title = !t ? 'not used by the selected threats' : `${n} runnable, ${t.blocked.length} blocked, ${t.unknown.length} unknown telemetry`;
-        cell.dataset.c = key;
-        const score = cell.querySelector(':scope > .score');
-        score?.setAttribute('title', title);
-        const val = score?.querySelector('.val');
-        if (val) val.textContent = text;
-      }
-    }
+    paintCells('.telemetry-heatmap', a.domain, a.techniques, (t) => {
+      const n = t?.runnable.length ?? 0;
+      return {
+        key: !t ? KEYS.out! : n ? 'v3' : t.blocked.length ? 'v1' : 'v0',
+        text: !t ? '–' : n ? String(n) : t.blocked.length ? '0' : 'none',
+        title: !t ? 'not used by the selected threats' : `${n} runnable, ${t.blocked.length} blocked, ${t.unknown.length} unknown telemetry`,
+      };
+    });
   }
 
   $('run-telemetry')?.addEventListener('click', () => {

@@ -27,35 +27,40 @@ export const TELEMETRY_KEYS = { many: 'v3', blocked: 'v1', none: 'v0' } as const
 
 const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(n % (1024 * 1024) ? 1 : 0)} MB`;
 
+/** A heatmap region per domain (all but enterprise hidden), its cells "not computed yet" until the script fills them. */
+function heatmaps(model: SiteModel, links: Links, heatmap: { className: string; caption: string; label: string }, html = (grid: string) => grid): string {
+  return model.domains().map((d) => {
+    const grid = matrixGrid(model, d.domain, links, heatmap.caption, () => ({ text: '–', key: COVERAGE_KEYS.out, title: 'not computed yet' }));
+    return `<div class="matrix ${heatmap.className}" data-domain="${esc(d.domain)}" role="region" aria-label="${esc(d.title)} ${heatmap.label}" tabindex="0"${d.domain === 'enterprise-attack' ? '' : ' hidden'}>\n${html(grid.html)}\n</div>`;
+  }).join('\n');
+}
+
+function legendItems(entries: [key: string, label: string][]): string {
+  return entries.map(([key, label]) => `<li><span class="swatch" data-c="${key}"></span>${esc(label)}</li>`).join('');
+}
+
 export function coveragePage(model: SiteModel, links: Links, opts: CoveragePageOptions): string {
-  const domains = model.domains();
   const serverRules = opts.serverRules
     ? `<p id="server-rules" data-rules="${opts.serverRules.rules}">This server has its own rules folder: ${opts.serverRules.rules} rules in ${opts.serverRules.files} files. `
       + 'It is used when you upload nothing; uploaded files replace it for your request.</p>'
     : '<p id="server-rules" data-rules="0">Without rules every technique counts as a gap (the list is then what to write first).</p>';
-  const grids = domains.map((d) => {
-    const grid = matrixGrid(model, d.domain, links, 'Own-rule coverage', () => ({ text: '–', key: COVERAGE_KEYS.out, title: 'not computed yet' }));
-    return `<div class="matrix heatmap" data-domain="${esc(d.domain)}" role="region" aria-label="${esc(d.title)} coverage heatmap" tabindex="0"${d.domain === 'enterprise-attack' ? '' : ' hidden'}>\n${grid.html}\n</div>`;
-  }).join('\n');
-  const legend = [
+  const grids = heatmaps(model, links, { className: 'heatmap', caption: 'Own-rule coverage', label: 'coverage heatmap' });
+  const legend = legendItems([
     [COVERAGE_KEYS.covered, 'covered: own rules on the technique (the number of rules)'],
     [COVERAGE_KEYS.partial, 'partial: own rules on some sub-techniques only ("sub")'],
     [COVERAGE_KEYS.gap, 'gap: no own rule ("gap")'],
     [COVERAGE_KEYS.out, 'not used by the selected threats ("–")'],
-  ].map(([key, label]) => `<li><span class="swatch" data-c="${key}"></span>${esc(label)}</li>`).join('');
+  ]);
 
-  const telemetryGrids = domains.map((d) => {
-    const grid = matrixGrid(model, d.domain, links, 'Runnable public rules', () => ({ text: '–', key: COVERAGE_KEYS.out, title: 'not computed yet' }));
-    // The second matrix of the page: its tactic headings need ids of their own.
-    const html = grid.html.replaceAll('id="tactic-', 'id="telemetry-tactic-').replaceAll('aria-labelledby="tactic-', 'aria-labelledby="telemetry-tactic-');
-    return `<div class="matrix telemetry-heatmap" data-domain="${esc(d.domain)}" role="region" aria-label="${esc(d.title)} runnable-rule heatmap" tabindex="0"${d.domain === 'enterprise-attack' ? '' : ' hidden'}>\n${html}\n</div>`;
-  }).join('\n');
-  const telemetryLegend = [
+  // The second matrix of the page: its tactic headings need ids of their own.
+  const telemetryGrids = heatmaps(model, links, { className: 'telemetry-heatmap', caption: 'Runnable public rules', label: 'runnable-rule heatmap' },
+    (grid) => grid.replaceAll('id="tactic-', 'id="telemetry-tactic-').replaceAll('aria-labelledby="tactic-', 'aria-labelledby="telemetry-tactic-'));
+  const telemetryLegend = legendItems([
     [TELEMETRY_KEYS.many, 'runnable public rules (the number)'],
     [TELEMETRY_KEYS.blocked, 'no runnable rule; some blocked by missing telemetry ("0")'],
     [TELEMETRY_KEYS.none, 'no public rule at all ("none")'],
     [COVERAGE_KEYS.out, 'not used by the selected threats ("–")'],
-  ].map(([key, label]) => `<li><span class="swatch" data-c="${key}"></span>${esc(label)}</li>`).join('');
+  ]);
 
   const body = `<h1>Own-rule coverage</h1>
 <p class="lead">Which techniques of a threat your own detection rules cover, which they miss and in what order to close the gaps, and the purple-team plan to test them.
@@ -86,7 +91,7 @@ Rule files are read in your browser and sent to this server for one computation;
 ${serverRules}
 </fieldset>
 <fieldset><legend>3. Scope</legend>
-<label for="coverage-domain">Domain</label> <select id="coverage-domain">${domains.map((d) => `<option value="${esc(d.slug)}">${esc(d.title)}</option>`).join('')}</select>
+<label for="coverage-domain">Domain</label> <select id="coverage-domain">${model.domains().map((d) => `<option value="${esc(d.slug)}">${esc(d.title)}</option>`).join('')}</select>
 <label for="plan-platforms">Platforms for the plan</label> <input id="plan-platforms" type="text" maxlength="200" placeholder="windows, linux" aria-describedby="platforms-hint">
 <span class="hint" id="platforms-hint">comma-separated; empty: every platform</span>
 </fieldset>

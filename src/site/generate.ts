@@ -21,7 +21,7 @@ import { FAVICON_SVG, SITE_CSS, SITE_JS } from './assets.js';
 import { CSS_FILE, ICON_FILE, JS_FILE, SITE_LINKS } from './layout.js';
 import { summarize, type TechniqueSummary } from '../page/summary.js';
 import { SiteModel, dataScript } from './model.js';
-import { pieceScript } from './search-files.js';
+import { searchPieceFiles } from './search-files.js';
 import { SITE_LAYER_MEASURES, indexPage, layerHref, matrixPage, searchPage, techniqueDataPath, techniquePageResult } from './pages.js';
 import { sourcesPage } from './sources.js';
 import { InputError } from '../core/errors.js';
@@ -121,9 +121,7 @@ export function writeSite(opts: SiteOptions): SiteSummary {
     }
     const search = model.searchFiles();
     write('data/search-techniques.js', dataScript('PURPLEBOOK_SEARCH_TECHNIQUES', search.list));
-    for (const [key, shard] of search.shards) write(`data/search/${key}.js`, pieceScript('PURPLEBOOK_SEARCH_SHARDS', key, shard));
-    for (const [key, words] of search.words) write(`data/search/words-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_WORDS', key, words));
-    for (const [key, uuids] of search.uuids) write(`data/search/uuid-${key}.js`, pieceScript('PURPLEBOOK_SEARCH_UUIDS', key, uuids));
+    for (const [name, script] of searchPieceFiles(search)) write(`data/search/${name}`, script);
     write('search.html', searchPage(model, SITE_LINKS));
     write('sources.html', sourcesPage(model, SITE_LINKS));
     write('index.html', indexPage(model, SITE_LINKS, opts.results ? [...SITE_LAYER_MEASURES, RESULTS_MEASURE] : SITE_LAYER_MEASURES));

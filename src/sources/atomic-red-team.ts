@@ -2,14 +2,13 @@
  * Atomic Red Team (redcanaryco/atomic-red-team): one resource per entry of `atomic_tests` in
  * `atomics/Txxxx/Txxxx.yaml`, in upstream order. Commands are kept as text only (capped), never run.
  */
-import type { LoadContext, ResourceRecord, ResourceFacets, TechniqueRef } from './types.js';
+import type { ResourceRecord, ResourceFacets, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { capString, isRecord, oneOrMany, type Mapping } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
 const REPO = 'redcanaryco/atomic-red-team';
 const DEFAULT_REF = 'master';
-const FOLDER = 'atomic-red-team';
 /** Long commands are cut here so pages stay small; the link leads to the full text. */
 export const ATOMIC_COMMAND_MAX = 2000;
 
@@ -23,8 +22,9 @@ export function githubAnchor(heading: string): string {
 }
 
 /** Link to the test's section of the generated technique page (`## Atomic Test #n - name`). */
-export function atomicTestUrl(ctx: Pick<LoadContext, 'provenance'>, techniqueFolder: string, n: number, name: string): string {
-  const page = githubBlob(REPO, ctx.provenance, DEFAULT_REF, `atomics/${techniqueFolder}/${techniqueFolder}.md`);
+function atomicTestUrl({ path, link }: FileInput, n: number, name: string): string {
+  const techniqueFolder = path.split('/')[1]!;
+  const page = link(`atomics/${techniqueFolder}/${techniqueFolder}.md`);
   return `${page}#${githubAnchor(`Atomic Test #${n} - ${name}`)}`;
 }
 
@@ -44,7 +44,7 @@ export function atomicFacets(test: Mapping): ResourceFacets {
   };
 }
 
-function testRecord(ctx: LoadContext, file: string, folder: string, techniques: TechniqueRef[], test: Mapping, n: number): ResourceRecord {
+function testRecord(test: Mapping, n: number, techniques: TechniqueRef[], input: FileInput): ResourceRecord {
   const executor = isRecord(test.executor) ? test.executor : {};
   const name = typeof test.name === 'string' && test.name.trim() ? test.name.trim() : `Atomic Test #${n}`;
   const executorName = typeof executor.name === 'string' ? executor.name : undefined;
@@ -63,33 +63,33 @@ function testRecord(ctx: LoadContext, file: string, folder: string, techniques: 
   const cleanup = capString(executor.cleanup_command, ATOMIC_COMMAND_MAX);
   if (cleanup) meta.cleanup = cleanup;
   return {
-    key: `${file.slice(FOLDER.length + 1)}#${n}`,
+    key: `${input.path}#${n}`,
     upstreamId: typeof test.auto_generated_guid === 'string' ? test.auto_generated_guid : undefined,
     title: name,
-    url: atomicTestUrl(ctx, folder, n, name),
+    url: atomicTestUrl(input, n, name),
     description: oneLine(test.description),
     deprecated: false,
-    file,
+    file: input.file,
     meta,
     facets: atomicFacets(test),
     techniques,
   };
 }
 
-function* testRecords(doc: Mapping, { ctx, file, path, warn }: FileInput): Generator<ResourceRecord> {
+function* testRecords(doc: Mapping, input: FileInput): Generator<ResourceRecord> {
+  const { warn } = input;
   if (!Array.isArray(doc.atomic_tests)) {
     warn('`atomic_tests` is not a list');
     return;
   }
   const techniques = techniqueRefs(doc.attack_technique);
   if (!techniques.length) warn('`attack_technique` is missing or not a string: tests kept without a technique');
-  const folder = path.split('/')[1]!;
   for (const [i, test] of doc.atomic_tests.entries()) {
     if (!isRecord(test)) {
       warn(`atomic test #${i + 1} is not a mapping: skipped`);
       continue;
     }
-    yield testRecord(ctx, file, folder, techniques, test, i + 1);
+    yield testRecord(test, i + 1, techniques, input);
   }
 }
 
@@ -99,7 +99,6 @@ export const atomicRedTeamSource = defineFileSource({
   pillar: 'test',
   order: 10,
   homepage: 'https://atomicredteam.io/',
-  folder: FOLDER,
   upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['atomics/T*/T*.yaml'] },
   license: 'MIT',
   resourceKind: 'Atomic test (one entry of `atomic_tests` in `atomics/Txxxx/Txxxx.yaml`)',

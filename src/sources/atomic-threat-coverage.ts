@@ -5,15 +5,12 @@
  * A broken line is a warning and the next lines are still read. Empty values are written
  * "not defined" (or "None") upstream and are dropped here.
  */
-import { facetNames, isRecord } from './lib/values.js';
+import { facetNames, hasValue, isRecord } from './lib/values.js';
 import { defineFileSource, ndjsonLines, type FileInput } from './lib/file-source.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'atc-project/atomic-threat-coverage';
-const DEFAULT_REF = 'master';
-const FOLDER = 'atomic-threat-coverage';
 const INDEX = 'analytics/generated/atc_es_index.json';
 const BULK_ACTIONS = new Set(['index', 'create', 'update', 'delete']);
 
@@ -65,7 +62,7 @@ function breadcrumbOf(sigmaPath: string | undefined): string[] | undefined {
   return parts.length ? parts : undefined;
 }
 
-function ruleRecord(ctx: LoadContext, file: string, doc: Record<string, unknown>, n: number, line: number): ResourceRecord {
+function ruleRecord(doc: Record<string, unknown>, n: number, line: number, { ctx, file, link }: FileInput): ResourceRecord {
   const where = `line ${line}`;
   const sigmaPath = value(doc.sigma_rule_path);
   const id = value(doc.dr_id);
@@ -84,12 +81,12 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Record<string, unknown>
     ['loggingPolicies', values(doc.logging_policy)],
     ['sigmaRule', sigmaPath],
   ];
-  for (const [k, v] of fields) if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
+  for (const [k, v] of fields) if (hasValue(v)) meta[k] = v;
   return {
     key: `${INDEX}#${n}`,
     upstreamId: id,
     title: value(doc.detection_rule_title) ?? sigmaPath ?? `Detection rule #${n}`,
-    url: `${githubBlob(REPO, ctx.provenance, DEFAULT_REF, INDEX)}#L${line}`,
+    url: `${link()}#L${line}`,
     breadcrumb: breadcrumbOf(sigmaPath),
     description: oneLine(value(doc.description)),
     deprecated: meta.status === 'deprecated',
@@ -101,7 +98,8 @@ function ruleRecord(ctx: LoadContext, file: string, doc: Record<string, unknown>
   };
 }
 
-function* indexRecords(text: string, { ctx, file, warn }: FileInput): Generator<ResourceRecord> {
+function* indexRecords(text: string, input: FileInput): Generator<ResourceRecord> {
+  const { ctx, file, warn } = input;
   let n = 0;
   for (const { line, value: v } of ndjsonLines(ctx, file, text)) {
     if (isBulkAction(v)) continue;
@@ -110,7 +108,7 @@ function* indexRecords(text: string, { ctx, file, warn }: FileInput): Generator<
       continue;
     }
     n++;
-    yield ruleRecord(ctx, file, v, n, line);
+    yield ruleRecord(v, n, line, input);
   }
   if (n === 0) warn('no detection rule document found');
 }
@@ -120,9 +118,7 @@ export const atomicThreatCoverageSource = defineFileSource({
   title: 'Atomic Threat Coverage',
   pillar: 'detection',
   order: 73,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: [INDEX] },
+  upstream: { repo: 'atc-project/atomic-threat-coverage', defaultRef: 'master', paths: [INDEX] },
   license: 'Apache-2.0',
   resourceKind: 'Sigma-based detection rule (one document of the Elasticsearch bulk index `analytics/generated/atc_es_index.json`)',
   mapsVia: '`technique: ["T1087: Account Discovery"]` ("not defined" for none)',

@@ -7,16 +7,11 @@
  * the shared snapshot, so this source is only present after a `sync`.
  */
 import { kqlTables, namedLogSources, ruleLogic } from './lib/logic.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
-import { defineFileSource } from './lib/file-source.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { distinct, isRecord, oneOrMany, type Mapping } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'Azure/Azure-Sentinel';
-const DEFAULT_REF = 'master';
-const FOLDER = 'azure-sentinel';
 /** Queries longer than this are cut; the link leads to the full text. */
 export const AZURE_SENTINEL_QUERY_MAX = 1000;
 
@@ -68,8 +63,11 @@ function techniqueRefs(ctx: LoadContext, file: string, v: unknown): TechniqueRef
   return stringList(v).map((id) => ({ id }));
 }
 
-function ruleRecord(ctx: LoadContext, rel: string, doc: Mapping): ResourceRecord {
-  const file = `${FOLDER}/${rel}`;
+function ruleRecord(doc: Mapping, { ctx, file, path: rel, warn, origin }: FileInput): ResourceRecord | undefined {
+  if (!text(doc.name) && !text(doc.query)) {
+    warn('not an analytic rule (no `name` and no `query`): skipped');
+    return undefined;
+  }
   const name = text(doc.name);
   const meta: Record<string, unknown> = { language: 'KQL' };
   for (const key of ['id', 'severity', 'kind', 'status', 'version', 'queryFrequency', 'queryPeriod'] as const) {
@@ -88,15 +86,13 @@ function ruleRecord(ctx: LoadContext, rel: string, doc: Mapping): ResourceRecord
   // The data types of the required connectors are Log Analytics tables; the query may read more.
   const logSources = namedLogSources('sentinel', [...dataTypes, ...(query ? kqlTables(query) : [])]);
   return {
-    key: rel,
+    ...origin,
     upstreamId: text(doc.id),
     title: name ?? rel.split('/').pop()!.replace(/\.yaml$/i, ''),
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     breadcrumb: breadcrumbOf(rel),
     description: oneLine(unquoteDescription(doc.description)),
     // Retired rules stay in the repository with a "[Deprecated]" name prefix.
     deprecated: /^\[deprecated\]/i.test(name ?? ''),
-    file,
     meta,
     facets: { logSources },
     logic: ruleLogic('kql', query),
@@ -104,32 +100,19 @@ function ruleRecord(ctx: LoadContext, rel: string, doc: Mapping): ResourceRecord
   };
 }
 
-function* ruleRecords(doc: Mapping, ctx: LoadContext, rel: string, warn: (reason: string) => void): Generator<ResourceRecord> {
-  if (!text(doc.name) && !text(doc.query)) {
-    warn('not an analytic rule (no `name` and no `query`): skipped');
-    return;
-  }
-  yield ruleRecord(ctx, rel, doc);
-}
-
 export const azureSentinelSource = defineFileSource({
   name: 'azure-sentinel',
   title: 'Microsoft Sentinel Analytic Rules',
   pillar: 'detection',
   order: 75,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['Solutions/*/Analytic Rules/**/*.yaml', 'Detections/**/*.yaml'] },
+  upstream: { repo: 'Azure/Azure-Sentinel', defaultRef: 'master', paths: ['Solutions/*/Analytic Rules/**/*.yaml', 'Detections/**/*.yaml'] },
   license: 'MIT',
   resourceKind: 'Microsoft Sentinel analytic rule, KQL (one YAML file under `Solutions/*/Analytic Rules/` or `Detections/`)',
   mapsVia: '`relevantTechniques`',
   summaryFields: ['severity', 'kind', 'dataConnectors'],
   detectionKind: { kind: 'rule', why: 'an analytic rule is a scheduled KQL `query` Microsoft Sentinel runs' },
-  present(dataDir) {
-    return existsSync(join(dataDir, FOLDER));
-  },
   match: (path) => isAnalyticRulePath(path),
   format: 'yaml',
   shape: 'mapping',
-  toRecords: (doc, { ctx, path, warn }) => ruleRecords(doc, ctx, path, warn),
+  toRecords: ruleRecord,
 });

@@ -4,14 +4,11 @@
  * `technique.attack_id` + `platforms: {os: {executor: {...}}}` and the newer top-level
  * `technique_id` + `executors: [{platform, name, ...}]`. Commands are text only, never run.
  */
-import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import type { ResourceRecord, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { capText, distinct, isRecord, strList, type Mapping } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'mitre/stockpile';
-const DEFAULT_REF = 'master';
-const FOLDER = 'stockpile';
 export const CALDERA_COMMAND_MAX = 2000;
 
 /** One way to run an ability: platform keys and executor keys may list several, comma-separated. */
@@ -67,11 +64,11 @@ function techniqueOf(ability: Record<string, unknown>): unknown {
   return ability.technique_id;
 }
 
-function abilityRecord(ctx: LoadContext, file: string, rel: string, ability: Mapping, n: number): ResourceRecord {
+function abilityRecord(ability: Mapping, n: number, { path: rel, warn, origin }: FileInput): ResourceRecord {
   const rawId = techniqueOf(ability);
   const techniques: TechniqueRef[] = [];
   if (typeof rawId === 'string' && rawId.trim()) techniques.push({ id: rawId });
-  else ctx.warn(file, `ability #${n}: no technique id (technique.attack_id or technique_id)`);
+  else warn(`ability #${n}: no technique id (technique.attack_id or technique_id)`);
   const variants = variantsOf(ability);
   const payloads = distinct(variants.flatMap((v) => v.payloads));
   const requirements = Array.isArray(ability.requirements) ? ability.requirements.length : 0;
@@ -89,14 +86,13 @@ function abilityRecord(ctx: LoadContext, file: string, rel: string, ability: Map
   if (command) meta.command = command;
   const folder = rel.split('/').slice(2, -1);
   return {
+    ...origin,
     key: `${rel}#${n}`,
     upstreamId: typeof ability.id === 'string' ? ability.id : undefined,
     title: typeof ability.name === 'string' && ability.name.trim() ? ability.name.trim() : (typeof ability.id === 'string' ? ability.id : rel),
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     breadcrumb: folder.length ? folder : undefined,
     description: oneLine(ability.description),
     deprecated: false,
-    file,
     meta,
     facets: {
       platforms: distinct(variants.flatMap((v) => v.platforms.map((p) => p.toLowerCase()))),
@@ -107,13 +103,13 @@ function abilityRecord(ctx: LoadContext, file: string, rel: string, ability: Map
   };
 }
 
-function* abilityRecords(doc: unknown[], { ctx, file, path, warn }: FileInput): Generator<ResourceRecord> {
+function* abilityRecords(doc: unknown[], input: FileInput): Generator<ResourceRecord> {
   for (const [i, ability] of doc.entries()) {
     if (!isRecord(ability)) {
-      warn(`ability #${i + 1} is not a mapping: skipped`);
+      input.warn(`ability #${i + 1} is not a mapping: skipped`);
       continue;
     }
-    yield abilityRecord(ctx, file, path, ability, i + 1);
+    yield abilityRecord(ability, i + 1, input);
   }
 }
 
@@ -123,8 +119,8 @@ export const calderaSource = defineFileSource({
   pillar: 'test',
   order: 20,
   homepage: 'https://caldera.mitre.org/',
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['data/abilities/**/*.yml'] },
+  folder: 'stockpile',
+  upstream: { repo: 'mitre/stockpile', defaultRef: 'master', paths: ['data/abilities/**/*.yml'] },
   license: 'Apache-2.0',
   resourceKind: 'Caldera ability (one entry of a `data/abilities/<tactic>/*.yml` list)',
   mapsVia: '`technique.attack_id` (or top-level `technique_id`)',

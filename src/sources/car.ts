@@ -16,15 +16,12 @@
  * since both lose the file; shape problems of `coverage` are reported by `car` only and those of
  * `unit_tests` by `car-unit-tests` only, so that no problem is reported twice by one build.
  */
-import { capList as capListTo, capText, distinct, facetNames, isRecord as isMap, str, trimmedList as strings, typeName, type Mapping as YamlMap } from './lib/values.js';
-import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { capList as capListTo, capText, distinct, facetNames, isRecord as isMap, metaSetter, str, trimmedList as strings, typeName, type Mapping as YamlMap } from './lib/values.js';
+import { defineFileSource, type FileInput, type KitInfo } from './lib/file-source.js';
 import { namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, SourceInfo, TechniqueRef } from './types.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'mitre-attack/car';
-const DEFAULT_REF = 'master';
-const FOLDER = 'car';
 const SITE = 'https://car.mitre.org';
 const ANALYTIC_FILE = /^analytics\/[^/]+\.yaml$/;
 /** Only ids of this shape become a car.mitre.org path; anything else could escape the URL. */
@@ -111,6 +108,8 @@ export function carCoverage(coverage: unknown): CarCoverage {
 interface Analytic {
   file: string;
   pathInRepo: string;
+  /** The file on GitHub, the link of an analytic without a CAR id. */
+  fileUrl: string;
   doc: YamlMap;
   /** The CAR id, from `id` or else the file name, when it has the CAR shape. */
   carId?: string;
@@ -118,7 +117,7 @@ interface Analytic {
 }
 
 /** The analytic a parsed file holds, or undefined after a warning (both CAR sources lose the file). */
-function analyticOf(doc: unknown, { file, path: pathInRepo, warn }: FileInput): Analytic | undefined {
+function analyticOf(doc: unknown, { file, path: pathInRepo, warn, link }: FileInput): Analytic | undefined {
   const title = isMap(doc) ? str(doc.title) : undefined;
   if (!isMap(doc) || !title) {
     warn(isMap(doc) ? 'not an analytic: no `title`' : `not an analytic: the document is a ${typeName(doc)}`);
@@ -126,7 +125,7 @@ function analyticOf(doc: unknown, { file, path: pathInRepo, warn }: FileInput): 
   }
   const stem = pathInRepo.slice('analytics/'.length, -'.yaml'.length);
   const carId = [str(doc.id), stem].find((x) => x !== undefined && CAR_ID.test(x));
-  return { file, pathInRepo, doc, carId, title };
+  return { file, pathInRepo, fileUrl: link(), doc, carId, title };
 }
 
 const STRING_FIELDS = ['id', 'description', 'submission_date', 'information_domain'] as const;
@@ -144,9 +143,7 @@ function checkFieldTypes(doc: YamlMap, warn: (p: string) => void): void {
 function analyticMeta(a: Analytic, cov: CarCoverage): YamlMap {
   const d = a.doc;
   const meta: YamlMap = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', a.carId ?? str(d.id));
   set('platforms', capList(strings(d.platforms)));
   set('informationDomain', str(d.information_domain));
@@ -187,7 +184,7 @@ function analyticRecord(ctx: LoadContext, a: Analytic): ResourceRecord {
     key: a.pathInRepo,
     upstreamId: a.carId ?? str(a.doc.id),
     title: oneLine(a.title),
-    url: a.carId ? carAnalyticUrl(a.carId) : githubBlob(REPO, ctx.provenance, DEFAULT_REF, a.pathInRepo),
+    url: a.carId ? carAnalyticUrl(a.carId) : a.fileUrl,
     breadcrumb: [],
     description: oneLine(a.doc.description),
     deprecated: false,
@@ -236,7 +233,7 @@ function unitTestRecord(ctx: LoadContext, a: Analytic, test: YamlMap, n: number,
     key: `${a.pathInRepo}#${n}`,
     upstreamId: a.carId ? `${a.carId}#test-${n}` : undefined, // one analytic holds several tests: each needs its own id
     title: `${oneLine(a.title)}: test case ${n}`,
-    url: a.carId ? `${carAnalyticUrl(a.carId)}#test-case-${n}` : githubBlob(REPO, ctx.provenance, DEFAULT_REF, a.pathInRepo),
+    url: a.carId ? `${carAnalyticUrl(a.carId)}#test-case-${n}` : a.fileUrl,
     breadcrumb: [a.carId ?? a.pathInRepo],
     description: oneLine(testDescription(test.description)),
     deprecated: false,
@@ -262,11 +259,11 @@ function* unitTestRecords(ctx: LoadContext, a: Analytic): Generator<ResourceReco
 }
 
 /** What both sources share: they read the same files. */
-function common(): Pick<SourceInfo, 'homepage' | 'folder' | 'upstream' | 'license'> & { match: (path: string) => boolean; format: 'yaml' } {
+function common(): Pick<KitInfo, 'homepage' | 'folder' | 'upstream' | 'license'> & { match: (path: string) => boolean; format: 'yaml' } {
   return {
     homepage: `${SITE}/`,
-    folder: FOLDER,
-    upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['analytics/*.yaml'] },
+    folder: 'car',
+    upstream: { repo: 'mitre-attack/car', defaultRef: 'master', paths: ['analytics/*.yaml'] },
     license: 'Apache-2.0',
     match: (path) => ANALYTIC_FILE.test(path),
     format: 'yaml',

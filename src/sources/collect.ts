@@ -95,7 +95,7 @@ export async function loadItems(source: Source, opts: ReadOptions): Promise<Read
   const ctx = loadContext(source, opts, items);
   try {
     if (source.perFile) {
-      for (const file of source.perFile.files(ctx)) items.push(...readFileItems(source as PerFileSource, opts, file));
+      for (const file of source.perFile.files(ctx)) items.push(...readFileItems(source, opts, file));
     } else {
       for await (const r of source.load(ctx)) items.push(r);
     }
@@ -125,7 +125,7 @@ export function replayItems(source: Source, items: readonly ReadItem[], out: Col
   for (const item of items) {
     if (Array.isArray(item)) {
       if (item.length === 1) (out.notes ??= []).push(item[0]);
-      else warn(item[0] as string, item[1] as string);
+      else warn(item[0], item[1]);
       continue;
     }
     warnSpacedIds(item, warn);

@@ -6,15 +6,12 @@
  * Breadcrumb: the folders under `rules/` (`windows`, `integrations / aws`, `_deprecated`);
  * building blocks start with `building_block`.
  */
-import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
+import type { LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
 import { esqlIndices, namedLogSources, ruleLogic } from './lib/logic.js';
-import { defineFileSource } from './lib/file-source.js';
-import { isTable, str, tomlTypeName as typeName, trimmedList as strings, type Mapping as Table } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { isTable, metaSetter, str, tomlTypeName as typeName, trimmedList as strings, type Mapping as Table } from './lib/values.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'elastic/detection-rules';
-const DEFAULT_REF = 'main';
-const FOLDER = 'elastic';
 const RULE_FILE = /^(?:rules|rules_building_block)\/(?:[^/]+\/)*[^/]+\.toml$/;
 const BUILDING_BLOCK_DIR = 'rules_building_block';
 const DEPRECATED_DIR = '_deprecated';
@@ -115,9 +112,7 @@ function dateText(v: unknown): string | undefined {
 
 function metaOf(rule: Table, metadata: Table, tactics: string[], buildingBlock: boolean): Record<string, unknown> {
   const meta: Record<string, unknown> = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   const type = str(rule.type);
   set('id', str(rule.rule_id));
   set('maturity', str(metadata.maturity));
@@ -169,30 +164,26 @@ function elasticLogic(rule: Table): RuleLogic | undefined {
   return ruleLogic(language, rule.query);
 }
 
-function ruleRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord | undefined {
+function ruleRecord(doc: Table, { path: pathInRepo, warn, origin }: FileInput): ResourceRecord | undefined {
   const rule = doc.rule;
   if (!isTable(rule) || !str(rule.name)) {
-    ctx.warn(file, isTable(rule) ? 'not a rule: `[rule]` has no `name`' : 'not a rule: no `[rule]` table');
+    warn(isTable(rule) ? 'not a rule: `[rule]` has no `name`' : 'not a rule: no `[rule]` table');
     return undefined;
   }
-  const warn = (problem: string) => ctx.warn(file, problem);
   checkFieldTypes(rule, doc.metadata, warn);
   const metadata = isTable(doc.metadata) ? doc.metadata : {};
   const threat = elasticThreat(rule.threat);
   for (const p of threat.problems) warn(p);
   const techniques: TechniqueRef[] = threat.techniques.map((id) => ({ id }));
-  const pathInRepo = file.slice(FOLDER.length + 1);
   const folders = pathInRepo.split('/').slice(0, -1);
   const buildingBlock = folders[0] === BUILDING_BLOCK_DIR || rule.building_block_type !== undefined;
   return {
-    key: pathInRepo,
+    ...origin,
     upstreamId: str(rule.rule_id),
     title: oneLine(rule.name),
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, pathInRepo),
     breadcrumb: elasticBreadcrumb(pathInRepo),
     description: oneLine(rule.description),
     deprecated: folders.includes(DEPRECATED_DIR) || str(metadata.maturity)?.toLowerCase() === 'deprecated',
-    file,
     meta: metaOf(rule, metadata, threat.tactics, buildingBlock),
     facets: { logSources: elasticLogSources(rule, metadata) },
     logic: elasticLogic(rule),
@@ -205,9 +196,7 @@ export const elasticSource = defineFileSource({
   title: 'Elastic Detection Rules',
   pillar: 'detection',
   order: 20,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['rules/**/*.toml', 'rules_building_block/**/*.toml'] },
+  upstream: { repo: 'elastic/detection-rules', defaultRef: 'main', paths: ['rules/**/*.toml', 'rules_building_block/**/*.toml'] },
   license: 'Elastic License 2.0',
   resourceKind: 'Elastic Security detection rule (one TOML file; building-block rules included)',
   mapsVia: '`[[rule.threat]]` (framework MITRE ATT&CK): `technique.id` and `technique.subtechnique.id`',
@@ -216,8 +205,5 @@ export const elasticSource = defineFileSource({
   match: (path) => RULE_FILE.test(path),
   format: 'toml',
   shape: 'mapping',
-  toRecords: (doc, { ctx, file }) => {
-    const record = ruleRecord(ctx, file, doc);
-    return record ? [record] : [];
-  },
+  toRecords: ruleRecord,
 });

@@ -4,15 +4,12 @@
  * names and go to meta. The library has no deprecation marker. Breadcrumb: the folders under
  * `analytics/` (a tactic, or `actors / <group>`). The query is kept as the rule's logic (shown, never run).
  */
-import { capList as capListTo, facetNames, isTable, str, tomlTypeName as typeName, trimmedList, type Mapping as Table } from './lib/values.js';
+import { capList as capListTo, facetNames, isTable, metaSetter, str, tomlTypeName as typeName, trimmedList, type Mapping as Table } from './lib/values.js';
 import { eqlEventTypes, ruleLogic } from './lib/logic.js';
-import type { LoadContext, LogSourceRef, ResourceRecord, TechniqueRef } from './types.js';
-import { defineFileSource } from './lib/file-source.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import type { LogSourceRef, ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'endgameinc/eqllib';
-const DEFAULT_REF = 'master';
-const FOLDER = 'eqllib';
 const DOCS = 'https://eqllib.readthedocs.io';
 const ANALYTIC_FILE = /^eqllib\/analytics\/(?:[^/]+\/)*[^/]+\.toml$/;
 /** The docs build one page per analytic id (a uuid); other ids would not be a safe path. */
@@ -56,9 +53,7 @@ function checkFieldTypes(metadata: Table, query: unknown, warn: (p: string) => v
 
 function metaOf(md: Table, lists: Record<'tactics' | 'os' | 'contributors' | 'categories' | 'tags', string[]>, docsUrl: string | undefined): Table {
   const meta: Table = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', str(md.id));
   set('categories', capList(lists.categories));
   set('confidence', str(md.confidence));
@@ -81,29 +76,25 @@ function eqlLogSources(query: unknown, os: string[]): LogSourceRef[] {
   return types.flatMap((name) => products.map((product): LogSourceRef => (product ? { scheme: 'eql', product, name } : { scheme: 'eql', name })));
 }
 
-function analyticRecord(ctx: LoadContext, file: string, doc: Table): ResourceRecord | undefined {
+function analyticRecord(doc: Table, { path: pathInRepo, warn, origin }: FileInput): ResourceRecord | undefined {
   const analytic = doc.analytic;
   const md = isTable(analytic) ? analytic.metadata : undefined;
   if (!isTable(analytic) || !isTable(md) || !str(md.name)) {
-    ctx.warn(file, !isTable(analytic) ? 'not an analytic: no `[analytic]` table' : !isTable(md) ? 'not an analytic: no `[analytic.metadata]` table' : 'not an analytic: `[analytic.metadata]` has no `name`');
+    warn(!isTable(analytic) ? 'not an analytic: no `[analytic]` table' : !isTable(md) ? 'not an analytic: no `[analytic.metadata]` table' : 'not an analytic: `[analytic.metadata]` has no `name`');
     return undefined;
   }
-  const warn = (p: string) => ctx.warn(file, p);
   checkFieldTypes(md, analytic.query, warn);
   const list = (k: string) => eqllibList(md[k], `analytic.metadata.${k}`, warn);
   const techniques: TechniqueRef[] = list('techniques').map((id) => ({ id }));
   const lists = { tactics: list('tactics'), os: list('os'), contributors: list('contributors'), categories: list('categories'), tags: list('tags') };
-  const pathInRepo = file.slice(FOLDER.length + 1);
   const id = str(md.id);
   return {
-    key: pathInRepo,
+    ...origin,
     upstreamId: id,
     title: oneLine(md.name),
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, pathInRepo),
     breadcrumb: pathInRepo.split('/').slice(2, -1),
     description: oneLine(md.description),
     deprecated: false,
-    file,
     meta: metaOf(md, lists, eqllibDocsUrl(id)),
     facets: { ...(lists.os.length ? { platforms: facetNames(lists.os) } : {}), logSources: eqlLogSources(analytic.query, lists.os) },
     logic: ruleLogic('eql', analytic.query),
@@ -117,8 +108,7 @@ export const eqllibSource = defineFileSource({
   pillar: 'detection',
   order: 50,
   homepage: `${DOCS}/`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['eqllib/analytics/**/*.toml'] },
+  upstream: { repo: 'endgameinc/eqllib', defaultRef: 'master', paths: ['eqllib/analytics/**/*.toml'] },
   license: 'MIT',
   resourceKind: 'EQL analytic (one TOML file)',
   mapsVia: '`[analytic.metadata] techniques` (list of technique ids)',
@@ -127,8 +117,5 @@ export const eqllibSource = defineFileSource({
   match: (path) => ANALYTIC_FILE.test(path),
   format: 'toml',
   shape: 'mapping',
-  toRecords: (doc, { ctx, file }) => {
-    const record = analyticRecord(ctx, file, doc);
-    return record ? [record] : [];
-  },
+  toRecords: analyticRecord,
 });

@@ -5,11 +5,8 @@
 import type { LoadContext, ResourceRecord } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { capText, distinct, isRecord, str, strList, type Mapping } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'preludeorg/community';
-const DEFAULT_REF = 'master';
-const FOLDER = 'prelude';
 export const PRELUDE_COMMAND_MAX = 2000;
 
 interface Procedure {
@@ -61,11 +58,11 @@ function payloadNames(v: unknown): string[] {
   return isRecord(v) ? Object.keys(v) : strList(v);
 }
 
-function ttpRecord(ctx: LoadContext, file: string, rel: string, doc: Mapping): ResourceRecord {
+function ttpRecord(doc: Mapping, { path: rel, warn, origin }: FileInput): ResourceRecord {
   const technique = isRecord(doc.technique) ? doc.technique : {};
   const rawId = technique.id;
   const techniques = typeof rawId === 'string' && rawId.trim() ? [{ id: rawId }] : [];
-  if (!techniques.length) ctx.warn(file, 'no `technique.id` string');
+  if (!techniques.length) warn('no `technique.id` string');
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
   const procs = proceduresOf(doc.platforms);
   const payloads = distinct([...procs.flatMap((p) => p.payloads), ...payloadNames(metadata.payloads)]);
@@ -83,14 +80,12 @@ function ttpRecord(ctx: LoadContext, file: string, rel: string, doc: Mapping): R
   if (command) meta.command = command;
   const folder = rel.split('/').slice(1, -1);
   return {
-    key: rel,
+    ...origin,
     upstreamId: str(doc.id),
     title: str(doc.name) ?? str(doc.id) ?? rel,
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     breadcrumb: folder.length ? folder : undefined,
     description: oneLine(doc.description),
     deprecated: false,
-    file,
     meta,
     facets: {
       platforms: distinct(procs.map((p) => p.platform.toLowerCase())),
@@ -130,9 +125,7 @@ export const preludeSource = defineFileSource({
   title: 'Prelude Community TTPs',
   pillar: 'test',
   order: 30,
-  homepage: 'https://github.com/preludeorg/community',
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['ttps/**/*.yml', 'ttps/**/*.yaml'] },
+  upstream: { repo: 'preludeorg/community', defaultRef: 'master', paths: ['ttps/**/*.yml', 'ttps/**/*.yaml'] },
   license: 'Apache-2.0',
   resourceKind: 'Prelude TTP (one `ttps/<tactic>/*.yml` file)',
   mapsVia: '`technique.id`',
@@ -140,7 +133,7 @@ export const preludeSource = defineFileSource({
   match: (path, name) => path.startsWith('ttps/') && /\.ya?ml$/.test(name),
   format: 'yaml',
   shape: 'mapping',
-  toRecords: (doc, { ctx, file, path }: FileInput) => [ttpRecord(ctx, file, path, doc)],
+  toRecords: ttpRecord,
   // Copies of one TTP live in several files: the records are one list only once all are read.
   finish: (ctx, records) => {
     records.splice(0, records.length, ...oneRecordPerTtp(ctx, records));

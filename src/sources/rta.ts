@@ -13,16 +13,11 @@
  * (helper modules) is a test.
  */
 import { facetNames } from './lib/values.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
-import { defineFileSource } from './lib/file-source.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import type { ResourceRecord, TechniqueRef } from './types.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
+import { oneLine } from './lib/links.js';
 import { techniqueIdsIn } from './lib/ids.js';
 
-const REPO = 'endgameinc/RTA';
-const DEFAULT_REF = 'master';
-const FOLDER = 'rta';
 /** Header lines read at most; the header is at the top of the file. */
 const HEADER_MAX_LINES = 200;
 const HELPERS = new Set(['__init__.py', 'common.py']);
@@ -101,22 +96,19 @@ function addField(header: RtaHeader, key: keyof RtaHeader, value: string): void 
   }
 }
 
-function scriptRecord(ctx: LoadContext, rel: string, h: RtaHeader): ResourceRecord {
-  const file = `${FOLDER}/${rel}`;
-  if (h.rejected.length) ctx.warn(file, `\`# ATT&CK:\` names no technique id: ${oneLine(h.rejected[0], 80)}`);
-  else if (!h.attack.length) ctx.warn(file, 'no technique id in a `# ATT&CK:` header: test kept without a technique');
+function scriptRecord(h: RtaHeader, { path: rel, warn, origin }: FileInput): ResourceRecord {
+  if (h.rejected.length) warn(`\`# ATT&CK:\` names no technique id: ${oneLine(h.rejected[0], 80)}`);
+  else if (!h.attack.length) warn('no technique id in a `# ATT&CK:` header: test kept without a technique');
   const techniques: TechniqueRef[] = h.attack.map((id) => ({ id }));
   const script = rel.split('/').pop()!;
   const meta: Record<string, unknown> = { language: 'Python', script: h.script ?? script };
   if (h.platforms.length) meta.platforms = h.platforms;
   if (h.triggeredRules.length) meta.triggeredRules = h.triggeredRules.slice(0, 50);
   return {
-    key: rel,
+    ...origin,
     title: h.name ?? script.replace(/\.py$/, ''),
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     description: oneLine(h.description),
     deprecated: false,
-    file,
     meta,
     ...(h.platforms.length ? { facets: { platforms: facetNames(h.platforms) } } : {}),
     techniques,
@@ -128,17 +120,12 @@ export const rtaSource = defineFileSource({
   title: 'Elastic Red Team Automation (RTA)',
   pillar: 'test',
   order: 70,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['red_ttp/*.py'] },
+  upstream: { repo: 'endgameinc/RTA', defaultRef: 'master', paths: ['red_ttp/*.py'] },
   license: 'MIT',
   resourceKind: 'Python attack script (`red_ttp/*.py`, header comments read as text, never run)',
   mapsVia: '`# ATT&CK: T1053, …` header comment',
   summaryFields: ['platforms', 'script'],
-  present(dataDir) {
-    return existsSync(join(dataDir, FOLDER));
-  },
   match: (path, name) => /^red_ttp\/[^/]+\.py$/.test(path) && !HELPERS.has(name),
   format: 'text',
-  toRecords: (text, { ctx, path }) => [scriptRecord(ctx, path, parseRtaHeader(text as string))],
+  toRecords: (text, input) => scriptRecord(parseRtaHeader(text as string), input),
 });

@@ -9,11 +9,8 @@
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { capText, isRecord, str, strList, type Mapping } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'scythe-io/community-threats';
-const DEFAULT_REF = 'master';
-const FOLDER = 'scythe';
 export const SCYTHE_COMMAND_MAX = 2000;
 const NOTE_MAX = 500;
 const NOTE_STEPS = 8;
@@ -86,7 +83,7 @@ function commandText(steps: Step[]): string | undefined {
   return capText(lines.join('\n'), SCYTHE_COMMAND_MAX);
 }
 
-function threatRecord(ctx: LoadContext, file: string, rel: string, threat: Mapping, steps: Step[]): ResourceRecord {
+function threatRecord(threat: Mapping, steps: Step[], { path: rel, origin }: FileInput): ResourceRecord {
   // `loader` only loads the module a later step runs; the modules that act are the executors.
   const modules = [...new Set(steps.filter((s) => s.type === 'message' && s.module && s.module !== 'loader').map((s) => s.module!))];
   const os = str(threat.operating_system_name);
@@ -101,21 +98,20 @@ function threatRecord(ctx: LoadContext, file: string, rel: string, threat: Mappi
   if (command) meta.command = command;
   const folder = rel.split('/').slice(0, -1);
   return {
-    key: rel,
+    ...origin,
     upstreamId: str(threat.name),
     title: str(threat.display_name) ?? str(threat.name) ?? rel,
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     breadcrumb: folder.length ? folder : undefined,
     description: oneLine(threat.description),
     deprecated: false,
-    file,
     meta,
     facets: { platforms: os ? [os.toLowerCase()] : [], executors: modules.map((m) => m.toLowerCase()) },
     techniques: techniqueRefs(steps),
   };
 }
 
-function threatRecords(doc: unknown, { ctx, file, path, warn }: FileInput): ResourceRecord[] {
+function threatRecords(doc: unknown, input: FileInput): ResourceRecord[] {
+  const { ctx, file, warn } = input;
   const threat = isRecord(doc) ? doc.threat : undefined;
   if (!isRecord(threat)) {
     warn('no `threat` object');
@@ -125,7 +121,7 @@ function threatRecords(doc: unknown, { ctx, file, path, warn }: FileInput): Reso
     warn('`threat.script` is not an object of steps');
     return [];
   }
-  return [threatRecord(ctx, file, path, threat, stepsOf(ctx, file, threat.script))];
+  return [threatRecord(threat, stepsOf(ctx, file, threat.script), input)];
 }
 
 export const scytheSource = defineFileSource({
@@ -133,9 +129,7 @@ export const scytheSource = defineFileSource({
   title: 'SCYTHE Community Threats',
   pillar: 'test',
   order: 50,
-  homepage: 'https://github.com/scythe-io/community-threats',
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['**/*_scythe_threat.json'] },
+  upstream: { repo: 'scythe-io/community-threats', defaultRef: 'master', paths: ['**/*_scythe_threat.json'] },
   license: 'MIT',
   resourceKind: 'SCYTHE threat (one `*_scythe_threat.json` emulation plan)',
   mapsVia: 'step `rtags` `att&ck-technique:Txxxx` (note: the steps)',

@@ -6,13 +6,9 @@
  */
 import { namedLogSources } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
-import { defineFileSource } from './lib/file-source.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { isRecord, str as text, trimmedList as stringList, type Mapping as Doc } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
-
-const REPO = 'GoogleCloudPlatform/security-analytics';
-const DEFAULT_REF = 'main';
-const FOLDER = 'security-analytics';
+import { oneLine } from './lib/links.js';
 
 /** `id: '1.02'` upstream; an unquoted `1.10` would parse as the number 1.1, so the folder name wins then. */
 function useCaseId(v: unknown, folder: string): string {
@@ -46,8 +42,7 @@ function readMapping(ctx: LoadContext, file: string, value: unknown): Mapping {
   return out;
 }
 
-function useCaseRecord(ctx: LoadContext, rel: string, doc: Doc): ResourceRecord {
-  const file = `${FOLDER}/${rel}`;
+function useCaseRecord(doc: Doc, { ctx, file, path: rel, origin }: FileInput): ResourceRecord {
   const folder = rel.split('/')[1]!;
   const id = useCaseId(doc.id, folder);
   const { techniques, atlas } = readMapping(ctx, file, doc.attack_mapping);
@@ -63,14 +58,12 @@ function useCaseRecord(ctx: LoadContext, rel: string, doc: Doc): ResourceRecord 
   if (atlas.length) meta.atlas = atlas;
   if (isRecord(doc.test) && text(doc.test.command)) meta.hasTest = true;
   return {
-    key: rel,
+    ...origin,
     upstreamId: id,
     title: text(doc.display_name) ?? text(doc.name) ?? id,
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     breadcrumb: category ? [category] : undefined,
     description: oneLine(doc.description),
     deprecated: false,
-    file,
     meta,
     facets: { logSources: namedLogSources('gcp', sources) },
     techniques,
@@ -82,9 +75,7 @@ export const securityAnalyticsSource = defineFileSource({
   title: 'Google Cloud Community Security Analytics',
   pillar: 'detection',
   order: 71,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['src/*/*.yaml'] },
+  upstream: { repo: 'GoogleCloudPlatform/security-analytics', defaultRef: 'main', paths: ['src/*/*.yaml'] },
   license: 'Apache-2.0',
   resourceKind: 'Security analytics use case (`src/<id>/<id>.yaml`; its BigQuery/Log Analytics SQL and Chronicle YARA-L queries are not read)',
   mapsVia: '`attack_mapping: [{technique}]` (MITRE ATLAS ids kept aside)',
@@ -93,5 +84,5 @@ export const securityAnalyticsSource = defineFileSource({
   match: (path, name) => /^src\/[^/]+\/[^/]+\.yaml$/.test(path) && name.endsWith('.yaml'),
   format: 'yaml',
   shape: 'mapping',
-  toRecords: (doc, { ctx, path }) => [useCaseRecord(ctx, path, doc)],
+  toRecords: useCaseRecord,
 });

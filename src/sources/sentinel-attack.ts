@@ -5,15 +5,12 @@
  * "no technique" and is not passed on.
  */
 import { kqlTables, namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
+import type { ResourceRecord, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { capString as cap, isRecord, str as text } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 import { techniqueIdsIn } from './lib/ids.js';
 
-const REPO = 'BlueTeamLabs/sentinel-attack';
-const DEFAULT_REF = 'master';
-const FOLDER = 'sentinel-attack';
 const RULES = 'detections/sentinel_attack_rules.json';
 /** Queries longer than this are cut; the link leads to the full text. */
 export const SENTINEL_ATTACK_QUERY_MAX = 1000;
@@ -43,13 +40,13 @@ function displayNameLines(raw: string, analytics: unknown[]): Map<number, number
     if (/^\s*"displayName"\s*:/.test(line)) lines.push(i + 1);
   });
   const named = analytics.flatMap((a, i) => (isRecord(a) && typeof a.displayName === 'string' ? [i] : []));
-  return lines.length === named.length ? new Map(named.map((i, k) => [i, lines[k]!])) : new Map();
+  return lines.length === named.length ? new Map(named.map((i, k) => [i, lines[k]!])) : new Map<number, number>();
 }
 
-function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknown>, n: number, line: number | undefined): ResourceRecord {
+function analyticRecord(a: Record<string, unknown>, n: number, line: number | undefined, { file, warn, link }: FileInput): ResourceRecord {
   const description = typeof a.description === 'string' ? a.description : '';
   const { ids, placeholder } = techniqueIdsInText(description);
-  if (!ids.length && !placeholder) ctx.warn(file, `analytic #${n}: no ATT&CK id in the description`);
+  if (!ids.length && !placeholder) warn(`analytic #${n}: no ATT&CK id in the description`);
   const techniques: TechniqueRef[] = ids.map((id) => ({ id }));
   const query = typeof a.query === 'string' ? a.query : '';
   const meta: Record<string, unknown> = { language: 'KQL' };
@@ -63,7 +60,7 @@ function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknow
   if (placeholder) meta.placeholderTechnique = PLACEHOLDER;
   const q = cap(query, SENTINEL_ATTACK_QUERY_MAX);
   if (q) meta.query = q;
-  const page = githubBlob(REPO, ctx.provenance, DEFAULT_REF, RULES);
+  const page = link();
   return {
     key: `${RULES}#${n}`,
     title: text(a.displayName) ?? `Analytic #${n}`,
@@ -78,18 +75,18 @@ function analyticRecord(ctx: LoadContext, file: string, a: Record<string, unknow
   };
 }
 
-function* analyticRecords(doc: unknown, { ctx, file, text: raw }: FileInput): Generator<ResourceRecord> {
+function* analyticRecords(doc: unknown, input: FileInput): Generator<ResourceRecord> {
   if (!isRecord(doc) || !Array.isArray(doc.analytics)) {
-    ctx.warn(file, '`analytics` is not a list');
+    input.warn('`analytics` is not a list');
     return;
   }
-  const lines = displayNameLines(raw, doc.analytics);
+  const lines = displayNameLines(input.text, doc.analytics);
   for (const [i, a] of doc.analytics.entries()) {
     if (!isRecord(a)) {
-      ctx.warn(file, `analytic #${i + 1} is not an object: skipped`);
+      input.warn(`analytic #${i + 1} is not an object: skipped`);
       continue;
     }
-    yield analyticRecord(ctx, file, a, i + 1, lines.get(i));
+    yield analyticRecord(a, i + 1, lines.get(i), input);
   }
 }
 
@@ -98,9 +95,7 @@ export const sentinelAttackSource = defineFileSource({
   title: 'Sentinel ATT&CK (BlueTeamLabs)',
   pillar: 'detection',
   order: 70,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: [RULES] },
+  upstream: { repo: 'BlueTeamLabs/sentinel-attack', defaultRef: 'master', paths: [RULES] },
   license: 'MIT',
   resourceKind: 'Kusto (KQL) analytic over Sysmon (one entry of `analytics` in `detections/sentinel_attack_rules.json`)',
   mapsVia: 'ATT&CK id in the `description` text ("… MITRE ATT&CK T1003"); `T0000` is a placeholder',

@@ -11,16 +11,13 @@
  * process_creation`, `rules-emerging-threats/2023/Malware/x.yml` → `emerging-threats / 2023 /
  * Malware`, so a main-collection rule reads as before and the others say where they come from.
  */
-import type { LoadContext, LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
+import type { LogSourceRef, ResourceRecord, RuleLogic, TechniqueRef } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { yamlText } from './lib/parse.js';
-import { dateText, isRecord, str, typeName, type Mapping as Doc } from './lib/values.js';
+import { dateText, isRecord, metaSetter, str, typeName, type Mapping as Doc } from './lib/values.js';
 import { ruleLogic, topLevelYamlBlock } from './lib/logic.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'SigmaHQ/sigma';
-const DEFAULT_REF = 'master';
-const FOLDER = 'sigma';
 const RULE_FILE = /^rules[^/]*\/(?:[^/]+\/)*[^/]+\.yml$/;
 /**
  * `attack.tNNNN` and whatever follows it but a fifth digit stays in the id, so resolution reports
@@ -152,9 +149,7 @@ function checkFieldTypes(doc: Doc, warn: (problem: string) => void): void {
 
 function metaOf(doc: Doc, tactics: string[]): Record<string, unknown> {
   const meta: Record<string, unknown> = { language: 'Sigma' };
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', str(doc.id));
   set('status', str(doc.status));
   set('level', str(doc.level));
@@ -169,8 +164,7 @@ function metaOf(doc: Doc, tactics: string[]): Record<string, unknown> {
 }
 
 interface RuleInput {
-  file: string;
-  pathInRepo: string;
+  /** The path of a one-rule file; `path#n` for rule n of a collection. */
   key: string;
   doc: Doc;
   /** The file's text when the rule is the file's only document: its blocks are shown as written. */
@@ -192,23 +186,22 @@ function sigmaLogic(doc: Doc, text: string | undefined): RuleLogic | undefined {
   return ruleLogic('sigma', block ?? yamlText({ [key]: doc[key] }));
 }
 
-function ruleRecord(ctx: LoadContext, r: RuleInput): ResourceRecord {
+function ruleRecord(input: FileInput, r: RuleInput): ResourceRecord {
   const { doc } = r;
   checkFieldTypes(doc, r.warn);
   const tags = Array.isArray(doc.tags) ? sigmaTags(doc.tags) : { techniques: [], tactics: [], nonStrings: 0 };
   if (tags.nonStrings) r.warn(`${tags.nonStrings} tag(s) are not strings: ignored`);
   const techniques: TechniqueRef[] = tags.techniques.map((id) => ({ id }));
-  const breadcrumb = sigmaBreadcrumb(r.pathInRepo);
+  const breadcrumb = sigmaBreadcrumb(input.path);
   const status = str(doc.status);
   return {
+    ...input.origin,
     key: r.key,
     upstreamId: str(doc.id),
     title: oneLine(doc.title),
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, r.pathInRepo),
     breadcrumb,
     description: oneLine(doc.description),
     deprecated: status?.toLowerCase() === 'deprecated' || breadcrumb.includes('deprecated'),
-    file: r.file,
     meta: metaOf(doc, tags.tactics),
     facets: { logSources: sigmaLogSources(doc) },
     logic: sigmaLogic(doc, r.text),
@@ -223,7 +216,8 @@ function notARule(doc: Doc): string | undefined {
   return undefined;
 }
 
-function* ruleRecords(docs: unknown[], { ctx, file, path: pathInRepo, text, warn }: FileInput): Generator<ResourceRecord> {
+function* ruleRecords(docs: unknown[], input: FileInput): Generator<ResourceRecord> {
+  const { path, text, warn } = input;
   if (!docs.length) {
     warn('no YAML document');
     return;
@@ -237,8 +231,8 @@ function* ruleRecords(docs: unknown[], { ctx, file, path: pathInRepo, text, warn
     return !problem;
   });
   for (const [i, rule] of rules.entries()) {
-    const key = rules.length > 1 ? `${pathInRepo}#${i + 1}` : pathInRepo;
-    yield ruleRecord(ctx, { file, pathInRepo, key, doc: rule.doc, text: docs.length === 1 ? text : undefined, warn: (problem) => warn(`${where(rule.docNumber)}${problem}`) });
+    const key = rules.length > 1 ? `${path}#${i + 1}` : path;
+    yield ruleRecord(input, { key, doc: rule.doc, text: docs.length === 1 ? text : undefined, warn: (problem) => warn(`${where(rule.docNumber)}${problem}`) });
   }
 }
 
@@ -247,9 +241,7 @@ export const sigmaSource = defineFileSource({
   title: 'SigmaHQ',
   pillar: 'detection',
   order: 10,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['rules*/**/*.yml'] },
+  upstream: { repo: 'SigmaHQ/sigma', defaultRef: 'master', paths: ['rules*/**/*.yml'] },
   license: 'Detection Rule License 1.1',
   resourceKind: 'Sigma rule (one YAML file; a rule collection file gives one rule per document)',
   mapsVia: '`tags: attack.tNNNN[.NNN]`',

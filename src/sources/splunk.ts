@@ -11,7 +11,7 @@
 import { namedLogSources, ruleLogic } from './lib/logic.js';
 import type { LoadContext, ResourceRecord, Source, TechniqueRef } from './types.js';
 import { matchingFiles, readDocument } from './lib/file-source.js';
-import { capList as capListTo, isRecord as isMap, str, trimmedList, typeName, type Mapping as YamlMap } from './lib/values.js';
+import { capList as capListTo, isRecord as isMap, metaSetter, str, trimmedList, typeName, type Mapping as YamlMap } from './lib/values.js';
 import { githubBlob, oneLine } from './lib/links.js';
 
 const REPO = 'splunk/security_content';
@@ -144,9 +144,7 @@ function withStoryUrls(meta: YamlMap, stories: StoryIndex): YamlMap {
 
 function metaOf(doc: YamlMap, tags: YamlMap, lists: { dataSource: string[]; stories: string[]; cve: string[] }, researchUrl: string | undefined): YamlMap {
   const meta: YamlMap = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && !(Array.isArray(v) && !v.length) && !(isMap(v) && !Object.keys(v).length)) meta[k] = v;
-  };
+  const set = metaSetter(meta);
   set('id', str(doc.id));
   set('type', str(doc.type));
   set('status', str(doc.status));

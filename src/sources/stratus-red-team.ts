@@ -12,9 +12,6 @@ import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
 import { defineFileSource } from './lib/file-source.js';
 import { facetNames, isRecord, str, strList, type Mapping } from './lib/values.js';
 
-const REPO = 'DataDog/stratus-red-team';
-const DEFAULT_REF = 'main';
-const FOLDER = 'stratus-red-team';
 const INDEX = 'docs/index.yaml';
 const DOCS = 'https://stratus-red-team.cloud/attack-techniques';
 
@@ -53,11 +50,16 @@ function catalogIdsOf(ctx: LoadContext, file: string, id: string, mappings: unkn
     return [];
   }
   const out: string[] = [];
-  for (const m of mappings) {
-    if (!isRecord(m) || !Array.isArray(m.techniques)) continue;
-    for (const t of m.techniques) {
+  // A mapping that is not the documented shape is said, never dropped quietly: it is where the ids are.
+  for (const [i, m] of mappings.entries()) {
+    if (!isRecord(m) || !Array.isArray(m.techniques)) {
+      ctx.warn(file, `${id}: frameworkmappings[${i}] has no list of techniques`);
+      continue;
+    }
+    for (const [j, t] of m.techniques.entries()) {
       const tid = isRecord(t) ? str(t.id) : undefined;
       if (tid) out.push(tid);
+      else ctx.warn(file, `${id}: frameworkmappings[${i}].techniques[${j}] has no string id`);
     }
   }
   return out;
@@ -135,8 +137,7 @@ export const stratusRedTeamSource = defineFileSource({
   pillar: 'test',
   order: 60,
   homepage: 'https://stratus-red-team.cloud/',
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: [INDEX] },
+  upstream: { repo: 'DataDog/stratus-red-team', defaultRef: 'main', paths: [INDEX] },
   license: 'Apache-2.0',
   resourceKind: 'Stratus attack technique (one id in `docs/index.yaml`)',
   mapsVia: '`frameworkmappings[].techniques[].id` (Threat Technique Catalog for AWS; `T1485.A002` → T1485); tactic-only entries are unmapped',

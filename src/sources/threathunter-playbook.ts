@@ -5,13 +5,9 @@
  * "no sub-technique" as the string "None" or an empty value.
  */
 import type { LoadContext, ResourceRecord, TechniqueRef } from './types.js';
-import { defineFileSource } from './lib/file-source.js';
+import { defineFileSource, type FileInput } from './lib/file-source.js';
 import { isRecord, str as text, trimmedList as stringList } from './lib/values.js';
-import { githubBlob, oneLine } from './lib/links.js';
-
-const REPO = 'OTRF/ThreatHunter-Playbook';
-const DEFAULT_REF = 'main';
-const FOLDER = 'threathunter-playbook';
+import { oneLine } from './lib/links.js';
 
 export type SubTechnique = { kind: 'none' } | { kind: 'sub'; sub: string } | { kind: 'bad'; raw: string };
 
@@ -22,7 +18,7 @@ export type SubTechnique = { kind: 'none' } | { kind: 'sub'; sub: string } | { k
 export function readSubTechnique(v: unknown): SubTechnique {
   if (v === undefined || v === null) return { kind: 'none' };
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1000) return { kind: 'sub', sub: String(v).padStart(3, '0') };
-  if (typeof v !== 'string') return { kind: 'bad', raw: JSON.stringify(v) ?? String(v) };
+  if (typeof v !== 'string') return { kind: 'bad', raw: JSON.stringify(v) ?? typeof v };
   const s = v.trim();
   if (!s || /^none$/i.test(s)) return { kind: 'none' };
   if (/^\d{1,3}$/.test(s)) return { kind: 'sub', sub: s.padStart(3, '0') };
@@ -75,8 +71,7 @@ function isoDate(v: unknown): string | undefined {
   return s ? s.replace(/^(\d{4})\/(\d{2})\/(\d{2})$/, '$1-$2-$3') : undefined;
 }
 
-function huntRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>): ResourceRecord {
-  const file = `${FOLDER}/${rel}`;
+function huntRecord(doc: Record<string, unknown>, { ctx, file, path: rel, link, origin }: FileInput): ResourceRecord {
   const parts = rel.split('/');
   const platformFolder = parts[2]!;
   const huntFolder = parts[3]!;
@@ -95,16 +90,14 @@ function huntRecord(ctx: LoadContext, rel: string, doc: Record<string, unknown>)
   // Security-Datasets recordings the hunt was written against (`datasets`, or `detections` in newer hunts).
   const datasets = [doc.datasets, doc.detections].filter(Array.isArray).reduce((n, l) => n + (l as unknown[]).length, 0);
   if (datasets) meta.datasets = datasets;
-  meta.notebook = githubBlob(REPO, ctx.provenance, DEFAULT_REF, `${parts.slice(0, -1).join('/')}/notebook.md`);
+  meta.notebook = link(`${parts.slice(0, -1).join('/')}/notebook.md`);
   return {
-    key: rel,
+    ...origin,
     upstreamId: id,
     title: text(doc.title) ?? id,
-    url: githubBlob(REPO, ctx.provenance, DEFAULT_REF, rel),
     breadcrumb: [platformFolder],
     description: oneLine(doc.hypothesis),
     deprecated: false,
-    file,
     meta,
     techniques,
   };
@@ -117,8 +110,7 @@ export const threatHunterPlaybookSource = defineFileSource({
   pillar: 'detection',
   order: 74,
   homepage: 'https://threathunterplaybook.com/',
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: ['docs/hunts/*/*/metadata.yaml'] },
+  upstream: { repo: 'OTRF/ThreatHunter-Playbook', defaultRef: 'main', paths: ['docs/hunts/*/*/metadata.yaml'] },
   license: 'MIT',
   resourceKind: 'Hunt (`docs/hunts/<platform>/<hunt>/metadata.yaml`; the queries are in the hunt notebook, linked)',
   mapsVia: '`attack_mappings: [{technique, sub_technique | sub-technique}]`',
@@ -127,5 +119,5 @@ export const threatHunterPlaybookSource = defineFileSource({
   match: (path, name) => /^docs\/hunts\/[^/]+\/[^/]+\/metadata\.yaml$/.test(path) && name === 'metadata.yaml',
   format: 'yaml',
   shape: 'mapping',
-  toRecords: (doc, { ctx, path }) => [huntRecord(ctx, path, doc)],
+  toRecords: huntRecord,
 });

@@ -6,13 +6,11 @@
  * disagreement is reported. `T0000` is the upstream's "no technique" placeholder.
  */
 import { namedLogSources, ruleLogic } from './lib/logic.js';
-import type { LoadContext, ResourceRecord } from './types.js';
+import type { ResourceRecord } from './types.js';
 import { defineFileSource, type FileInput } from './lib/file-source.js';
-import { githubBlob, oneLine } from './lib/links.js';
+import { capString } from './lib/values.js';
+import { oneLine } from './lib/links.js';
 
-const REPO = 'olafhartong/ThreatHunting';
-const DEFAULT_REF = 'master';
-const FOLDER = 'threathunting';
 const CONF = 'default/savedsearches.conf';
 /** Searches longer than this are cut; the link leads to the full text. */
 export const THREATHUNTING_SEARCH_MAX = 1000;
@@ -90,18 +88,13 @@ function dataSourceMacros(search: string): string[] {
   return [...new Set(names.filter((n) => n !== 'indextime' && !/_whitelist$|_index$/.test(n)))];
 }
 
-function cap(v: string | undefined, max: number): string | undefined {
-  const t = v?.trim();
-  if (!t) return undefined;
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
 
-function huntRecord(ctx: LoadContext, file: string, stanza: ConfStanza, hunt: { id: string; title: string }, n: number): ResourceRecord {
+function huntRecord(stanza: ConfStanza, hunt: { id: string; title: string }, n: number, { file, warn, link }: FileInput): ResourceRecord {
   const search = stanza.values.get('search') ?? '';
   const placeholder = hunt.id.toUpperCase() === PLACEHOLDER;
   const searchId = evalValue(search, 'mitre_technique_id');
   if (searchId && searchId.toUpperCase() !== hunt.id.toUpperCase()) {
-    ctx.warn(file, `stanza [${stanza.name}] (line ${stanza.line}) names ${hunt.id} but its search sets mitre_technique_id="${searchId}": the stanza id is used`);
+    warn(`stanza [${stanza.name}] (line ${stanza.line}) names ${hunt.id} but its search sets mitre_technique_id="${searchId}": the stanza id is used`);
   }
   const meta: Record<string, unknown> = { language: 'SPL' };
   const category = evalValue(search, 'mitre_category');
@@ -113,13 +106,13 @@ function huntRecord(ctx: LoadContext, file: string, stanza: ConfStanza, hunt: { 
   if (stanza.values.get('enableSched')?.trim() === '0') meta.scheduled = false;
   if (placeholder) meta.placeholderTechnique = PLACEHOLDER;
   if (searchId && searchId.toUpperCase() !== hunt.id.toUpperCase()) meta.searchTechniqueId = searchId;
-  const s = cap(search, THREATHUNTING_SEARCH_MAX);
+  const s = capString(search, THREATHUNTING_SEARCH_MAX);
   if (s) meta.search = s;
   return {
     key: `${CONF}#${n}`,
     upstreamId: stanza.name,
     title: hunt.title,
-    url: `${githubBlob(REPO, ctx.provenance, DEFAULT_REF, CONF)}#L${stanza.line}`,
+    url: `${link()}#L${stanza.line}`,
     description: oneLine(stanza.values.get('description')),
     deprecated: false,
     file,
@@ -130,13 +123,14 @@ function huntRecord(ctx: LoadContext, file: string, stanza: ConfStanza, hunt: { 
   };
 }
 
-function* huntRecords({ ctx, file, text }: FileInput): Generator<ResourceRecord> {
-  const stanzas = parseConf(text, (line, content) => ctx.warn(file, `line ${line}: not a \`key = value\` line: ${oneLine(content, 80)}`));
-  if (!stanzas.length) ctx.warn(file, 'no [stanza] found');
+function* huntRecords(input: FileInput): Generator<ResourceRecord> {
+  const { text, warn } = input;
+  const stanzas = parseConf(text, (line, content) => warn(`line ${line}: not a \`key = value\` line: ${oneLine(content, 80)}`));
+  if (!stanzas.length) warn('no [stanza] found');
   for (const [i, stanza] of stanzas.entries()) {
     const hunt = huntName(stanza.name);
     // Stanzas not named after a technique are the app's support searches, not hunts.
-    if (hunt) yield huntRecord(ctx, file, stanza, hunt, i + 1);
+    if (hunt) yield huntRecord(stanza, hunt, i + 1, input);
   }
 }
 
@@ -145,9 +139,7 @@ export const threatHuntingSource = defineFileSource({
   title: 'ThreatHunting Splunk app (olafhartong)',
   pillar: 'detection',
   order: 72,
-  homepage: `https://github.com/${REPO}`,
-  folder: FOLDER,
-  upstream: { repo: REPO, defaultRef: DEFAULT_REF, paths: [CONF] },
+  upstream: { repo: 'olafhartong/ThreatHunting', defaultRef: 'master', paths: [CONF] },
   license: 'MIT',
   resourceKind: 'Splunk (SPL) hunt over Sysmon / Windows Security (one `[Txxxx] title` stanza of `default/savedsearches.conf`)',
   mapsVia: 'the `[Txxxx]` stanza name (also `mitre_technique_id` in the search); `T0000` is a placeholder',

@@ -163,12 +163,12 @@ export interface LoadContext {
   attack: AttackIndex;
   limits: Limits;
   /** Record a problem with one file; the connector then carries on with the next. */
-  warn(file: string, reason: string): void;
+  warn: (file: string, reason: string) => void;
   /**
    * A per-file reader's fact about its file for `finish` (plain, cloneable data): cached with the
    * file's records, so `finish` needs no file read again.
    */
-  note?(value: unknown): void;
+  note?: (value: unknown) => void;
 }
 
 /**
@@ -179,15 +179,15 @@ export interface LoadContext {
  */
 export interface PerFileReader {
   /** The files to read, relative to the data dir, in load order. */
-  files(ctx: LoadContext): string[];
+  files: (ctx: LoadContext) => string[];
   /** One file's records; its problems go to `ctx.warn`. */
-  read(ctx: LoadContext, file: string): Iterable<ResourceRecord>;
+  read: (ctx: LoadContext, file: string) => Iterable<ResourceRecord>;
   /**
    * Work that needs several files, done in the main thread after every file is read, on the
    * records and the notes in load order (Splunk links detections to their story pages). It may
    * replace a record's fields but must not change objects inside them: those are the cache's.
    */
-  finish?(ctx: LoadContext, records: ResourceRecord[], notes: unknown[]): void;
+  finish?: (ctx: LoadContext, records: ResourceRecord[], notes: unknown[]) => void;
 }
 
 /**
@@ -200,16 +200,21 @@ export type DocumentFormat = 'yaml' | 'yaml-documents' | 'json' | 'ndjson' | 'to
 export interface FileDeclaration {
   format: DocumentFormat;
   /** Files picked from a walk of the folder (path relative to the folder, `/` separators). */
-  match?(path: string, name: string): boolean;
+  match?: (path: string, name: string) => boolean;
   /** Or files named outright, relative to the folder. */
   files?: readonly string[];
+  /**
+   * The records of one parsed file (`doc`, parsed from `text` in `format`), as the reader makes
+   * them: the robustness tests trace which fields of a real document it reads.
+   */
+  records: (ctx: LoadContext, file: string, text: string, doc: unknown) => Iterable<ResourceRecord>;
 }
 
 interface SourceBase extends SourceInfo {
   /** Set by `defineFileSource`: which files the connector reads and in which format. */
   reads?: FileDeclaration;
   /** True when this source's files are present under dataDir (default: its folder exists). */
-  present?(dataDir: string): boolean;
+  present?: (dataDir: string) => boolean;
   /**
    * The connector reads `ctx.attack`: it runs in the main thread once ATT&CK is loaded, and its
    * cached records are only reused for the same ATT&CK files. Without it `ctx.attack` throws.
@@ -219,6 +224,6 @@ interface SourceBase extends SourceInfo {
 
 /** A connector reads its folder either as a whole (`load`) or file by file (`perFile`). */
 export type Source = SourceBase & (
-  | { load(ctx: LoadContext): Iterable<ResourceRecord> | AsyncIterable<ResourceRecord>; perFile?: never }
+  | { load: (ctx: LoadContext) => Iterable<ResourceRecord> | AsyncIterable<ResourceRecord>; perFile?: never }
   | { perFile: PerFileReader; load?: never }
 );

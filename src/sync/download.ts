@@ -68,27 +68,43 @@ function stallMessage(stallMs: number, arrived: number): string {
   return arrived ? `only ${arrived} bytes from the server in ${stallMs} ms (stalled)` : `no data from the server for ${stallMs} ms (stalled)`;
 }
 
-export async function downloadTo(url: string, file: string, opts: DownloadOptions): Promise<Downloaded> {
-  const controller = new AbortController();
-  let reason = '';
-  const abort = (why: string) => {
-    reason ||= why;
-    controller.abort(new DownloadError(why));
+/** Cancels a download; the first reason given is the one its error reports (not the network's). */
+class Abort {
+  readonly controller = new AbortController();
+  reason = '';
+
+  readonly abort = (why: string): void => {
+    this.reason ||= why;
+    this.controller.abort(new DownloadError(why));
   };
-  const total = setTimeout(() => abort(`download took longer than ${opts.totalMs} ms`), opts.totalMs);
-  const stall = new StallWatch(opts.stallMs, abort);
+}
+
+function httpError(res: Response, url: string): DownloadError {
+  return new DownloadError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for ${url}`);
+}
+
+/** The answer to a GET of `url` (redirects followed, no content encoding) when its status is 2xx; else a DownloadError. */
+async function get(url: string, cancel: Abort, fetchImpl: typeof fetch = fetch): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { signal: cancel.controller.signal, redirect: 'follow', headers: { 'user-agent': 'purplebook-sync', 'accept-encoding': 'identity' } });
+  } catch (e) {
+    throw new DownloadError(cancel.reason || networkReason(e));
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    throw httpError(res, url);
+  }
+  return res;
+}
+
+export async function downloadTo(url: string, file: string, opts: DownloadOptions): Promise<Downloaded> {
+  const cancel = new Abort();
+  const total = setTimeout(() => cancel.abort(`download took longer than ${opts.totalMs} ms`), opts.totalMs);
+  const stall = new StallWatch(opts.stallMs, cancel.abort);
   const handle = await open(file, 'w', 0o644);
   try {
-    let res: Response;
-    try {
-      res = await (opts.fetchImpl ?? fetch)(url, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': 'purplebook-sync', 'accept-encoding': 'identity' } });
-    } catch (e) {
-      throw new DownloadError(reason || networkReason(e));
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => {});
-      throw new DownloadError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for ${url}`);
-    }
+    const res = await get(url, cancel, opts.fetchImpl);
     // A body the server encoded is decoded by fetch: its length no longer matches the header.
     const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
     const announced = encoded ? NaN : Number(res.headers.get('content-length') ?? NaN);
@@ -114,7 +130,7 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
     } catch (e) {
       await reader.cancel().catch(() => {});
       if (e instanceof DownloadError) throw e;
-      throw new DownloadError(reason || `download interrupted: ${networkReason(e)}`);
+      throw new DownloadError(cancel.reason || `download interrupted: ${networkReason(e)}`);
     }
     if (Number.isFinite(announced) && bytes !== announced) throw new DownloadError(`download truncated: ${bytes} of ${announced} bytes`);
     return { sha256: hash.digest('hex'), bytes };
@@ -127,23 +143,11 @@ export async function downloadTo(url: string, file: string, opts: DownloadOption
 
 /** The first `bytes` bytes of a URL (or fewer, if the body is shorter); the rest is not downloaded. */
 export async function fetchPrefix(url: string, bytes: number, opts: Pick<DownloadOptions, 'stallMs' | 'fetchImpl'>): Promise<Buffer> {
-  const controller = new AbortController();
-  let reason = '';
-  const stall = new StallWatch(opts.stallMs, (why) => {
-    reason ||= why;
-    controller.abort(new DownloadError(why));
-  });
+  const cancel = new Abort();
+  const stall = new StallWatch(opts.stallMs, cancel.abort);
   try {
-    let res: Response;
-    try {
-      res = await (opts.fetchImpl ?? fetch)(url, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': 'purplebook-sync', 'accept-encoding': 'identity' } });
-    } catch (e) {
-      throw new DownloadError(reason || networkReason(e));
-    }
-    if (!res.ok || !res.body) {
-      await res.body?.cancel().catch(() => {});
-      throw new DownloadError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for ${url}`);
-    }
+    const res = await get(url, cancel, opts.fetchImpl);
+    if (!res.body) throw httpError(res, url);
     const parts: Uint8Array[] = [];
     let got = 0;
     const reader = res.body.getReader();
@@ -156,13 +160,13 @@ export async function fetchPrefix(url: string, bytes: number, opts: Pick<Downloa
         got += value.byteLength;
       }
     } catch (e) {
-      throw new DownloadError(reason || `download interrupted: ${networkReason(e)}`);
+      throw new DownloadError(cancel.reason || `download interrupted: ${networkReason(e)}`);
     } finally {
       await reader.cancel().catch(() => {});
     }
     return Buffer.concat(parts).subarray(0, bytes);
   } finally {
     stall.stop();
-    controller.abort();
+    cancel.controller.abort();
   }
 }

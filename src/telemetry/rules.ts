@@ -3,17 +3,11 @@
  * telemetry analyses read. Only `kind = 'rule'` counts (guidance has nothing to run); deprecated
  * rules are left out.
  */
-import type { KnowledgeBase } from '../kb/open.js';
+import type { KnowledgeBase, ResourceIdentity } from '../kb/open.js';
 import { inStack, type Stack } from '../kb/stack.js';
 import type { LogSourceRef, ResourceFacets } from '../sources/types.js';
 
-export interface TelemetryRule {
-  rowid: number;
-  source: string;
-  key: string;
-  upstreamId: string | null;
-  title: string;
-  url: string | null;
+export interface TelemetryRule extends ResourceIdentity {
   /** The facet as stored: undefined when the source does not state telemetry for this rule. */
   logSources?: LogSourceRef[];
   /** Technique ids the rule maps to (may be empty). */

@@ -36,6 +36,27 @@ const VIEW_SAFE_KB = new Set(['kb/stack.ts']);
 
 const within = (file: string, area: string) => file === area || file.startsWith(`${area}/`) || folderOf(file) === area;
 
+/**
+ * Folders below the entry points that import each other's code (type-only imports aside): the
+ * layers then no longer stack. Entry points have their own rule (ENTRY_MAY_USE).
+ */
+function folderLoops(graph: ImportGraph): string[] {
+  const first = new Map<string, ImportEdge>();
+  for (const e of graph.edges) {
+    const from = folderOf(e.from);
+    const to = folderOf(e.to);
+    if (e.typeOnly || from === to || ENTRY_POINTS.has(from) || ENTRY_POINTS.has(to)) continue;
+    if (!first.has(`${from}>${to}`)) first.set(`${from}>${to}`, e);
+  }
+  const out: string[] = [];
+  for (const [key, e] of first) {
+    const [from, to] = key.split('>') as [string, string];
+    const back = first.get(`${to}>${from}`);
+    if (back && from < to) out.push(`folders import each other: ${from}/ ↔ ${to}/ (${e.from} → ${e.to}; ${back.from} → ${back.to})`);
+  }
+  return out;
+}
+
 /** Every broken rule, one line each. */
 export function violations(graph: ImportGraph): string[] {
   const out: string[] = [];
@@ -43,6 +64,7 @@ export function violations(graph: ImportGraph): string[] {
   const connectors = new Set(graph.edges.filter((e) => e.from === REGISTRY && /^sources\/[^/]+\.ts$/.test(e.to) && e.to !== 'sources/types.ts').map((e) => e.to));
   const isConnector = (f: string) => connectors.has(f);
   for (const c of cycles(graph)) out.push(`import cycle: ${c.join(' → ')}`);
+  out.push(...folderLoops(graph));
   for (const e of graph.edges) {
     const from = folderOf(e.from);
     const to = folderOf(e.to);
@@ -129,6 +151,19 @@ describe('the import rules fail on what they forbid', () => {
       'sources/splunk.ts → sources/collect.ts: a connector imports the registry or the collector',
       'sources/splunk.ts → kb/build.ts: a connector imports only the contract, its kit, core/, attack/, util/ and resolve.ts',
     ]);
+  });
+
+  it('finds two folders importing each other, not through type-only imports', () => {
+    const g = importGraph(tree({
+      'render/view.ts': "import { cells } from '../results/cells.js';\nexport const view = cells;\n",
+      'render/csv.ts': 'export const csv = 1;\n',
+      'results/cells.ts': "import { csv } from '../render/csv.js';\nexport const cells = csv;\n",
+      'coverage/report.ts': "import type { Sheet } from '../results/sheet.js';\nexport type Report = Sheet;\n",
+      'results/sheet.ts': 'export type Sheet = { rows: number };\n',
+      'results/plan-sheet.ts': "import type { Plan } from '../coverage/plan.js';\nexport type PlanSheet = { plan?: Plan };\n",
+      'coverage/plan.ts': 'export type Plan = { tests: number };\n',
+    }));
+    expect(violations(g)).toEqual(['folders import each other: render/ ↔ results/ (render/view.ts → results/cells.ts; results/cells.ts → render/csv.ts)']);
   });
 
   it('refuses an import of a file that is not there rather than skipping it', () => {

@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_SOURCES } from '../../src/sources/registry.js';
-import { ALL_PROFILES, declaredSample, profileFor } from './profiles.js';
+import { ALL_PROFILES, declaredSample, originalBytes, profileFor } from './profiles.js';
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+import { readPaths } from './trace.js';
+
+const STRUCTURED = new Set(['yaml', 'yaml-documents', 'json', 'toml']);
 
 describe('robustness profiles from the registry', () => {
   it('every source in ALL_SOURCES has a profile, and every profile a source', () => {
@@ -31,8 +36,63 @@ describe('robustness profiles from the registry', () => {
     });
   }
 
+  for (const source of ALL_SOURCES.filter((s) => s.reads && STRUCTURED.has(s.reads.format))) {
+    it(`${source.name}: the fields damaged are traced from its connector, in every sampled file`, () => {
+      const p = profileFor(source.name)!;
+      expect(p.fieldPathsBy).toBe('trace');
+      for (const f of p.files) {
+        const paths = p.fieldPaths!(undefined, f.path);
+        expect(paths.length, f.path).toBeGreaterThan(0);
+        // Every traced path leads to a mapping of the file as the damage parses it (yaml, smol-toml, JSON).
+        const text = originalBytes(p, f.path).toString('utf8');
+        const doc: unknown = f.format === 'yaml' ? parseYaml(text) : f.format === 'toml' ? parseToml(text) : JSON.parse(text);
+        for (const path of paths) {
+          const at = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], doc);
+          expect(typeof at === 'object' && at !== null && !Array.isArray(at), `${f.path} ${JSON.stringify(path)}`).toBe(true);
+        }
+      }
+    });
+  }
+
   it('a source that declares no files gets no generated sample', () => {
     const loadOnly = ALL_SOURCES.find((s) => !s.reads)!;
     expect(() => declaredSample(loadOnly.name)).toThrow(`${loadOnly.name} declares no files`);
+  });
+});
+
+describe('tracing what a connector reads (trace.ts)', () => {
+  const doc = {
+    id: 'x',
+    tests: [{ name: 'no id here', run: { cmd: 'a' } }, { name: 'maps T1059.001', run: { cmd: 'b' } }, { name: 'T1003' }],
+    steps: { '0': { note: 'plain' }, '1': { tags: ['T1105'] } },
+    unread: { a: 1 },
+  };
+
+  it('notes the mappings read by name, in the order first read; unread ones are not damaged', () => {
+    expect(readPaths(doc, (d) => void (d as typeof doc).id)).toEqual([[]]);
+    expect(readPaths(doc, (d) => void (d as typeof doc).tests[0]!.run?.cmd)).toEqual([[], ['tests', 0], ['tests', 0, 'run']]);
+  });
+
+  it("one element stands for a list: the first read that holds an ATT&CK id, and what was noted under another is dropped", () => {
+    const paths = readPaths(doc, (d) => {
+      for (const t of (d as typeof doc).tests) void t.run?.cmd;
+    });
+    expect(paths).toEqual([[], ['tests', 1], ['tests', 1, 'run']]);
+  });
+
+  it('a mapping whose keys are listed before any is read by name is a dictionary: one value stands for it', () => {
+    const paths = readPaths(doc, (d) => {
+      for (const [, step] of Object.entries((d as typeof doc).steps)) void (step as { tags?: unknown }).tags;
+    });
+    expect(paths).toEqual([[], ['steps'], ['steps', '1']]);
+  });
+
+  it("Object.keys on a field mapping read by name before keeps every field", () => {
+    const paths = readPaths({ rule: { a: 1, b: { c: 2 } } }, (d) => {
+      const rule = (d as { rule: Record<string, unknown> }).rule;
+      void rule.a;
+      for (const k of Object.keys(rule)) void (rule[k] as { c?: unknown } | undefined)?.c;
+    });
+    expect(paths).toEqual([[], ['rule'], ['rule', 'b']]);
   });
 });

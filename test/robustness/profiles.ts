@@ -2,7 +2,9 @@
  * One robustness profile per source of ALL_SOURCES: which real files of the shared data to
  * sample (a handful, chosen deterministically: evenly spaced in sorted order), their format,
  * what else the connector needs beside them, and where in a parsed file the fields it reads
- * live (for the wrong-type damage). Azure Sentinel and RTA are not in the shared data: their
+ * live (for the wrong-type damage): traced from the connector itself for a kit source of a
+ * structured format (trace.ts), written here only for the whole-folder readers (ATT&CK, CTID,
+ * Engage, Splunk's stories) and the NDJSON one. Azure Sentinel and RTA are not in the shared data: their
  * profiles write small files in the documented upstream formats instead.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,9 +12,11 @@ import { dirname, join } from 'node:path';
 import { walkFiles } from '../../src/sources/lib/files.js';
 import { CTID_FRAMEWORKS, frameworkFiles } from '../../src/sources/ctid.js';
 import { findSource } from '../../src/sources/registry.js';
-import type { DocumentFormat, ResourceRecord } from '../../src/sources/types.js';
-import { DATA_DIR, tempDir } from '../helpers.js';
+import { parseJson, parseToml, parseYaml, parseYamlDocuments } from '../../src/sources/lib/parse.js';
+import { DEFAULT_LIMITS, type DocumentFormat, type LoadContext, type ResourceRecord } from '../../src/sources/types.js';
+import { DATA_DIR, realAttack, tempDir } from '../helpers.js';
 import type { DamageKind, Format, Path } from './damage.js';
+import { readPaths } from './trace.js';
 
 export interface Profile {
   /** Source name in ALL_SOURCES. */
@@ -21,8 +25,13 @@ export interface Profile {
   files: { path: string; format: Format }[];
   /** Files written instead of read from the shared data (sources absent from the snapshot). */
   written?: Record<string, string>;
-  /** Objects (paths into the parsed file) whose keys the connector reads: each key gets every wrong type. */
+  /**
+   * Objects (paths into the parsed file) whose keys the connector reads: each key gets every wrong
+   * type. Traced from the connector for a kit source of a structured format (see tracedFieldPaths).
+   */
   fieldPaths?: (doc: unknown, file: string) => Path[];
+  /** Where fieldPaths came from. */
+  fieldPathsBy?: 'trace' | 'hand';
   /** The connector finds ids in free text (descriptions), not in id fields. */
   prose?: boolean;
   /**
@@ -81,6 +90,43 @@ export function declaredSample(source: string, k = 4, accept: (path: string) => 
   if (!s || !reads) throw new Error(`${source} declares no files (Source.reads): give its profile a file list`);
   const paths = reads.match ? spread(walk(s.folder, (rel) => reads.match!(rel, rel.slice(rel.lastIndexOf('/') + 1))).filter(accept), k) : reads.files!.map((f) => `${s.folder}/${f}`);
   return paths.map(as(DAMAGE_FORMAT[reads.format]));
+}
+
+/**
+ * The field paths of a kit connector with a structured format, traced (trace.ts): the mappings its
+ * `toRecords` reads in the real file. NDJSON and text sources parse inside `toRecords`: their
+ * paths stay written by hand.
+ */
+export function tracedFieldPaths(p: Profile): ((doc: unknown, file: string) => Path[]) | undefined {
+  const s = findSource(p.source);
+  const reads = s?.reads;
+  if (!s || !reads || reads.format === 'ndjson' || reads.format === 'text') return undefined;
+  return (_doc, file) => {
+    const text = originalBytes(p, file).toString('utf8');
+    const doc = parseAs(text, reads.format);
+    const ctx: LoadContext = {
+      dataDir: DATA_DIR, dir: join(DATA_DIR, s.folder), provenance: { accessedFrom: 'manifest', commit: 'trace' },
+      get attack() {
+        return realAttack();
+      },
+      limits: DEFAULT_LIMITS, warn: () => {},
+    };
+    const paths = readPaths(doc, (d) => {
+      for (const _ of reads.records(ctx, file, text, d)) { /* the records are not the point: the reads are */ }
+    });
+    // The damage parses a one-document YAML file as that document, without the list around it.
+    return reads.format === 'yaml-documents' ? paths.filter((q) => q[0] === 0).map((q) => q.slice(1)) : paths;
+  };
+}
+
+function parseAs(text: string, format: DocumentFormat): unknown {
+  switch (format) {
+    case 'yaml': return parseYaml(text, DEFAULT_LIMITS);
+    case 'yaml-documents': return parseYamlDocuments(text, DEFAULT_LIMITS);
+    case 'json': return parseJson(text, DEFAULT_LIMITS);
+    case 'toml': return parseToml(text, DEFAULT_LIMITS);
+    default: return text;
+  }
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -237,8 +283,6 @@ function carProfile(source: string, withTests: boolean): Profile {
     reportedBy: withTests ? 'car' : undefined,
     files: declaredSample(source, 4, withTests ? (f) => /^unit_tests:/m.test(readFileText(f)) : undefined),
     note: withTests ? 'analytics that have unit tests' : undefined,
-    fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.coverage : undefined, () => true, ['coverage']),
-      ...firstWhere(isObj(doc) ? doc.unit_tests : undefined, () => true, ['unit_tests'])],
   };
 }
 
@@ -274,12 +318,10 @@ const PROFILES: Profile[] = [
   {
     source: 'sigma',
     files: declaredSample('sigma', 5),
-    fieldPaths: () => [[], ['logsource']],
   },
   {
     source: 'elastic',
     files: declaredSample('elastic'),
-    fieldPaths: (doc) => [['metadata'], ['rule'], ...firstWhere(isObj(doc) && isObj(doc.rule) ? doc.rule.threat : undefined, () => true, ['rule', 'threat'])],
   },
   {
     source: 'splunk',
@@ -293,19 +335,16 @@ const PROFILES: Profile[] = [
   {
     source: 'eqllib',
     files: declaredSample('eqllib'),
-    fieldPaths: () => [['analytic'], ['analytic', 'metadata']],
   },
   {
     source: 'sentinel-attack',
     files: declaredSample('sentinel-attack'),
     prose: true,
-    fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.analytics : undefined, (a) => /T\d{4}/.test(String(a.description)) && !/T0000/.test(String(a.description)), ['analytics'])],
     note: 'one file upstream; ids are read from the description text',
   },
   {
     source: 'security-analytics',
     files: declaredSample('security-analytics'),
-    fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.attack_mapping : undefined, () => true, ['attack_mapping'])],
   },
   {
     source: 'threathunting',
@@ -321,55 +360,33 @@ const PROFILES: Profile[] = [
   {
     source: 'threathunter-playbook',
     files: declaredSample('threathunter-playbook'),
-    fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.attack_mappings : undefined, () => true, ['attack_mappings'])],
   },
   {
     source: 'azure-sentinel',
     files: Object.keys(AZURE_RULES).sort().map(as('yaml')),
     written: AZURE_RULES,
-    fieldPaths: () => [[]],
     note: 'not in the shared data: three rules written in the documented format',
   },
   {
     source: 'atomic-red-team',
     files: declaredSample('atomic-red-team'),
-    fieldPaths: (doc) => [[], ...firstWhere(isObj(doc) ? doc.atomic_tests : undefined, () => true, ['atomic_tests']),
-      ...firstWhere(isObj(doc) ? doc.atomic_tests : undefined, (t) => isObj(t.executor), ['atomic_tests']).map((p) => [...p, 'executor'])],
   },
   {
     source: 'caldera',
     files: declaredSample('caldera'),
-    fieldPaths: (doc) => (Array.isArray(doc) && isObj(doc[0]) ? [[0], ...(isObj(doc[0].technique) ? [[0, 'technique']] : [])] : []),
   },
   {
     source: 'prelude',
     files: declaredSample('prelude'),
-    fieldPaths: () => [[], ['technique'], ['metadata']],
   },
   carProfile('car-unit-tests', true),
   {
     source: 'scythe',
     files: declaredSample('scythe'),
-    fieldPaths: (doc) => {
-      const script = isObj(doc) && isObj(doc.threat) && isObj(doc.threat.script) ? doc.threat.script : undefined;
-      const step = script ? Object.keys(script).find((k) => isObj(script[k]) && Array.isArray((script[k]).rtags) && ((script[k]).rtags as unknown[]).length) : undefined;
-      return [[], ['threat'], ...(step ? [['threat', 'script', step]] : [])];
-    },
   },
   {
     source: 'stratus-red-team',
     files: declaredSample('stratus-red-team'),
-    fieldPaths: (doc) => {
-      if (!isObj(doc)) return [];
-      for (const [platform, byTactic] of Object.entries(doc)) {
-        if (!isObj(byTactic)) continue;
-        for (const [tactic, list] of Object.entries(byTactic)) {
-          const found = firstWhere(list, (e) => Array.isArray(e.frameworkmappings), [platform, tactic]);
-          if (found.length) return [[platform], ...found];
-        }
-      }
-      return [];
-    },
     note: 'one file upstream',
   },
   {
@@ -382,6 +399,13 @@ const PROFILES: Profile[] = [
 
 export function profileFor(source: string): Profile | undefined {
   return PROFILES.find((p) => p.source === source);
+}
+
+/** A kit connector of a structured format has its field paths traced, never written by hand (profiles.test.ts). */
+for (const p of PROFILES) {
+  const traced = p.fieldPaths ? undefined : tracedFieldPaths(p);
+  if (traced) p.fieldPaths = traced;
+  if (p.fieldPaths) p.fieldPathsBy = traced ? 'trace' : 'hand';
 }
 
 export const ALL_PROFILES: readonly Profile[] = PROFILES;

@@ -146,7 +146,7 @@ describe('azure-sentinel fixtures', () => {
   });
 
   it('is absent when its folder is missing (it is not in the shared snapshot)', () => {
-    expect(azureSentinelSource.present!(DATA_DIR)).toBe(false);
+    expect(sourcePresent(azureSentinelSource, DATA_DIR)).toBe(false);
     expect(sourcePresent(azureSentinelSource, fixtureDir({ [DETECTION]: DETECTION_RULE }))).toBe(true);
   });
 

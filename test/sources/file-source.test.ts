@@ -1,13 +1,14 @@
 /** The connector kit: walking, reading, parsing and warning one way; the technique cap and repeats in collect.ts. */
 import { describe, expect, it } from 'vitest';
 import { collectSource } from '../../src/sources/collect.js';
-import { defineFileSource, ndjsonLines, readDocument } from '../../src/sources/lib/file-source.js';
+import { defineFileSource, ndjsonLines, readDocument, type KitInfo } from '../../src/sources/lib/file-source.js';
 import { capList, capText, dateText, isRecord, oneOrMany, str, strList, trimmedList, typeName } from '../../src/sources/lib/values.js';
-import { DEFAULT_LIMITS, type LoadContext, type ResourceRecord, type SourceInfo } from '../../src/sources/types.js';
+import { DEFAULT_LIMITS, type LoadContext, type ResourceRecord } from '../../src/sources/types.js';
 import { fixtureDir, realAttack } from '../helpers.js';
 
-const INFO: SourceInfo = {
-  name: 'kit', title: 'Kit', pillar: 'test', order: 1, homepage: 'https://example.org/', folder: 'kit', upstream: null,
+const INFO: KitInfo = {
+  name: 'kit', title: 'Kit', pillar: 'test', order: 1, homepage: 'https://example.org/', folder: 'kit',
+  upstream: { repo: 'example/kit', defaultRef: 'main', paths: ['tests/*.yml'] },
   license: 'MIT', resourceKind: 'test', mapsVia: '`technique`',
 };
 
@@ -57,6 +58,25 @@ describe('defineFileSource', () => {
     expect(missing.warnings.map((w) => [w.file, w.reason.slice(0, 12)])).toEqual([['kit/index.json', 'cannot read:']]);
     const wrong = await collectSource(named, { dataDir: fixtureDir({ 'kit/index.json': '{}' }), attack: realAttack() });
     expect(wrong.warnings.map((w) => w.reason)).toEqual(['not a JSON array of tests']);
+  });
+
+  it('derives the homepage and folder from the upstream and name unless given, and links into the snapshot read', async () => {
+    const { homepage: _h, folder: _f, ...bare } = INFO;
+    const derived = defineFileSource({
+      ...bare, match: () => true, format: 'json',
+      // One record, or none: what a connector of one resource per file returns.
+      toRecords: (doc, { origin, link }) => (doc === 0 ? undefined : { ...origin, title: link('docs/a b.md'), techniques: [] }),
+    });
+    expect([derived.homepage, derived.folder]).toEqual(['https://github.com/example/kit', 'kit']);
+    expect([defineFileSource({ ...INFO, files: ['x'], format: 'json', toRecords: () => [] })].map((s) => [s.homepage, s.folder])).toEqual([['https://example.org/', 'kit']]);
+    const dir = fixtureDir({ 'kit/sub/x.json': '1', 'kit/zero.json': '0' });
+    const pinned = await collectSource(derived, { dataDir: dir, attack: realAttack(), provenance: { commit: 'abc123', accessedFrom: 'manifest' } });
+    expect(pinned.records).toEqual([{
+      key: 'sub/x.json', url: 'https://github.com/example/kit/blob/abc123/sub/x.json', file: 'kit/sub/x.json',
+      title: 'https://github.com/example/kit/blob/abc123/docs/a%20b.md', techniques: [],
+    }]);
+    const unpinned = await collectSource(derived, { dataDir: dir, attack: realAttack() });
+    expect(unpinned.records[0]!.url).toBe('https://github.com/example/kit/blob/main/sub/x.json');
   });
 });
 

@@ -97,7 +97,7 @@ describe('rta fixtures', () => {
   });
 
   it('is absent when its folder is missing (it is not in the shared snapshot)', () => {
-    expect(rtaSource.present!(DATA_DIR)).toBe(false);
+    expect(sourcePresent(rtaSource, DATA_DIR)).toBe(false);
     expect(sourcePresent(rtaSource, fixtureDir({ 'rta/red_ttp/x.py': '# ATT&CK: T1003\n' }))).toBe(true);
   });
 });

@@ -85,8 +85,11 @@ describe('the server on the hostile fixture', () => {
     expect(techniques.statusCode).toBe(200);
     expect(techniques.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(techniques.body).toMatch(/^window\.PURPLEBOOK_SEARCH_TECHNIQUES = \{"build":/);
-    const shards = JSON.parse(techniques.body.slice('window.PURPLEBOOK_SEARCH_TECHNIQUES = '.length).trim().replace(/;$/, '')) as { shards: string[] };
-    expect(shards.shards).toContain('s');
+    const shards = JSON.parse(techniques.body.slice('window.PURPLEBOOK_SEARCH_TECHNIQUES = '.length).trim().replace(/;$/, '')) as { shards: Record<string, number>; counts: string[] };
+    expect(Object.keys(shards.shards)).toContain('s');
+    // A small knowledge base: nothing is cut, so no longer keys and no count files.
+    expect(Object.keys(shards.shards).every((k) => k.length === 1)).toBe(true);
+    expect(shards.counts).toEqual([]);
     const s = await get('/data/search/s.js');
     expect(s.body).toMatch(/^\(window\.PURPLEBOOK_SEARCH_SHARDS = window\.PURPLEBOOK_SEARCH_SHARDS \|\| \{\}\)\["s"\] = /);
     // "SSH brute force <script>…" has a word starting with s; the hostile title is data inside a JSON string.
@@ -95,7 +98,9 @@ describe('the server on the hostile fixture', () => {
     const words = await get('/data/search/words-s.js');
     expect(words.body).toMatch(/^\(window\.PURPLEBOOK_SEARCH_WORDS = window\.PURPLEBOOK_SEARCH_WORDS \|\| \{\}\)\["s"\] = \{"build":/);
     expect((await get('/data/search/words-q.js')).statusCode).toBe(404);
-    for (const bad of ['/data/search/..%2Fx.js', '/data/search/ab.js', '/data/search/words-.js', '/data/search/words-ab.js', '/data/search/uuid-zz.js', '/data/search/uuid-a.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
+    for (const missing of ['/data/search/ss.js', '/data/search/words-ss.js', '/data/search/counts-s.js']) expect((await get(missing)).statusCode, missing).toBe(404);
+    for (const bad of ['/data/search/..%2Fx.js', '/data/search/abcdefghi.js', '/data/search/S.js', '/data/search/words-.js', '/data/search/words-abcdefghi.js', '/data/search/counts-.js',
+      '/data/search/uuid-zz.js', '/data/search/uuid-a.js', '/data/techniques/T1021.004.json', '/data/techniques/x.js']) {
       expect((await get(bad)).statusCode, bad).toBe(400);
     }
     const details = await get('/data/techniques/t1021.004.js');

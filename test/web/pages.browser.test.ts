@@ -276,29 +276,52 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
     }
   });
 
-  it('search loads its index on the first query only: the technique list, one resource file and one word file', async () => {
+  it('search loads its index on the first query only: the technique list, one resource file, a word or count file per word', async () => {
     const { page, errors, close } = await open(`${site}search.html`);
     try {
       // Data files are scripts the page adds (file:// has no fetch): the script elements say what was loaded.
       const loaded = () => page.evaluate(() => Array.from(document.querySelectorAll('script[src]'), (s) => (s as HTMLScriptElement).src.replace(/^.*\/data\//, 'data/'))
         .filter((n) => n.startsWith('data/')));
+      const resourceFiles = (files: string[]) => files.filter((f) => /^data\/search\/[a-z0-9_]+\.js$/.test(f));
+      const key = (file: string) => file.replace(/^data\/search\/(words-|counts-)?/, '').replace(/\.js$/, '');
       expect(await loaded()).toEqual([]);
-      await page.keyboard.type('ssh');
+      await page.keyboard.type('s');
+      await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
+      await page.keyboard.type('sh');
       await expect.poll(() => page.locator('#search-results [role="option"]').count()).toBeGreaterThan(2);
       await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
-      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/s.js', 'data/search/words-s.js']);
+      // Typed on after "s": the list, the resources of s (which serve the longer prefixes too), the count of s and the words of ss….
+      const typed = await loaded();
+      expect(typed[0]).toBe('data/search-techniques.js');
+      expect(resourceFiles(typed)).toEqual(['data/search/s.js']);
+      expect(typed).toContain('data/search/counts-s.js');
+      for (const f of typed.slice(1)) expect(['s', 'ss', 'ssh'], f).toContain(key(f));
       // Resource titles are found by the start of their words.
       expect(await page.locator('#search-results .title', { hasText: 'SSH' }).count()).toBeGreaterThan(2);
-      // Two words: the resources of the first, the description words of both; the order is purplebook search's (but resource descriptions).
-      await page.locator('#search-input').fill('remote services');
-      await expect.poll(() => page.locator('#search-status').textContent()).toMatch(/^\d+ results?/);
-      expect((await loaded()).sort()).toEqual(['data/search-techniques.js', 'data/search/r.js', 'data/search/s.js', 'data/search/words-r.js', 'data/search/words-s.js']);
       const kb = KnowledgeBase.open(dbPath);
       try {
-        const expected = searchKb(kb, { query: 'remote services', limit: 100_000 }).hits.filter((h) => h.tier < 5);
-        expect(await page.locator('#search-status').textContent()).toMatch(new RegExp(`^${expected.length} results`));
-        const titles = await page.locator('#search-results .title').allTextContents();
-        expect(titles).toEqual(expected.slice(0, 50).map((h) => (h.kind === 'technique' ? `${h.ref}: ${h.title.slice(h.ref.length + 1)}` : h.title)));
+        const sameAsCli = async (query: string) => {
+          await expect.poll(() => page.locator('#search-status').textContent(), { message: query }).toMatch(/^\d+ results?/);
+          const expected = searchKb(kb, { query, limit: 100_000 }).hits.filter((h) => h.tier < 5);
+          expect(await page.locator('#search-status').textContent()).toMatch(new RegExp(`^${expected.length} results?`));
+          const titles = await page.locator('#search-results .title').allTextContents();
+          expect([query, titles]).toEqual([query, expected.slice(0, 50).map((h) => (h.kind === 'technique' ? `${h.ref}: ${h.title.slice(h.ref.length + 1)}` : h.title))]);
+        };
+        // Several words, some of one letter (a count of their description words): the loaded s file serves; the order is purplebook search's (but resource descriptions).
+        for (const query of ['services r', 's c p d']) {
+          await page.locator('#search-input').fill(query);
+          await sameAsCli(query);
+          expect(resourceFiles(await loaded()), query).toEqual(['data/search/s.js']);
+        }
+        const counted = await loaded();
+        expect(['c', 'd', 'p', 's'].filter((k) => !counted.includes(`data/search/counts-${k}.js`))).toEqual([]);
+        // A query from the address, nothing loaded yet: one resource file, the smaller of its words' cut files.
+        await page.goto(`${site}search.html?q=${encodeURIComponent('remote services')}`);
+        await sameAsCli('remote services');
+        const fresh = resourceFiles(await loaded());
+        expect(fresh.length).toBe(1);
+        expect(key(fresh[0]!).length).toBeGreaterThan(1);
+        expect(['remote', 'service'].some((w) => w.startsWith(key(fresh[0]!)))).toBe(true);
         // A pasted Atomic test GUID loads only the UUID file of its first two characters and finds the test.
         const atomic = db.prepare(`SELECT upstream_id AS id, title FROM resources WHERE source = 'atomic-red-team' AND deprecated = 0
           AND upstream_id LIKE '________-____-____-____-____________' ORDER BY key LIMIT 1`).get() as { id: string; title: string };

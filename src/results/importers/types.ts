@@ -1,12 +1,12 @@
 /** What a reader makes of one file, before the knowledge base names its techniques and tests. */
 import { MAX_RECORDS_PER_FILE } from '../limits.js';
-import type { ExerciseSpec, OutcomeInput } from '../model.js';
+import type { ExecutionFacts } from '../model.js';
 import { InputError } from '../../core/errors.js';
 
 export const IMPORT_FORMATS = ['atomic-csv', 'attire', 'caldera', 'sheet', 'purplebook-json'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
-export interface RawExecution {
+export interface RawExecution extends ExecutionFacts {
   /** `file:line` or `file: procedures[3]`: where a warning points. */
   origin: string;
   /** Technique id as written. */
@@ -18,16 +18,6 @@ export interface RawExecution {
   testId?: string;
   /** Atomic test number, for loggers that write no GUID. */
   testNumber?: number;
-  testName?: string;
-  platform?: string;
-  host?: string;
-  user?: string;
-  startedAt?: string;
-  endedAt?: string;
-  exitStatus?: number;
-  exercise?: ExerciseSpec;
-  outcomes: OutcomeInput[];
-  exact?: boolean;
 }
 
 export interface ParsedFile {

@@ -11,8 +11,9 @@
  *   an NDJSON line: `line 7: JSON: …`;
  * - it parses to the wrong shape: `not a YAML mapping`, `not a JSON array of analytics`.
  */
-import type { DocumentFormat, LoadContext, PerFileReader, ResourceRecord, Source, SourceInfo } from '../types.js';
+import type { DocumentFormat, LoadContext, PerFileReader, ResourceRecord, Source, SourceInfo, Upstream } from '../types.js';
 import { readText, walkFiles } from './files.js';
+import { githubBlob } from './links.js';
 import { parseJson, parseProblem, parseToml, parseYaml, parseYamlDocuments } from './parse.js';
 import { isRecord, type Mapping } from './values.js';
 
@@ -106,7 +107,11 @@ export interface FileInput {
   /** The file's text as read (BOM dropped), for a connector that quotes it. */
   text: string;
   /** A problem with this file. */
-  warn(reason: string): void;
+  warn: (reason: string) => void;
+  /** The link to `path` (default: this file) in the upstream repository, at the snapshot read. */
+  link: (path?: string) => string;
+  /** Where a record that is this whole file comes from: its key (the path), link and file. */
+  origin: Pick<ResourceRecord, 'key' | 'url' | 'file'>;
 }
 
 type DocOf<S extends DocumentShape | undefined> = S extends 'mapping' ? Mapping : S extends 'list' ? unknown[] : unknown;
@@ -116,19 +121,25 @@ type DocOf<S extends DocumentShape | undefined> = S extends 'mapping' ? Mapping 
  * folder with `/` separators, `name` the file name); `files` names them (relative to the folder),
  * and a missing one is a warning.
  */
-export type FileSelection = { match(path: string, name: string): boolean; files?: never } | { files: readonly string[]; match?: never };
+export type FileSelection = { match: (path: string, name: string) => boolean; files?: never } | { files: readonly string[]; match?: never };
 
-export type FileSourceSpec<S extends DocumentShape | undefined> = SourceInfo & FileSelection & {
+/**
+ * What a kit connector states about itself: its SourceInfo less what follows from the upstream,
+ * which is a GitHub repository. `homepage` defaults to the repository's page, `folder` to the name.
+ */
+export type KitInfo = Omit<SourceInfo, 'homepage' | 'folder' | 'upstream'> & { homepage?: string; folder?: string; upstream: Upstream };
+
+export type FileSourceSpec<S extends DocumentShape | undefined> = KitInfo & FileSelection & {
   format: DocumentFormat;
   /** What the parsed document must be (checked with a warning); absent: anything. */
   shape?: S;
   /** Names what the list or mapping holds, for the shape warning: `abilities`. */
   shapeName?: string;
-  /** The records of one parsed file; problems go to `input.warn`. */
-  toRecords(doc: DocOf<S>, input: FileInput): Iterable<ResourceRecord>;
+  /** The records of one parsed file (or its one record, or none: undefined); problems go to `input.warn`. */
+  toRecords: (doc: DocOf<S>, input: FileInput) => Iterable<ResourceRecord> | ResourceRecord | undefined;
   /** Cross-file work on every record, in load order (see PerFileReader.finish). */
   finish?: PerFileReader['finish'];
-  present?(dataDir: string): boolean;
+  present?: (dataDir: string) => boolean;
   /**
    * `toRecords` reads `ctx.attack` (tactic names, say): the files are then read in the main
    * thread once ATT&CK is loaded, as a whole-folder source, and are not cached file by file.
@@ -143,18 +154,29 @@ export function matchingFiles(ctx: Pick<LoadContext, 'dir'>, folder: string, mat
 
 /** A per-file connector from what is specific to its upstream (see the module comment). */
 export function defineFileSource<S extends DocumentShape | undefined = undefined>(spec: FileSourceSpec<S>): Source {
-  const { match, files, format, shape, shapeName, toRecords, finish, ...info } = spec;
+  const { match, files, format, shape, shapeName, toRecords, finish, ...kitInfo } = spec;
+  const { repo, defaultRef } = kitInfo.upstream;
+  const info = { ...kitInfo, homepage: kitInfo.homepage ?? `https://github.com/${repo}`, folder: kitInfo.folder ?? kitInfo.name };
   const folder = info.folder;
+  const input = (ctx: LoadContext, file: string, text: string): FileInput => {
+    const path = file.slice(folder.length + 1);
+    const link = (at = path) => githubBlob(repo, ctx.provenance, defaultRef, at);
+    return { ctx, file, path, text, warn: (reason) => ctx.warn(file, reason), link, origin: { key: path, url: link(), file } };
+  };
+  function* records(ctx: LoadContext, file: string, text: string, doc: unknown): Generator<ResourceRecord> {
+    const made = toRecords(doc as DocOf<S>, input(ctx, file, text));
+    if (made && Symbol.iterator in made) yield* made;
+    else if (made) yield made;
+  }
   const reader: PerFileReader = {
     files: (ctx) => (match ? matchingFiles(ctx, folder, match) : files.map((path) => `${folder}/${path}`)),
     *read(ctx, file) {
       const parsed = readParsed(ctx, file, format, shape, shapeName);
-      if (!parsed) return;
-      yield* toRecords(parsed.doc as DocOf<S>, { ctx, file, path: file.slice(folder.length + 1), text: parsed.text, warn: (reason) => ctx.warn(file, reason) });
+      if (parsed) yield* records(ctx, file, parsed.text, parsed.doc);
     },
     ...(finish ? { finish } : {}),
   };
-  const reads = match ? { format, match } : { format, files };
+  const reads = { format, ...(match ? { match } : { files }), records };
   if (!info.usesAttack) return { ...info, reads, perFile: reader };
   if (finish) throw new Error(`${info.name}: a source that reads ATT&CK has no per-file \`finish\``);
   return {

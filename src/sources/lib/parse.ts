@@ -11,7 +11,7 @@ export function depthOf(value: unknown, limit: number): number {
     const [v, d] = stack.pop()!;
     if (d > max) max = d;
     if (max > limit) return max;
-    if (v && typeof v === 'object') for (const c of Object.values(v as object)) stack.push([c, d + 1]);
+    if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, d + 1]);
   }
   return max;
 }
@@ -151,7 +151,7 @@ export function parseYaml(text: string, limits: Limits): unknown {
 export function parseToml(text: string, limits: Limits): Record<string, unknown> {
   let value: Record<string, unknown>;
   try {
-    value = parseTomlText(text) as Record<string, unknown>;
+    value = parseTomlText(text);
   } catch (e) {
     const line = (e as { line?: unknown }).line;
     if (!(e instanceof Error) || typeof line !== 'number') throw e;

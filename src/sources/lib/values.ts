@@ -55,6 +55,18 @@ export function capList(list: string[], max: number): string[] {
   return list.length > max ? [...list.slice(0, max), `… ${list.length - max} more`] : list;
 }
 
+/** Whether a value belongs in a record's `meta`: given, and not an empty list. */
+export function hasValue(v: unknown): boolean {
+  return v !== undefined && !(Array.isArray(v) && !v.length);
+}
+
+/** A setter that puts a value on `meta` only when `hasValue` says it belongs there. */
+export function metaSetter(meta: Mapping): (key: string, v: unknown) => void {
+  return (key, v) => {
+    if (hasValue(v)) meta[key] = v;
+  };
+}
+
 /** `2023-01-11` whether the YAML parser kept a date a string or made it a Date. */
 export function dateText(v: unknown): string | undefined {
   if (v instanceof Date && !Number.isNaN(v.getTime())) return v.toISOString().slice(0, 10);
