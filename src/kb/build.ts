@@ -13,6 +13,7 @@ import { ALL_SOURCES } from '../sources/registry.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/types.js';
 import type { DetectionKind, ResourceFacets, ResourceRecord, Source } from '../sources/types.js';
 import { createProgress, type Progress } from '../util/progress.js';
+import type { SourceCounts } from './open.js';
 import { parseCachePath } from './parse-cache.js';
 import { provenanceFor, readManifest } from './provenance.js';
 import { defaultJobs, readSources, type CacheReport } from './read-sources.js';
@@ -37,17 +38,11 @@ export interface BuildOptions {
   beforeCacheRename?: (tempPath: string) => void;
 }
 
-export interface SourceSummary {
+export interface SourceSummary extends SourceCounts {
   name: string;
   title: string;
   pillar: string;
   loaded: boolean;
-  resources: number;
-  mappings: number;
-  techniques: number;
-  deprecated: number;
-  unknownIds: number;
-  warnings: number;
 }
 
 export interface BuildSummary {
@@ -184,7 +179,7 @@ const resolutions = new WeakMap<AttackIndex, Map<string, Resolution>>();
 /** Sources write the same few thousand ids tens of thousands of times: each is resolved once per build. */
 function resolveOnce(attack: AttackIndex, raw: string): Resolution {
   let known = resolutions.get(attack);
-  if (!known) resolutions.set(attack, (known = new Map()));
+  if (!known) resolutions.set(attack, (known = new Map<string, Resolution>()));
   let res = known.get(raw);
   if (!res) known.set(raw, (res = resolveTechniqueId(attack, raw)));
   return res;

@@ -25,6 +25,7 @@ import type { AttackWarning } from '../attack/types.js';
 import type { AttackIndex } from '../attack/types.js';
 import type { ReadItem } from '../sources/collect.js';
 import type { Provenance } from '../core/types.js';
+import { walkFiles } from '../sources/lib/files.js';
 import { processAlive } from './temp-files.js';
 
 /** Bump when the layout of the cached data changes. */
@@ -104,18 +105,8 @@ export function sha256(data: string | Buffer): string {
 // ---------------------------------------------------------------------------------------------
 // Code version
 
-function codeFiles(dir: string, out: string[]): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) codeFiles(full, out);
-    else if (/\.(?:js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(full);
-  }
+function codeFiles(dir: string): string[] {
+  return walkFiles(dir, (name) => /\.(?:js|ts)$/.test(name) && !name.endsWith('.d.ts')).map((rel) => join(dir, rel));
 }
 
 function packageVersion(name: string): string {
@@ -150,7 +141,7 @@ export function codeVersion(): string {
   const files: string[] = [];
   for (const part of READING_CODE) {
     const dir = join(root, part);
-    if (existsSync(dir)) codeFiles(dir, files);
+    files.push(...codeFiles(dir));
     for (const ext of ['.js', '.ts']) if (existsSync(`${dir}${ext}`)) files.push(`${dir}${ext}`);
   }
   const hash = createHash('sha256').update(`format ${CACHE_FORMAT}\n`);
@@ -305,7 +296,7 @@ export function fillHoles(items: readonly ReadItem[], holes: Holes, p: Provenanc
       let child = parent[key];
       if (!child || typeof child !== 'object') return undefined;
       if (!copied.has(child)) {
-        child = Array.isArray(child) ? [...child] : { ...(child as object) };
+        child = Array.isArray(child) ? [...(child as unknown[])] : { ...child };
         copied.add(child);
         parent[key] = child;
       }

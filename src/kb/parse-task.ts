@@ -71,7 +71,7 @@ export async function runTask(task: Task, setup: TaskSetup, source?: Source): Pr
   if (!source) throw new Error(`unknown source ${task.source}`);
   if (task.kind === 'files') {
     if (!source.perFile) throw new Error(`${source.name} does not read file by file`);
-    return { kind: 'files', results: task.files.map((t) => readOne(source as PerFileSource, setup, task, t)) };
+    return { kind: 'files', results: task.files.map((t) => readOne(source, setup, task, t)) };
   }
   const items = await loadItems(source, { dataDir: setup.dataDir, provenance: task.provenance, limits: setup.limits });
   return { kind: 'source', items, holes: findHoles(items, task.nonce) };

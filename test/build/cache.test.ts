@@ -289,19 +289,27 @@ describe('parse cache', () => {
     appendFileSync(join(data, SIGMA, SIGMA_FILES[0]!), '\n# warm-up change\n');
     const rebuildMs = await timed();
     // From before the cache is read to after the knowledge base is renamed in; the data changes between kills.
+    // A build that ends before its kill (a loaded machine makes rebuilds vary) is tried again
+    // sooner, up to three times, so that every point of the build is hit.
     let killed = 0;
-    for (const [i, fraction] of [0.02, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9].entries()) {
-      const ms = Math.max(5, Math.round(rebuildMs * fraction));
-      appendFileSync(join(data, SIGMA, SIGMA_FILES[i % SIGMA_FILES.length]!), `\n# change ${i}\n`);
-      const child = spawn(process.execPath, [main, 'build', '--data', data, '--db', db, '--quiet'], { stdio: 'ignore' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-      await new Promise((r) => child.once('exit', r));
-      clearTimeout(timer);
-      if (child.signalCode === 'SIGKILL') killed++;
-      expect(whyNotUsable(), `killed after ${ms} ms`).toBe('');
+    let change = 0;
+    for (const fraction of [0.02, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9]) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const ms = Math.max(5, Math.round(rebuildMs * fraction * 0.5 ** attempt));
+        appendFileSync(join(data, SIGMA, SIGMA_FILES[change % SIGMA_FILES.length]!), `\n# change ${change++}\n`);
+        const child = spawn(process.execPath, [main, 'build', '--data', data, '--db', db, '--quiet'], { stdio: 'ignore' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+        await new Promise((r) => child.once('exit', r));
+        clearTimeout(timer);
+        expect(whyNotUsable(), `killed after ${ms} ms`).toBe('');
+        if (child.signalCode === 'SIGKILL') {
+          killed++;
+          break;
+        }
+      }
     }
-    // Builds that ended before their kill prove nothing; most must have been killed.
-    expect(killed).toBeGreaterThanOrEqual(4);
+    // Builds that ended before their kill prove nothing; most points must have been hit.
+    expect(killed).toBeGreaterThanOrEqual(6);
     const next = cli(['build', '--data', data, '--db', db, '--json']);
     expect(next.code, next.stderr).toBe(0);
     expect((JSON.parse(next.stdout) as BuildSummary).cache.discarded).toBeUndefined();
