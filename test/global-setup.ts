@@ -1,17 +1,25 @@
 /**
  * Builds the knowledge base from the real shared data once for the whole test run, for the `kb`
  * project only (vitest.config.ts). No parse cache: nothing reads it, and writing it costs time.
+ *
+ * The static site of that knowledge base is then written once by `purplebook site`, in a child
+ * process the run does not wait for: the site, browser and search-file tests read it through
+ * `realSite()` (helpers.ts), which waits for the status file written when the child ends. Five
+ * files wrote their own copy before, the longest step of each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildKnowledgeBase } from '../src/kb/build.js';
-import { DATA_DIR } from './helpers.js';
+import { DATA_DIR, REPO } from './helpers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kbPath: string;
+    /** The site folder; `${sitePath}.status` appears, whole, when `purplebook site` has ended. */
+    sitePath: string;
   }
 }
 
@@ -20,5 +28,24 @@ export default async function setup(project: TestProject) {
   const dbPath = join(dir, 'purplebook.db');
   await buildKnowledgeBase({ dataDir: DATA_DIR, dbPath, quiet: true, cache: false });
   project.provide('kbPath', dbPath);
-  return () => rmSync(dir, { recursive: true, force: true });
+
+  const sitePath = join(dir, 'site');
+  const child = spawn(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), 'site', '--out', sitePath, '--db', dbPath, '--quiet'], {
+    env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  const started = Date.now();
+  const status = (code: number | null, error?: string) => {
+    writeFileSync(`${sitePath}.status.tmp`, JSON.stringify({ code, stderr: error ?? stderr, seconds: (Date.now() - started) / 1000 }));
+    renameSync(`${sitePath}.status.tmp`, `${sitePath}.status`);
+  };
+  child.on('error', (e) => status(null, e.message));
+  child.on('close', (code) => status(code));
+  project.provide('sitePath', sitePath);
+
+  return () => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
 }

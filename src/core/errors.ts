@@ -1,6 +1,6 @@
 /**
  * One base for every error whose message is meant for the user: the CLI prints its message as
- * one line and exits with its code (src/cli/main.ts), the server and the MCP tools turn it into
+ * one line and exits with its code (src/cli/run.ts), the server and the MCP tools turn it into
  * their own replies. Anything else that reaches the top is a bug and keeps its stack trace.
  */
 export const EXIT_OK = 0;

@@ -14,12 +14,11 @@ import { KnowledgeBase } from '../../src/kb/open.js';
 import { searchKb } from '../../src/search/index.js';
 import { createSearch, type Search, type SearchIndex } from '../../src/search/rank.js';
 import { SITE_JS } from '../../src/site/assets.js';
-import { writeSite } from '../../src/site/generate.js';
 import { SiteModel, dataScript } from '../../src/site/model.js';
 import { assembleSearchIndex, searchPieces } from '../../src/site/search-assemble.js';
 import { isUuidQuery, splitSearchIndex, type SearchList } from '../../src/site/search-files.js';
 import { worstFirstQueries } from '../../src/site/search-weight.js';
-import { tempDir } from '../helpers.js';
+import { realSite } from '../helpers.js';
 
 /** The first query may load at most this much, gzip'ed (issue 22; the bench's budget too). */
 const FIRST_QUERY_BUDGET = 150_000;
@@ -246,14 +245,8 @@ describe(`what a first query loads from the written site: at most ${FIRST_QUERY_
   };
   const loadOf = (query: string) => gz('search-techniques.js') + loadedFiles(list, query).reduce((n, f) => n + gz(`search/${f}`), 0);
 
-  beforeAll(() => {
-    const kb = KnowledgeBase.open(inject('kbPath'));
-    try {
-      dir = join(tempDir(), 'site');
-      writeSite({ kb, outDir: dir, quiet: true });
-    } finally {
-      kb.close();
-    }
+  beforeAll(async () => {
+    dir = (await realSite()).dir;
     const script = readFileSync(join(dir, 'data', 'search-techniques.js'), 'utf8');
     list = JSON.parse(script.slice(script.indexOf('=') + 1).trim().replace(/;$/, '')) as SearchList;
   });

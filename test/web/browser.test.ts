@@ -14,7 +14,7 @@ import { buildPage } from '../../src/page/build.js';
 import { createServer } from '../../src/server/app.js';
 import { writeSite } from '../../src/site/generate.js';
 import { rawAttack } from '../attack-raw.js';
-import { tempDir } from '../helpers.js';
+import { realSite, tempDir } from '../helpers.js';
 import { XSS_FLAG, hostileKb } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -67,11 +67,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the site in a browser', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    const kb = KnowledgeBase.open(dbPath);
-    const siteDir = join(tempDir(), 'site');
-    writeSite({ kb, outDir: siteDir, quiet: true });
-    kb.close();
-    targets.push(siteTarget(siteDir));
+    targets.push(siteTarget((await realSite()).dir));
     const real = await serverTarget(dbPath);
     closers.push(() => real.app.close());
     targets.push(real.target);

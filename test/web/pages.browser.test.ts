@@ -21,7 +21,7 @@ import { writeSite } from '../../src/site/generate.js';
 import { SITE_LINKS } from '../../src/site/layout.js';
 import { SiteModel, dataScript } from '../../src/site/model.js';
 import { techniqueDataPath, techniquePageResult } from '../../src/site/pages.js';
-import { DATA_DIR, REPO, tempDir } from '../helpers.js';
+import { DATA_DIR, REPO, realSite, tempDir } from '../helpers.js';
 import { XSS_FLAG, hostileKb } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -59,11 +59,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in a browser: layout, theme, filters, cop
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    const kb = KnowledgeBase.open(dbPath);
-    const dir = join(tempDir(), 'site');
-    writeSite({ kb, outDir: dir, quiet: true });
-    kb.close();
-    site = `${pathToFileURL(dir).href}/`;
+    site = `${pathToFileURL((await realSite()).dir).href}/`;
     app = createServer({ dbPath });
     server = `${await app.listen({ port: 0, host: '127.0.0.1' })}/`;
     db = new Database(dbPath, { readonly: true });
