@@ -17,7 +17,8 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 export interface CliResult { code: number; stdout: string; stderr: string }
 
 // Plain JavaScript run in the worker thread. Output is captured by replacing the two streams'
-// write for the length of a call; the environment is the worker's own copy, set per call and restored.
+// write for the length of a call; the worker's own copy of the environment becomes the caller's
+// (as a child process would get it) for the length of a call.
 const HOST = `
 const { workerData } = require('node:worker_threads');
 const { flag, port, runUrl } = workerData;
@@ -26,8 +27,12 @@ process.on('exit', () => { Atomics.store(flag, 0, 2); Atomics.notify(flag, 0); }
 const loaded = import(runUrl);
 const text = (chunk) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
 port.on('message', async ({ args, env }) => {
-  const saved = {};
-  for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; process.env[k] = v; }
+  const saved = { ...process.env };
+  const setEnv = (to) => {
+    for (const k of Object.keys(process.env)) if (!(k in to)) delete process.env[k];
+    Object.assign(process.env, to);
+  };
+  setEnv(env);
   const out = [], err = [];
   const writes = [process.stdout.write, process.stderr.write];
   const capture = (into) => (chunk, enc, cb) => { into.push(text(chunk)); const f = typeof enc === 'function' ? enc : cb; if (f) f(); return true; };
@@ -41,7 +46,7 @@ port.on('message', async ({ args, env }) => {
     err.push(String(e && e.stack || e));
   } finally {
     [process.stdout.write, process.stderr.write] = writes;
-    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    setEnv(saved);
   }
   done({ code, stdout: out.join(''), stderr: err.join('') });
 });
@@ -54,20 +59,32 @@ function start(repo: string): Host {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const runUrl = pathToFileURL(join(repo, 'dist', 'cli', 'run.js')).href;
-  const worker = new Worker(HOST, { eval: true, workerData: { flag, port: port2, runUrl }, transferList: [port2], env: { ...process.env, CI: 'true' } });
+  const worker = new Worker(HOST, { eval: true, workerData: { flag, port: port2, runUrl }, transferList: [port2] });
   // The host must not keep a finished test worker alive.
   worker.unref();
   port1.unref();
   return { worker, port: port1, flag };
 }
 
-/** The command's result, or undefined when the host thread died (the caller then spawns). */
+/** A command line still running after this long is a hang: the call fails instead of blocking the run. */
+const DEADLINE_MS = 10 * 60_000;
+
+/**
+ * The command's result, or undefined when the host thread died (the caller then spawns). The
+ * command sees the caller's environment as it is now, with CI=true and `env` over it.
+ */
 export function cliInProcess(repo: string, args: string[], env: Record<string, string>): CliResult | undefined {
   host ??= start(repo);
   const { port, flag } = host;
   Atomics.store(flag, 0, 0);
-  port.postMessage({ args, env });
+  port.postMessage({ args, env: { ...process.env, CI: 'true', ...env } });
+  const deadline = Date.now() + DEADLINE_MS;
   for (;;) {
+    if (Date.now() > deadline) {
+      void host.worker.terminate();
+      host = undefined;
+      throw new Error(`purplebook ${args.join(' ')}: no answer in ${DEADLINE_MS / 1000} s`);
+    }
     Atomics.wait(flag, 0, 0, 1000);
     const state = Atomics.load(flag, 0);
     const reply = receiveMessageOnPort(port);
