@@ -36,7 +36,10 @@ export default async function setup(project: TestProject) {
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
   const started = Date.now();
+  let tornDown = false;
   const status = (code: number | null, error?: string) => {
+    // A run of a few files can end before the site does: its folder is gone by then.
+    if (tornDown) return;
     writeFileSync(`${sitePath}.status.tmp`, JSON.stringify({ code, stderr: error ?? stderr, seconds: (Date.now() - started) / 1000 }));
     renameSync(`${sitePath}.status.tmp`, `${sitePath}.status`);
   };
@@ -45,6 +48,7 @@ export default async function setup(project: TestProject) {
   project.provide('sitePath', sitePath);
 
   return () => {
+    tornDown = true;
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   };
