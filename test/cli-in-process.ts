@@ -6,9 +6,9 @@
  * every call (0.4 to 0.7 s of CPU on a slow 2-core machine), which was most of the suite's CPU.
  *
  * What a child process gives and a thread does not is kept out: calls with stdin, calls that set
- * variables other than PURPLEBOOK_* (HOME is read from the real environment), and every call when
- * PURPLEBOOK_TEST_SPAWN=1 go to a child process (helpers.ts); `test/cli/in-process.test.ts` checks
- * that both ways give the same output and exit codes.
+ * variables other than PURPLEBOOK_* and XDG_* (os.homedir() reads HOME from the real environment,
+ * not the thread's copy), and every call when PURPLEBOOK_TEST_SPAWN=1 go to a child process
+ * (helpers.ts); `test/cli/in-process.test.ts` checks that both ways give the same output and exit codes.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
