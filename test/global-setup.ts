@@ -18,6 +18,8 @@ import { DATA_DIR, REPO } from './helpers.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     kbPath: string;
+    /** Worker threads the build of `kbPath` used: 0, it reads in the setup's own thread (parallel.test.ts compares). */
+    kbWorkers: number;
     /** The site folder; `${sitePath}.status` appears, whole, when `purplebook site` has ended. */
     sitePath: string;
   }
@@ -26,8 +28,11 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'purplebook-kb-'));
   const dbPath = join(dir, 'purplebook.db');
-  await buildKnowledgeBase({ dataDir: DATA_DIR, dbPath, quiet: true, cache: false });
+  // One thread: from the TypeScript sources no worker can start anyway (parse-pool.ts), and this
+  // build is the sequential reference the parallel build is compared with.
+  const built = await buildKnowledgeBase({ dataDir: DATA_DIR, dbPath, quiet: true, cache: false, jobs: 1 });
   project.provide('kbPath', dbPath);
+  project.provide('kbWorkers', built.workers);
 
   const sitePath = join(dir, 'site');
   const child = spawn(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), 'site', '--out', sitePath, '--db', dbPath, '--quiet'], {
