@@ -11,6 +11,7 @@ import type { D3fendResult } from './d3fend.js';
 import type { McpResult } from './mcp.js';
 import type { HostileResult } from './hostile.js';
 import { scratchDb } from './measure.js';
+import { SEARCH_QUERIES, WARMUP_QUERIES } from './queries.js';
 import type { ServeResult } from './serve.js';
 import type { ShowResult } from './show.js';
 import type { SiteResult } from './site.js';
@@ -224,7 +225,7 @@ function otherRows(step: Step, rows: Row[]): void {
   rows.push(...showRows(step<ShowResult>('show-markdown')), ...showRows(step<ShowResult>('show-json')));
 
   const search = step<{ p50Ms: number; p99Ms: number }>('search');
-  rows.push({ measure: 'search (50 queries, in process)', value: `p50 ${fmt(search.p50Ms, 2)} ms, p99 ${fmt(search.p99Ms, 2)} ms`, baseline: '', ratio: '', target: 'p99 ≤ 10 ms', met: search.p99Ms <= 10 });
+  rows.push({ measure: `search (${SEARCH_QUERIES.length} queries, in process, after ${WARMUP_QUERIES.length} others twice)`, value: `p50 ${fmt(search.p50Ms, 2)} ms, p99 ${fmt(search.p99Ms, 2)} ms`, baseline: '', ratio: '', target: 'p99 ≤ 10 ms', met: search.p99Ms <= 10 });
 
   const strings = step<SiteResult>('site-strings');
   const site = step<SiteResult>('site');
