@@ -3,29 +3,15 @@ import { dump, loadAll } from 'js-yaml';
 import { parse as parseTomlText } from 'smol-toml';
 import type { Limits } from '../types.js';
 
-/**
- * Deepest nesting in a parsed value, counted up to `limit + 1` (past the limit the walk stops);
- * guards renderers and walkers against hostile documents. Recursive, so that checking the 60 MB
- * ATT&CK bundles allocates nothing per node (a work list of pairs cost more in garbage collection
- * than the walk): the recursion is as deep as `limit + 1`, never as deep as the document.
- */
+/** Deepest nesting in a parsed value; guards renderers and walkers against hostile documents. */
 export function depthOf(value: unknown, limit: number): number {
-  return deepest(value, 0, limit);
-}
-
-function deepest(v: unknown, d: number, limit: number): number {
-  if (d > limit || !v || typeof v !== 'object') return d;
-  let max = d;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const m = deepest(v[i], d + 1, limit);
-      if (m > max && (max = m) > limit) return max;
-    }
-    return max;
-  }
-  for (const k of Object.keys(v)) {
-    const m = deepest((v as Record<string, unknown>)[k], d + 1, limit);
-    if (m > max && (max = m) > limit) return max;
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, d + 1]);
   }
   return max;
 }
