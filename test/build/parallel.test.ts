@@ -46,8 +46,7 @@ describe('parallel build', () => {
     const rule = (n: number) => `title: Rule ${n}\nid: 0000000${n}-0000-4000-8000-000000000000\nlogsource: {product: windows}\ndetection: {sel: {a: ${n}}, condition: sel}\ntags: [attack.t1059.001]\n`;
     const data = fixtureDir({ 'attack/enterprise-attack.json': hostileBundle(), 'sigma/rules/a.yml': rule(1), 'elastic/rules/b.toml': '[rule]\nname = "x"\n' });
     const one = build(join(tempDir(), 'one.db'), '--data', data, '--jobs', '1');
-    const dir = tempDir();
-    const two = build(join(dir, 'two.db'), '--data', data, '--jobs', '2');
+    const two = build(join(tempDir(), 'two.db'), '--data', data, '--jobs', '2');
     expect([one.workers, two.workers]).toEqual([0, 2]);
     expect(kbDiff(one.dbPath, two.dbPath)).toEqual([]);
   });
