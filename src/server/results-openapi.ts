@@ -55,13 +55,21 @@ export function resultsOpenApi(limits: ServerLimits, writable: boolean, errorSch
     413: error(tooLarge),
     415: error('not application/json (form encodings a cross-site page could send are refused)'),
   });
-  const write = (summary: string, description: string, body: Json, ok: { code: number; description: string; schema: Json }, tooLarge: string, invalid: string) => ({
+  const write = (summary: string, description: string, body: Json, ok: { code: number; description: string; schema: Json }, tooLarge: string, invalid: string, more: Json = {}) => ({
     post: {
       summary, description, security: [{ bearer: [] }],
       requestBody: { required: true, content: { 'application/json': { schema: toOpenApi(body) } } },
-      responses: { [ok.code]: { description: ok.description, content: { 'application/json': { schema: ok.schema } } }, ...refusals(tooLarge, invalid) },
+      responses: { [ok.code]: { description: ok.description, content: { 'application/json': { schema: ok.schema } } }, ...refusals(tooLarge, invalid), ...more },
     },
   });
+  // The file is read by a parser thread of its own (results-upload.ts): its budget, its memory and its queue.
+  const parserRefusals = {
+    422: error(`reading the file took longer than ${limits.parseBudgetMs} ms (parseBudgetMs), or more memory than the parser thread may use: split it`),
+    503: {
+      ...error(`the parser thread is busy and its queue (maxQueuedParses ${limits.maxQueuedParses}) is full: refused before the body is read, the connection closed`),
+      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds to wait (5)' } },
+    },
+  };
   return {
     paths: {
       '/api/results': write(
@@ -82,6 +90,7 @@ export function resultsOpenApi(limits: ServerLimits, writable: boolean, errorSch
         { code: 200, description: 'imported', schema: importResponse },
         `body over ${limits.maxResultsUploadBytes + UPLOAD_OVERHEAD_BYTES} bytes: maxResultsUploadBytes of file text plus ${UPLOAD_OVERHEAD_BYTES} bytes of JSON`,
         'invalid JSON, a body outside the schema, a file that is not UTF-8 or not a known format, or nothing importable in it',
+        parserRefusals,
       ),
     },
     components: {
