@@ -44,6 +44,7 @@ describe('parallel build', () => {
 
   it('--jobs 1 reads in one thread, --jobs 2 in two workers, with the same knowledge base', () => {
     const rule = (n: number) => `title: Rule ${n}\nid: 0000000${n}-0000-4000-8000-000000000000\nlogsource: {product: windows}\ndetection: {sel: {a: ${n}}, condition: sel}\ntags: [attack.t1059.001]\n`;
+    // Two sources, so two tasks: the pool takes no more workers than it has tasks.
     const data = fixtureDir({ 'attack/enterprise-attack.json': hostileBundle(), 'sigma/rules/a.yml': rule(1), 'elastic/rules/b.toml': '[rule]\nname = "x"\n' });
     const one = build(join(tempDir(), 'one.db'), '--data', data, '--jobs', '1');
     const two = build(join(tempDir(), 'two.db'), '--data', data, '--jobs', '2');
